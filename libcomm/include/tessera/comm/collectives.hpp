@@ -1,0 +1,355 @@
+#pragma once
+/// \file
+/// Collective operations. Sizes are checked before MPI is called, and the same check fails
+/// on every rank whenever every rank can see the mismatch (so nobody is left waiting). Buffers
+/// whose layout MPI cannot reduce or split directly (strided views in reductions, strided
+/// root buffers of scatter/gather) go through a contiguous staging copy.
+
+#include "tessera/comm/buffer.hpp"
+#include "tessera/comm/communicator.hpp"
+
+#include <complex>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace tessera::comm {
+
+/// Reduction operators (MPI's predefined ones).
+enum class op { sum, prod, min, max, land, lor, lxor, band, bor, bxor };
+
+/// Marker for in-place collectives: allreduce(in_place, data).
+struct in_place_t {
+  explicit in_place_t() = default;
+};
+inline constexpr in_place_t in_place{};
+
+namespace detail {
+
+[[nodiscard]] MPI_Op native_op(op o) noexcept;
+[[nodiscard]] const char* op_name(op o) noexcept;
+
+template <class T>
+inline constexpr bool is_complex_v = false;
+template <class T>
+inline constexpr bool is_complex_v<std::complex<T>> = true;
+
+/// Whether MPI defines `o` for element type T (MPI-3.1, section 5.9.2).
+template <class T>
+[[nodiscard]] constexpr bool op_defined_for(op o) noexcept {
+  if constexpr (!mpi_builtin<T>) {
+    return false;
+  } else {
+    constexpr bool integer = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+    constexpr bool logical = std::is_same_v<T, bool>;
+    constexpr bool floating = std::is_floating_point_v<T>;
+    constexpr bool complex = is_complex_v<T>;
+    switch (o) {
+    case op::sum:
+    case op::prod: return integer || floating || complex;
+    case op::min:
+    case op::max: return integer || floating;
+    case op::land:
+    case op::lor:
+    case op::lxor: return integer || logical;
+    case op::band:
+    case op::bor:
+    case op::bxor: return integer;
+    }
+    return false;
+  }
+}
+
+template <class T>
+void require_op(op o, const char* function) {
+  if (!op_defined_for<T>(o)) {
+    throw usage_error(std::string("tessera::comm::") + function + ": operator " + op_name(o) +
+                      " is not defined for this element type");
+  }
+}
+
+[[noreturn]] void throw_size_mismatch(const char* function, const std::string& what);
+
+/// Contiguous staging of a (possibly strided) buffer: a pointer MPI can use as n plain elements.
+/// (A unique_ptr array, not a std::vector, because std::vector<bool> has no contiguous data.)
+template <class T>
+struct staged_input {
+  std::unique_ptr<T[]> copy;
+  const T* data = nullptr;
+  std::size_t size = 0;
+};
+template <class T>
+struct staged_output {
+  std::unique_ptr<T[]> copy;
+  T* data = nullptr;
+  std::size_t size = 0;
+};
+
+template <class B>
+void for_each_element(B& b, auto&& fn) {
+  using D = std::remove_cvref_t<B>;
+  if constexpr (eigen_dense_like<D>) {
+    for (std::ptrdiff_t o = 0; o < b.outerSize(); ++o) {
+      for (std::ptrdiff_t i = 0; i < b.innerSize(); ++i) {
+        fn(b.data()[o * b.outerStride() + i * b.innerStride()]);
+      }
+    }
+  } else if constexpr (is_strided_view<D>::value) {
+    for (std::size_t o = 0; o < b.outer_size; ++o) {
+      for (std::size_t i = 0; i < b.inner_size; ++i) {
+        fn(b(o, i));
+      }
+    }
+  } else if constexpr (contiguous_buffer<D>) {
+    for (auto& x : b) {
+      fn(x);
+    }
+  } else {
+    fn(b);
+  }
+}
+
+template <class B>
+auto stage_in(const B& b) {
+  using T = element_t<B>;
+  staged_input<T> s;
+  const auto m = describe_send(b);
+  s.size = m.elements;
+  if (m.contiguous) {
+    s.data = static_cast<const T*>(m.data);
+  } else {
+    s.copy = std::make_unique_for_overwrite<T[]>(m.elements);
+    std::size_t k = 0;
+    for_each_element(b, [&](const T& x) { s.copy[k++] = x; });
+    s.data = s.copy.get();
+  }
+  return s;
+}
+
+template <class B>
+auto stage_out(B& b) {
+  using T = element_t<B>;
+  staged_output<T> s;
+  auto m = describe_recv(b);
+  s.size = m.elements;
+  if (m.contiguous) {
+    s.data = static_cast<T*>(m.data);
+  } else {
+    s.copy = std::make_unique_for_overwrite<T[]>(m.elements);
+    s.data = s.copy.get();
+  }
+  return s;
+}
+
+template <class B, class T>
+void unstage(B& b, const staged_output<T>& s) {
+  if (s.copy) {
+    std::size_t k = 0;
+    for_each_element(b, [&](T& x) { x = s.copy[k++]; });
+  }
+}
+
+inline int checked_count(std::size_t n, const char* function) {
+  if (n > static_cast<std::size_t>(INT_MAX)) {
+    throw usage_error(std::string("tessera::comm::") + function + ": " + std::to_string(n) +
+                      " elements exceed MPI's int count");
+  }
+  return static_cast<int>(n);
+}
+
+} // namespace detail
+
+/// Combines `in` from every rank with `o` into `out` on every rank. Same element count required.
+template <buffer S, buffer R>
+void allreduce(const S& in, R&& out, op o = op::sum, const communicator& c = world()) {
+  using T = element_t<R>;
+  static_assert(std::is_same_v<element_t<S>, T>,
+                "allreduce: input and output element types differ");
+  detail::require_op<T>(o, "allreduce");
+  const auto src = detail::stage_in(in);
+  auto dst = detail::stage_out(out);
+  if (src.size != dst.size) {
+    detail::throw_size_mismatch("allreduce", "input has " + std::to_string(src.size) +
+                                                 " elements, output " + std::to_string(dst.size));
+  }
+  check(MPI_Allreduce(src.data, dst.data, detail::checked_count(src.size, "allreduce"),
+                      datatype_of<T>(), detail::native_op(o), c.get()),
+        "MPI_Allreduce");
+  detail::unstage(out, dst);
+}
+
+/// In-place allreduce: `data` holds the input and receives the result.
+template <buffer R>
+void allreduce(in_place_t, R&& data, op o = op::sum, const communicator& c = world()) {
+  using T = element_t<R>;
+  detail::require_op<T>(o, "allreduce");
+  auto buf = detail::stage_out(data);
+  if (buf.copy) {
+    std::size_t k = 0;
+    detail::for_each_element(data, [&](const T& x) { buf.copy[k++] = x; });
+  }
+  check(MPI_Allreduce(MPI_IN_PLACE, buf.data, detail::checked_count(buf.size, "allreduce"),
+                      datatype_of<T>(), detail::native_op(o), c.get()),
+        "MPI_Allreduce");
+  detail::unstage(data, buf);
+}
+
+/// Reduces a single value and returns the result on every rank.
+template <mpi_element T>
+[[nodiscard]] T allreduce(const T& value, op o = op::sum, const communicator& c = world()) {
+  T result{};
+  allreduce(value, result, o, c);
+  return result;
+}
+
+/// Combines `in` from every rank into `out` on `root` (`out` is not touched elsewhere).
+template <buffer S, buffer R>
+void reduce(const S& in, R&& out, int root, op o = op::sum, const communicator& c = world()) {
+  using T = element_t<R>;
+  static_assert(std::is_same_v<element_t<S>, T>, "reduce: input and output element types differ");
+  detail::require_op<T>(o, "reduce");
+  const auto src = detail::stage_in(in);
+  const bool at_root = c.rank() == root;
+  auto dst = detail::stage_out(out);
+  if (at_root && src.size != dst.size) {
+    detail::throw_size_mismatch("reduce", "input has " + std::to_string(src.size) +
+                                              " elements, output on the root " +
+                                              std::to_string(dst.size));
+  }
+  check(MPI_Reduce(src.data, at_root ? dst.data : nullptr,
+                   detail::checked_count(src.size, "reduce"), datatype_of<T>(),
+                   detail::native_op(o), root, c.get()),
+        "MPI_Reduce");
+  if (at_root) {
+    detail::unstage(out, dst);
+  }
+}
+
+/// In-place reduce: on `root`, `data` holds the input and receives the result.
+template <buffer R>
+void reduce(in_place_t, R&& data, int root, op o = op::sum, const communicator& c = world()) {
+  using T = element_t<R>;
+  detail::require_op<T>(o, "reduce");
+  auto buf = detail::stage_out(data);
+  if (buf.copy) {
+    std::size_t k = 0;
+    detail::for_each_element(data, [&](const T& x) { buf.copy[k++] = x; });
+  }
+  const bool at_root = c.rank() == root;
+  check(MPI_Reduce(at_root ? MPI_IN_PLACE : buf.data, at_root ? buf.data : nullptr,
+                   detail::checked_count(buf.size, "reduce"), datatype_of<T>(),
+                   detail::native_op(o), root, c.get()),
+        "MPI_Reduce");
+  if (at_root) {
+    detail::unstage(data, buf);
+  }
+}
+
+/// Copies `data` from `root` to every rank. Every rank must pass the same element count.
+template <buffer B>
+void bcast(B&& data, int root = 0, const communicator& c = world()) {
+  auto m = detail::describe_recv(data);
+  check(m.error, "MPI_Bcast");
+  check(MPI_Bcast(m.data, m.count, m.type, root, c.get()), "MPI_Bcast");
+}
+
+/// Splits `in` on `root` into size() equal parts; rank r receives part r into `out`.
+/// On the root, `in` must hold exactly size() × |out| elements; elsewhere it is ignored.
+template <buffer S, buffer R>
+void scatter(const S& in, R&& out, int root = 0, const communicator& c = world()) {
+  using T = element_t<R>;
+  static_assert(std::is_same_v<element_t<S>, T>, "scatter: element types differ");
+  auto part = detail::describe_recv(out);
+  check(part.error, "MPI_Scatter");
+  const bool at_root = c.rank() == root;
+  detail::staged_input<T> src;
+  if (at_root) {
+    src = detail::stage_in(in);
+    if (src.size != part.elements * static_cast<std::size_t>(c.size())) {
+      detail::throw_size_mismatch("scatter", "root buffer has " + std::to_string(src.size) +
+                                                 " elements, expected " + std::to_string(c.size()) +
+                                                 " x " + std::to_string(part.elements));
+    }
+  }
+  check(MPI_Scatter(src.data, detail::checked_count(part.elements, "scatter"), datatype_of<T>(),
+                    part.data, part.count, part.type, root, c.get()),
+        "MPI_Scatter");
+}
+
+/// Collects `in` from every rank into `out` on `root`, rank r's part at offset r × |in|.
+/// On the root, `out` must hold exactly size() × |in| elements; elsewhere it is ignored.
+template <buffer S, buffer R>
+void gather(const S& in, R&& out, int root = 0, const communicator& c = world()) {
+  using T = element_t<R>;
+  static_assert(std::is_same_v<element_t<S>, T>, "gather: element types differ");
+  const auto part = detail::describe_send(in);
+  check(part.error, "MPI_Gather");
+  const bool at_root = c.rank() == root;
+  detail::staged_output<T> dst;
+  if (at_root) {
+    dst = detail::stage_out(out);
+    if (dst.size != part.elements * static_cast<std::size_t>(c.size())) {
+      detail::throw_size_mismatch("gather", "root buffer has " + std::to_string(dst.size) +
+                                                " elements, expected " + std::to_string(c.size()) +
+                                                " x " + std::to_string(part.elements));
+    }
+  }
+  check(MPI_Gather(part.data, part.count, part.type, dst.data,
+                   detail::checked_count(part.elements, "gather"), datatype_of<T>(), root, c.get()),
+        "MPI_Gather");
+  if (at_root) {
+    detail::unstage(out, dst);
+  }
+}
+
+/// Collects `in` from every rank into `out` on every rank; |out| must be size() × |in|.
+template <buffer S, buffer R>
+void allgather(const S& in, R&& out, const communicator& c = world()) {
+  using T = element_t<R>;
+  static_assert(std::is_same_v<element_t<S>, T>, "allgather: element types differ");
+  const auto part = detail::describe_send(in);
+  check(part.error, "MPI_Allgather");
+  auto dst = detail::stage_out(out);
+  if (dst.size != part.elements * static_cast<std::size_t>(c.size())) {
+    detail::throw_size_mismatch("allgather", "output has " + std::to_string(dst.size) +
+                                                 " elements, expected " + std::to_string(c.size()) +
+                                                 " x " + std::to_string(part.elements));
+  }
+  check(MPI_Allgather(part.data, part.count, part.type, dst.data,
+                      detail::checked_count(part.elements, "allgather"), datatype_of<T>(), c.get()),
+        "MPI_Allgather");
+  detail::unstage(out, dst);
+}
+
+/// Gathers one value from every rank into a vector (index = rank), on every rank.
+template <mpi_element T>
+[[nodiscard]] std::vector<T> allgather(const T& value, const communicator& c = world()) {
+  const auto n = static_cast<std::size_t>(c.size());
+  auto all = std::make_unique_for_overwrite<T[]>(n); // contiguous even for bool
+  allgather(value, std::span<T>(all.get(), n), c);
+  return std::vector<T>(all.get(), all.get() + n);
+}
+
+/// Rank r sends block k of `in` to rank k, which stores it as block r of `out`.
+/// |in| = |out| = size() × block.
+template <buffer S, buffer R>
+void alltoall(const S& in, R&& out, const communicator& c = world()) {
+  using T = element_t<R>;
+  static_assert(std::is_same_v<element_t<S>, T>, "alltoall: element types differ");
+  const auto src = detail::stage_in(in);
+  auto dst = detail::stage_out(out);
+  const auto n = static_cast<std::size_t>(c.size());
+  if (src.size != dst.size || src.size % n != 0) {
+    detail::throw_size_mismatch("alltoall", "input has " + std::to_string(src.size) +
+                                                " elements, output " + std::to_string(dst.size) +
+                                                "; both must be the same multiple of " +
+                                                std::to_string(n));
+  }
+  const int block = detail::checked_count(src.size / n, "alltoall");
+  check(MPI_Alltoall(src.data, block, datatype_of<T>(), dst.data, block, datatype_of<T>(), c.get()),
+        "MPI_Alltoall");
+  detail::unstage(out, dst);
+}
+
+} // namespace tessera::comm

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs missing dependencies, configures and builds tessera.
+# Usage: scripts/build.sh [openmpi|mpich] [--sanitize] [--debug]
+# Build directory: build-<flavour>[-asan]  (printed on the last line).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+flavour=openmpi
+sanitize=OFF
+build_type=Release
+for arg in "$@"; do
+  case "$arg" in
+    openmpi|mpich) flavour=$arg ;;
+    --sanitize) sanitize=ON ;;
+    --debug) build_type=Debug ;;
+    *) echo "usage: $0 [openmpi|mpich] [--sanitize] [--debug]" >&2; exit 2 ;;
+  esac
+done
+
+scripts/install-deps.sh "$flavour"
+dir="build-$flavour"
+[ "$sanitize" = ON ] && dir="$dir-asan"
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B "$dir" -DTESSERA_MPI="$flavour" -DTESSERA_SANITIZE="$sanitize" \
+      -DCMAKE_BUILD_TYPE="$build_type" >"$dir.configure.log" 2>&1 \
+  || { cat "$dir.configure.log"; exit 1; }
+cmake --build "$dir" -j"$jobs"
+echo "$dir"

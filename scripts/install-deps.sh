@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tessera needs, and only those that are missing.
+# Idempotent: returns in about a second when everything is present.
+# Usage: scripts/install-deps.sh [openmpi|mpich|both]   (default: both)
+set -euo pipefail
+
+flavour="${1:-both}"
+common=(build-essential cmake pkg-config hdf5-tools libeigen3-dev libcli11-dev
+        libtomlplusplus-dev libgtest-dev clang-format clang-tidy
+        python3-numpy python3-h5py-serial python3-matplotlib)
+openmpi=(openmpi-bin libopenmpi-dev libhdf5-openmpi-dev)
+mpich=(mpich libmpich-dev libhdf5-mpich-dev)
+
+case "$flavour" in
+  openmpi) wanted=("${common[@]}" "${openmpi[@]}") ;;
+  mpich)   wanted=("${common[@]}" "${mpich[@]}") ;;
+  both)    wanted=("${common[@]}" "${openmpi[@]}" "${mpich[@]}") ;;
+  *) echo "usage: $0 [openmpi|mpich|both]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

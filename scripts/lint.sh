@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# clang-tidy (rules in .clang-tidy) over the library and app sources of a configured build.
+# Usage: scripts/lint.sh [build-dir]   (default: build-openmpi)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir="${1:-build-openmpi}"
+[ -f "$dir/compile_commands.json" ] || { echo "lint: configure $dir first (scripts/build.sh)" >&2; exit 2; }
+files=$(git ls-files 'libcomm/src/*.cpp' 'libgrid/src/*.cpp' 'solvers/*.cpp' 'apps/*.cpp')
+# shellcheck disable=SC2086
+clang-tidy -p "$dir" --quiet $files 2> >(grep -v "warnings generated" >&2)
+echo "clang-tidy: $(echo "$files" | wc -w) files clean"
