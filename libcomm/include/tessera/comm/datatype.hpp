@@ -79,15 +79,21 @@ public:
   explicit datatype(MPI_Datatype owned) noexcept : handle_(owned) {}
   datatype(datatype&& other) noexcept : handle_(std::exchange(other.handle_, MPI_DATATYPE_NULL)) {}
   datatype& operator=(datatype&& other) noexcept {
-    if (this != &other) {
+    if (this != &other && handle_ != MPI_DATATYPE_NULL) {
       reset();
+    }
+    if (this != &other) {
       handle_ = std::exchange(other.handle_, MPI_DATATYPE_NULL);
     }
     return *this;
   }
   datatype(const datatype&) = delete;
   datatype& operator=(const datatype&) = delete;
-  ~datatype() { reset(); }
+  ~datatype() {
+    if (handle_ != MPI_DATATYPE_NULL) { // inline test: contiguous messages never own a type
+      reset();
+    }
+  }
 
   /// The handle; MPI_DATATYPE_NULL when empty. Ownership stays here.
   [[nodiscard]] MPI_Datatype get() const noexcept { return handle_; }
