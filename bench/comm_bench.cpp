@@ -66,7 +66,8 @@ row compare(const options& opt, std::string name, std::size_t bytes, int iterati
     best_raw = std::min(best_raw, b);
     ratios.push_back(a / b);
   }
-  std::nth_element(ratios.begin(), ratios.begin() + static_cast<long>(ratios.size() / 2), ratios.end());
+  std::nth_element(ratios.begin(), ratios.begin() + static_cast<long>(ratios.size() / 2),
+                   ratios.end());
   return {std::move(name), bytes, best_ours, best_raw, ratios[ratios.size() / 2]};
 }
 

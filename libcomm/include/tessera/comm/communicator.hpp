@@ -2,7 +2,7 @@
 /// \file
 /// Communicators: world(), self(), and RAII ownership of the ones a program creates.
 
-#include <mpi.h>
+#include "tessera/comm/mpi.hpp"
 
 #include <utility>
 

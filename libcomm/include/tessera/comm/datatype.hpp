@@ -2,7 +2,7 @@
 /// \file
 /// Element types: which C++ types travel in messages and which MPI datatype describes them.
 
-#include <mpi.h>
+#include "tessera/comm/mpi.hpp"
 
 #include <complex>
 #include <cstddef>

@@ -2,7 +2,7 @@
 /// \file
 /// RAII start and end of MPI.
 
-#include <mpi.h>
+#include "tessera/comm/mpi.hpp"
 
 namespace tessera::comm {
 

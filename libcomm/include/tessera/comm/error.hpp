@@ -3,7 +3,7 @@
 /// Exceptions and error-code checking. Every MPI call in tessera returns its code (the
 /// environment installs MPI_ERRORS_RETURN) and every code is checked here.
 
-#include <mpi.h>
+#include "tessera/comm/mpi.hpp"
 
 #include <stdexcept>
 #include <string>

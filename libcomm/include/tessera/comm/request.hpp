@@ -10,7 +10,7 @@
 #include "tessera/comm/error.hpp"
 #include "tessera/comm/status.hpp"
 
-#include <mpi.h>
+#include "tessera/comm/mpi.hpp"
 
 #include <cstddef>
 #include <span>

@@ -5,7 +5,7 @@
 #include "tessera/comm/datatype.hpp"
 #include "tessera/comm/error.hpp"
 
-#include <mpi.h>
+#include "tessera/comm/mpi.hpp"
 
 #include <cstddef>
 
