@@ -21,8 +21,9 @@ scripts/install-deps.sh "$flavour"
 dir="build-$flavour"
 [ "$sanitize" = ON ] && dir="$dir-asan"
 jobs=$(nproc 2>/dev/null || echo 2)
+mkdir -p "$dir"
 cmake -S . -B "$dir" -DTESSERA_MPI="$flavour" -DTESSERA_SANITIZE="$sanitize" \
-      -DCMAKE_BUILD_TYPE="$build_type" >"$dir.configure.log" 2>&1 \
-  || { cat "$dir.configure.log"; exit 1; }
+      -DCMAKE_BUILD_TYPE="$build_type" >"$dir/configure.log" 2>&1 \
+  || { cat "$dir/configure.log"; exit 1; }
 cmake --build "$dir" -j"$jobs"
 echo "$dir"

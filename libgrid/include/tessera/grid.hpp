@@ -1,0 +1,10 @@
+#pragma once
+/// \file
+/// libgrid umbrella header: everything in tessera::grid.
+
+#include "tessera/grid/boundary.hpp"
+#include "tessera/grid/box.hpp"
+#include "tessera/grid/decomposition.hpp"
+#include "tessera/grid/field.hpp"
+#include "tessera/grid/halo.hpp"
+#include "tessera/grid/parallel.hpp"

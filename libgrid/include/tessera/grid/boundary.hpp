@@ -1,0 +1,120 @@
+#pragma once
+/// \file
+/// Conditions on the non-periodic sides of the global domain, applied to ghost cells after the
+/// halo exchange.
+
+#include "tessera/grid/box.hpp"
+#include "tessera/grid/field.hpp"
+
+#include <array>
+#include <functional>
+
+namespace tessera::grid {
+
+/// How the ghost cells beyond one side are filled. Ghost layer g = 1..halo counts outward from
+/// the face; "mirror cell" g is the interior cell g - 1 layers inside the face.
+template <class T>
+struct side_condition {
+  enum class kind {
+    none,         ///< ghosts are left as they are
+    neumann,      ///< ghost_g = mirror_g + (2g - 1)·h·s   (outward derivative s, spacing h)
+    dirichlet,    ///< ghost_g = 2v - mirror_g             (value v on the face)
+    constant,     ///< ghost_g = v
+    extrapolated, ///< ghost_g = edge + g·(edge - next)    (linear, from the two outermost cells)
+    custom,       ///< a user function fills the ghost region
+  };
+  /// Fills `ghosts` (local indices, already limited to the calling thread's share) of `f`
+  /// beyond side `side` (-1 or +1) of dimension `dim`.
+  using custom_fn = std::function<void(field<T>& f, int dim, int side, const box& ghosts)>;
+
+  kind type = kind::none;
+  T value{}; ///< v for dirichlet and constant; h·s for neumann
+  custom_fn fn;
+
+  [[nodiscard]] static side_condition none() { return {}; }
+  /// Zero-gradient by default; `derivative` is the outward normal derivative, `spacing` the cell
+  /// size.
+  [[nodiscard]] static side_condition neumann(T derivative = T{}, T spacing = T{1}) {
+    return {kind::neumann, derivative * spacing, {}};
+  }
+  [[nodiscard]] static side_condition dirichlet(T face_value) {
+    return {kind::dirichlet, face_value, {}};
+  }
+  [[nodiscard]] static side_condition constant(T ghost_value) {
+    return {kind::constant, ghost_value, {}};
+  }
+  [[nodiscard]] static side_condition extrapolated() { return {kind::extrapolated, T{}, {}}; }
+  [[nodiscard]] static side_condition custom(custom_fn f) {
+    return {kind::custom, T{}, std::move(f)};
+  }
+};
+
+/// The conditions of all sides of a field: sides[d][0] is the low side of dimension d,
+/// sides[d][1] the high side. Sides of periodic dimensions are never used.
+template <class T>
+struct boundary {
+  std::array<std::array<side_condition<T>, 2>, 3> sides{};
+
+  /// The same condition on every side.
+  [[nodiscard]] static boundary all(const side_condition<T>& c) {
+    boundary b;
+    for (auto& d : b.sides) {
+      d = {c, c};
+    }
+    return b;
+  }
+  [[nodiscard]] side_condition<T>& side(int dim, int side) noexcept {
+    return sides[static_cast<std::size_t>(dim)][side < 0 ? 0 : 1];
+  }
+  [[nodiscard]] const side_condition<T>& side(int dim, int side) const noexcept {
+    return sides[static_cast<std::size_t>(dim)][side < 0 ? 0 : 1];
+  }
+};
+
+/// Fills the ghost cells of `ghosts` (a region beyond side `side` of dimension `dim`, spanning
+/// all halo layers along dim) according to `c`.
+template <class T>
+void apply_side_condition(field<T>& f, const side_condition<T>& c, int dim, int side,
+                          const box& ghosts) {
+  using kind = typename side_condition<T>::kind;
+  if (c.type == kind::none || ghosts.empty()) {
+    return;
+  }
+  if (c.type == kind::custom) {
+    c.fn(f, dim, side, ghosts);
+    return;
+  }
+  const auto du = static_cast<std::size_t>(dim);
+  const index_t n = f.extent(dim);
+  const index_t step = f.stride(dim);
+  T* const o = f.origin();
+  // The face cell (first interior cell next to the side) and the direction pointing inward.
+  const index_t edge = side < 0 ? 0 : n - 1;
+  const index_t inward = side < 0 ? step : -step;
+  for (index_t i = ghosts.lo[0]; i < ghosts.hi[0]; ++i) {
+    for (index_t j = ghosts.lo[1]; j < ghosts.hi[1]; ++j) {
+      for (index_t k = ghosts.lo[2]; k < ghosts.hi[2]; ++k) {
+        index3 at{i, j, k};
+        const index_t g = side < 0 ? -at[du] : at[du] - (n - 1); // layer 1, 2, ...
+        at[du] = edge;
+        const index_t edge_offset = f.offset(at[0], at[1], at[2]);
+        const T* mirror = o + edge_offset + (g - 1) * inward;
+        T& ghost = o[f.offset(i, j, k)];
+        switch (c.type) {
+        case kind::neumann: ghost = *mirror + static_cast<T>(2 * g - 1) * c.value; break;
+        case kind::dirichlet: ghost = T{2} * c.value - *mirror; break;
+        case kind::constant: ghost = c.value; break;
+        case kind::extrapolated: {
+          const T e = o[edge_offset];
+          const T next = n > 1 ? o[edge_offset + inward] : e;
+          ghost = e + static_cast<T>(g) * (e - next);
+          break;
+        }
+        default: break;
+        }
+      }
+    }
+  }
+}
+
+} // namespace tessera::grid

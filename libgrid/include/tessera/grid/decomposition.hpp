@@ -1,0 +1,97 @@
+#pragma once
+/// \file
+/// Cartesian decomposition of a global grid over MPI ranks (along chosen dimensions) and over
+/// OpenMP threads (along one chosen dimension, the same as an MPI-split one or another).
+
+#include "tessera/grid/box.hpp"
+
+#include <tessera/comm/cartesian.hpp>
+
+#include <array>
+#include <vector>
+
+namespace tessera::grid {
+
+/// What to decompose and how. Lists have one entry per grid dimension (1 to 3).
+struct decomposition_spec {
+  std::vector<index_t> shape; ///< global cells per dimension, dimension 0 first
+  std::vector<bool> periodic; ///< per dimension; empty means all false
+  std::vector<int> mpi_dims;  ///< ranks per dimension; empty or zeros: chosen automatically
+  int thread_dim = 0;         ///< dimension split across OpenMP threads
+  int threads = 1;            ///< OpenMP threads per rank
+  int min_piece = 1;          ///< smallest allowed rank piece (the largest halo width used)
+};
+
+/// The result: this rank's box, its neighbours, and each thread's share. Construction is
+/// collective over the communicator; invalid specs throw usage_error identically on every rank.
+class decomposition {
+public:
+  /// Decomposes `spec` over the processes of `c` (which must outlive nothing: a Cartesian
+  /// communicator of its own is created).
+  decomposition(const comm::communicator& c, decomposition_spec spec);
+
+  /// Number of grid dimensions (1, 2 or 3).
+  [[nodiscard]] int ndim() const noexcept { return ndim_; }
+  /// Global cells per dimension (1 for unused dimensions).
+  [[nodiscard]] const index3& global_shape() const noexcept { return shape_; }
+  [[nodiscard]] bool periodic(int d) const noexcept {
+    return periodic_[static_cast<std::size_t>(d)];
+  }
+  /// Ranks per dimension (1 for unused dimensions).
+  [[nodiscard]] const std::array<int, 3>& mpi_dims() const noexcept { return mpi_dims_; }
+  /// This rank's coordinates in the process grid.
+  [[nodiscard]] const std::array<int, 3>& coords() const noexcept { return coords_; }
+  /// The Cartesian communicator of the decomposition (its own message space).
+  [[nodiscard]] const comm::cartesian_communicator& communicator() const noexcept { return cart_; }
+  [[nodiscard]] int rank() const noexcept { return rank_; }
+  [[nodiscard]] int size() const noexcept { return size_; }
+
+  /// This rank's cells as global indices [lo, hi).
+  [[nodiscard]] const box& local_box() const noexcept { return local_; }
+  /// Cells of this rank along d.
+  [[nodiscard]] index_t local_extent(int d) const noexcept { return local_.extent(d); }
+  /// The box of the rank at `coords` (global indices).
+  [[nodiscard]] box box_of(const std::array<int, 3>& coords) const noexcept;
+  /// The box of `rank` (global indices).
+  [[nodiscard]] box box_of_rank(int rank) const;
+
+  /// Rank of the neighbour at `offset` (each entry -1, 0 or +1), or comm::proc_null beyond a
+  /// non-periodic edge. Periodic dimensions wrap (possibly back to this rank).
+  [[nodiscard]] int neighbour(const std::array<int, 3>& offset) const noexcept;
+  /// True when this rank's side (dim d, side -1 or +1) is on the global domain edge.
+  [[nodiscard]] bool on_domain_edge(int d, int side) const noexcept;
+
+  /// Dimension split across threads.
+  [[nodiscard]] int thread_dim() const noexcept { return thread_dim_; }
+  /// OpenMP threads per rank.
+  [[nodiscard]] int threads() const noexcept { return threads_; }
+  /// Thread t's cells in local indices (interior only): the local box split along thread_dim.
+  [[nodiscard]] box thread_box(int t) const noexcept;
+  /// Start and end (local) of thread t's range along the thread dimension.
+  [[nodiscard]] index_t thread_begin(int t) const noexcept;
+  [[nodiscard]] index_t thread_end(int t) const noexcept { return thread_begin(t + 1); }
+
+  /// Converts a global index along d to this rank's local index (may be outside [0, n)).
+  [[nodiscard]] index_t to_local(int d, index_t global) const noexcept {
+    return global - local_.lo[static_cast<std::size_t>(d)];
+  }
+  /// Converts a local index along d to the global index.
+  [[nodiscard]] index_t to_global(int d, index_t local) const noexcept {
+    return local + local_.lo[static_cast<std::size_t>(d)];
+  }
+
+private:
+  int ndim_ = 0;
+  index3 shape_{1, 1, 1};
+  std::array<bool, 3> periodic_{false, false, false};
+  std::array<int, 3> mpi_dims_{1, 1, 1};
+  std::array<int, 3> coords_{0, 0, 0};
+  comm::cartesian_communicator cart_;
+  int rank_ = 0;
+  int size_ = 1;
+  box local_;
+  int thread_dim_ = 0;
+  int threads_ = 1;
+};
+
+} // namespace tessera::grid

@@ -1,0 +1,44 @@
+#pragma once
+/// \file
+/// Whole-field helpers across ranks: reductions that give the same value on every rank,
+/// gather to / scatter from one rank, and a random field identical for every layout.
+
+#include "tessera/grid/field.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace tessera::grid {
+
+/// Sum of the interior values over all ranks (on every rank). The summation order depends on
+/// the layout, so the last bits may differ between layouts: use it for diagnostics.
+template <class T>
+[[nodiscard]] T global_sum(const field<T>& f);
+/// Minimum of the interior values over all ranks (exact; the same on every layout).
+template <class T>
+[[nodiscard]] T global_min(const field<T>& f);
+/// Maximum of the interior values over all ranks (exact).
+template <class T>
+[[nodiscard]] T global_max(const field<T>& f);
+/// Maximum absolute interior value over all ranks (exact).
+template <class T>
+[[nodiscard]] T global_max_abs(const field<T>& f);
+
+/// The global array (interior values, C order, global shape; one more along a staggered
+/// dimension) on rank `root`; an empty vector elsewhere. Collective. For tests and small grids.
+template <class T>
+[[nodiscard]] std::vector<T> gather(const field<T>& f, int root = 0);
+/// Sets the interior of `f` from `global` (C order, global shape) held on `root`. Collective.
+template <class T>
+void scatter(const std::vector<T>& global, field<T>& f, int root = 0);
+
+/// A uniform random number in [0, 1) determined only by (seed, key): counter-based
+/// (SplitMix64 finaliser), so it does not depend on which rank or thread asks.
+[[nodiscard]] double uniform_hash(std::uint64_t seed, std::uint64_t key) noexcept;
+
+/// Sets every interior value to low + (high - low)·uniform_hash(seed, global linear index):
+/// the same field for every decomposition and thread count.
+template <class T>
+void fill_random_uniform(field<T>& f, std::uint64_t seed, T low, T high);
+
+} // namespace tessera::grid

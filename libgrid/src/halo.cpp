@@ -1,0 +1,506 @@
+#include "tessera/grid/halo.hpp"
+
+#include <tessera/comm/collectives.hpp>
+#include <tessera/comm/p2p.hpp>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+
+namespace tessera::grid {
+
+namespace {
+
+constexpr int n_directions = 27; // offsets in {-1,0,1}^3; index 13 (no offset) is unused
+
+using offset3 = std::array<int, 3>;
+
+int direction_index(const offset3& o) noexcept {
+  return (o[0] + 1) * 9 + (o[1] + 1) * 3 + (o[2] + 1);
+}
+
+offset3 opposite(const offset3& o) noexcept {
+  return {-o[0], -o[1], -o[2]};
+}
+
+// Ghost cells of f beyond its block toward offset o (o = 0: the interior range).
+template <class T>
+box ghost_box(const field<T>& f, const offset3& o) noexcept {
+  box b;
+  for (int e = 0; e < 3; ++e) {
+    const auto eu = static_cast<std::size_t>(e);
+    const index_t n = f.extent(e);
+    const index_t w = f.ghosts(e);
+    b.lo[eu] = o[eu] < 0 ? -w : o[eu] > 0 ? n : 0;
+    b.hi[eu] = o[eu] < 0 ? 0 : o[eu] > 0 ? n + w : n;
+  }
+  return b;
+}
+
+// Interior cells of f that the neighbour at offset o keeps as ghosts. Along a staggered
+// dimension the face shared with that neighbour is skipped: both ranks hold it.
+template <class T>
+box send_box(const field<T>& f, const offset3& o) noexcept {
+  box b;
+  for (int e = 0; e < 3; ++e) {
+    const auto eu = static_cast<std::size_t>(e);
+    const index_t n = f.extent(e);
+    const index_t w = f.ghosts(e);
+    const index_t shared = f.where().staggered_dim == e ? 1 : 0;
+    b.lo[eu] = o[eu] < 0 ? shared : o[eu] > 0 ? n - shared - w : 0;
+    b.hi[eu] = o[eu] < 0 ? shared + w : o[eu] > 0 ? n - shared : n;
+  }
+  return b;
+}
+
+// Thread t's strip of f along the thread dimension (interior only).
+template <class T>
+void restrict_to_strip(const field<T>& f, int t, box& b) noexcept {
+  const box strip = f.thread_box(t);
+  const auto td = static_cast<std::size_t>(f.decomp().thread_dim());
+  b.lo[td] = strip.lo[td];
+  b.hi[td] = strip.hi[td];
+}
+
+template <class T>
+void copy_box(const field<T>& src_field, const box& src, field<T>& dst_field,
+              const box& dst) noexcept {
+  const index_t row = src.extent(2);
+  for (index_t i = 0; i < src.extent(0); ++i) {
+    for (index_t j = 0; j < src.extent(1); ++j) {
+      const T* from = &src_field(src.lo[0] + i, src.lo[1] + j, src.lo[2]);
+      T* to = &dst_field(dst.lo[0] + i, dst.lo[1] + j, dst.lo[2]);
+      std::copy_n(from, row, to);
+    }
+  }
+}
+
+int mpi_tag_upper_bound(const comm::communicator& c) {
+  void* value = nullptr;
+  int flag = 0;
+  comm::check(MPI_Comm_get_attr(c.get(), MPI_TAG_UB, &value, &flag), "MPI_Comm_get_attr");
+  return flag != 0 ? *static_cast<int*>(value) : 32767;
+}
+
+// Plans are numbered in creation order; every rank must create them in the same order (which
+// the build checks), so a plan's number is the same everywhere and can go into its tags.
+std::atomic<int> plans_created{0};
+
+} // namespace
+
+template <class T>
+halo_plan<T>::halo_plan(std::vector<field<T>*> fields, std::vector<boundary<T>> conditions,
+                        halo_options options)
+    : fields_(std::move(fields)), conditions_(std::move(conditions)), options_(options),
+      decomp_(nullptr) {
+  if (fields_.empty()) {
+    throw comm::usage_error("tessera::grid::halo_plan: no fields to exchange");
+  }
+  decomp_ = &fields_.front()->decomp();
+  for (const auto* f : fields_) {
+    if (&f->decomp() != decomp_) {
+      throw comm::usage_error("tessera::grid::halo_plan: all fields must share one decomposition");
+    }
+  }
+  if (conditions_.empty()) {
+    conditions_.assign(fields_.size(), boundary<T>{});
+  } else if (conditions_.size() == 1) {
+    conditions_.assign(fields_.size(), conditions_.front());
+  } else if (conditions_.size() != fields_.size()) {
+    throw comm::usage_error("tessera::grid::halo_plan: " + std::to_string(conditions_.size()) +
+                            " boundary conditions for " + std::to_string(fields_.size()) +
+                            " fields");
+  }
+  build();
+}
+
+template <class T>
+void halo_plan<T>::build() {
+  const decomposition& d = *decomp_;
+  const int threads = d.threads();
+  const int td = d.thread_dim();
+  const auto tdu = static_cast<std::size_t>(td);
+
+  for (const auto* f : fields_) {
+    for (int e = 0; e < d.ndim(); ++e) {
+      const index_t smallest =
+          d.global_shape()[static_cast<std::size_t>(e)] / d.mpi_dims()[static_cast<std::size_t>(e)];
+      const index_t thread_piece = e == td ? smallest / threads : smallest;
+      if (thread_piece < f->halo()) {
+        throw comm::usage_error(
+            "tessera::grid::halo_plan: field '" + f->name() + "' has halo width " +
+            std::to_string(f->halo()) + ", but pieces along dimension " + std::to_string(e) +
+            " can be as small as " + std::to_string(thread_piece) +
+            " cells; build the decomposition with min_piece >= the largest halo width");
+      }
+    }
+  }
+  if (options_.mode == halo_mode::per_thread && threads > 1) {
+    int provided = MPI_THREAD_SINGLE;
+    MPI_Query_thread(&provided);
+    if (provided < MPI_THREAD_MULTIPLE) {
+      throw comm::usage_error("tessera::grid::halo_plan: per-thread halo exchange needs "
+                              "MPI_THREAD_MULTIPLE; use halo_mode::funneled or initialise MPI "
+                              "with thread_level::multiple");
+    }
+  }
+
+  const auto& c = d.communicator();
+  const int created = plans_created.fetch_add(1);
+  const int lowest = comm::allreduce(created, comm::op::min, c);
+  const int highest = comm::allreduce(created, comm::op::max, c);
+  if (lowest != highest) {
+    throw comm::usage_error("tessera::grid::halo_plan: ranks built halo plans in different "
+                            "orders; build them in the same order on every rank");
+  }
+  const int tag_ub = mpi_tag_upper_bound(c);
+  const int slots = std::max(1, (tag_ub + 1) / (n_directions * threads));
+  if (n_directions * threads > tag_ub + 1) {
+    throw comm::usage_error("tessera::grid::halo_plan: " + std::to_string(threads) +
+                            " threads need tags up to " + std::to_string(n_directions * threads) +
+                            ", above MPI_TAG_UB = " + std::to_string(tag_ub));
+  }
+  slot_ = created % slots;
+  auto tag = [&](const offset3& travel, int strip) {
+    return (slot_ * n_directions + direction_index(travel)) * threads + strip;
+  };
+
+  work_.clear();
+  work_.resize(static_cast<std::size_t>(threads)); // thread_work holds move-only requests
+  const int me = d.rank();
+  const int n0 = d.ndim() > 0 ? 1 : 0;
+  const int n1 = d.ndim() > 1 ? 1 : 0;
+  const int n2 = d.ndim() > 2 ? 1 : 0;
+  for (int a = -n0; a <= n0; ++a) {
+    for (int b = -n1; b <= n1; ++b) {
+      for (int g = -n2; g <= n2; ++g) {
+        const offset3 o{a, b, g};
+        if (a == 0 && b == 0 && g == 0) {
+          continue;
+        }
+        const int peer = d.neighbour(o);
+        if (peer == comm::proc_null) {
+          continue; // a domain edge: the side conditions fill these ghosts
+        }
+        // Strips: along the thread dimension the region is either split like the interior
+        // (one strip per thread) or lies beyond one end (one strip, owned by the end thread).
+        const int strips = o[tdu] == 0 ? threads : 1;
+        for (int s = 0; s < strips; ++s) {
+          const int owner = o[tdu] == 0 ? s : (o[tdu] < 0 ? 0 : threads - 1);
+          std::vector<box> recv_boxes;
+          std::vector<box> send_boxes;
+          std::vector<box> self_sources;
+          for (auto* f : fields_) {
+            box r = ghost_box(*f, o);
+            box snd = send_box(*f, o);
+            box src = send_box(*f, opposite(o));
+            if (o[tdu] == 0) {
+              restrict_to_strip(*f, s, r);
+              restrict_to_strip(*f, s, snd);
+              restrict_to_strip(*f, s, src);
+            }
+            recv_boxes.push_back(r);
+            send_boxes.push_back(snd);
+            self_sources.push_back(src);
+          }
+          auto& w = work_[static_cast<std::size_t>(owner)];
+          if (peer == me) {
+            // Periodic wrap onto this rank: what it would send toward -o lands in its ghosts toward
+            // o.
+            w.copies.push_back({std::move(self_sources), std::move(recv_boxes)});
+            continue;
+          }
+          message m;
+          m.peer = peer;
+          m.send_tag = tag(o, s);
+          m.recv_tag = tag(opposite(o), s);
+          std::size_t n_send = 0;
+          std::size_t n_recv = 0;
+          for (std::size_t fi = 0; fi < fields_.size(); ++fi) {
+            n_send += static_cast<std::size_t>(send_boxes[fi].volume());
+            n_recv += static_cast<std::size_t>(recv_boxes[fi].volume());
+          }
+          m.send_boxes = std::move(send_boxes);
+          m.recv_boxes = std::move(recv_boxes);
+          m.send_buffer.resize(n_send);
+          m.recv_buffer.resize(n_recv);
+          w.messages.push_back(std::move(m));
+        }
+      }
+    }
+  }
+
+  // Side conditions, dimension by dimension, over the ghost-extended range of the others.
+  for (int dim = 0; dim < d.ndim(); ++dim) {
+    if (d.periodic(dim)) {
+      continue;
+    }
+    for (int side : {-1, +1}) {
+      if (!d.on_domain_edge(dim, side)) {
+        continue;
+      }
+      for (std::size_t fi = 0; fi < fields_.size(); ++fi) {
+        if (conditions_[fi].side(dim, side).type == side_condition<T>::kind::none) {
+          continue;
+        }
+        const field<T>& f = *fields_[fi];
+        box region = f.with_ghosts();
+        const auto du = static_cast<std::size_t>(dim);
+        region.lo[du] = side < 0 ? -f.ghosts(dim) : f.extent(dim);
+        region.hi[du] = side < 0 ? 0 : f.extent(dim) + f.ghosts(dim);
+        if (dim == td) {
+          work_[static_cast<std::size_t>(side < 0 ? 0 : threads - 1)].sides_along.push_back(
+              {static_cast<int>(fi), dim, side, region});
+          fence_thread_dim_sides_ = threads > 1;
+          continue;
+        }
+        for (int t = 0; t < threads; ++t) {
+          box part = region;
+          const box strip = f.thread_box(t);
+          part.lo[tdu] = t == 0 ? -f.ghosts(td) : strip.lo[tdu];
+          part.hi[tdu] = t == threads - 1 ? f.extent(td) + f.ghosts(td) : strip.hi[tdu];
+          auto& w = work_[static_cast<std::size_t>(t)];
+          (dim < td ? w.sides_before : w.sides_after)
+              .push_back({static_cast<int>(fi), dim, side, part});
+        }
+      }
+    }
+  }
+  for (auto& w : work_) {
+    w.requests.resize(2 * w.messages.size());
+  }
+}
+
+template <class T>
+void halo_plan<T>::pack(const message& m, std::vector<T>& buffer) const {
+  T* out = buffer.data();
+  for (std::size_t fi = 0; fi < fields_.size(); ++fi) {
+    const field<T>& f = *fields_[fi];
+    const box& b = m.send_boxes[fi];
+    const index_t row = b.extent(2);
+    for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
+      for (index_t j = b.lo[1]; j < b.hi[1]; ++j) {
+        out = std::copy_n(&f(i, j, b.lo[2]), row, out);
+      }
+    }
+  }
+}
+
+template <class T>
+void halo_plan<T>::unpack(const message& m) {
+  const T* in = m.recv_buffer.data();
+  for (std::size_t fi = 0; fi < fields_.size(); ++fi) {
+    field<T>& f = *fields_[fi];
+    const box& b = m.recv_boxes[fi];
+    const index_t row = b.extent(2);
+    for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
+      for (index_t j = b.lo[1]; j < b.hi[1]; ++j) {
+        std::copy_n(in, row, &f(i, j, b.lo[2]));
+        in += row;
+      }
+    }
+  }
+}
+
+template <class T>
+void halo_plan<T>::copy_locally(const local_copy& c) {
+  for (std::size_t fi = 0; fi < fields_.size(); ++fi) {
+    copy_box(*fields_[fi], c.from[fi], *fields_[fi], c.to[fi]);
+  }
+}
+
+template <class T>
+void halo_plan<T>::finish_locally(thread_work& w) {
+  for (const auto& m : w.messages) {
+    unpack(m);
+  }
+  for (const auto& c : w.copies) {
+    copy_locally(c);
+  }
+  run_sides(w.sides_before);
+  if (fence_thread_dim_sides_) {
+    // Conditions along the thread dimension read cells near the domain edge that may belong
+    // to another thread (a thin first strip, or extrapolation's second cell), and the later
+    // dimensions read what they write: fence them off from the other threads' work.
+#pragma omp barrier
+    run_sides(w.sides_along);
+#pragma omp barrier
+  } else {
+    run_sides(w.sides_along);
+  }
+  run_sides(w.sides_after);
+}
+
+template <class T>
+void halo_plan<T>::run_sides(const std::vector<side_job>& jobs) {
+  for (const auto& s : jobs) {
+    const auto fi = static_cast<std::size_t>(s.field);
+    apply_side_condition(*fields_[fi], conditions_[fi].side(s.dim, s.side), s.dim, s.side,
+                         s.ghosts);
+  }
+}
+
+template <class T>
+void halo_plan<T>::post_receives(thread_work& w) {
+  const auto& c = decomp_->communicator();
+  for (std::size_t i = 0; i < w.messages.size() && w.mpi_error == MPI_SUCCESS; ++i) {
+    auto& m = w.messages[i];
+    w.mpi_error = comm::nothrow::irecv(m.recv_buffer, m.peer, m.recv_tag, w.requests[i], c);
+  }
+}
+
+template <class T>
+void halo_plan<T>::post_sends(thread_work& w) {
+  const auto& c = decomp_->communicator();
+  const std::size_t n = w.messages.size();
+  for (std::size_t i = 0; i < n && w.mpi_error == MPI_SUCCESS; ++i) {
+    auto& m = w.messages[i];
+    w.mpi_error = comm::nothrow::isend(m.send_buffer, m.peer, m.send_tag, w.requests[n + i], c);
+  }
+}
+
+template <class T>
+void halo_plan<T>::start(int t) noexcept {
+  const double t0 = t == 0 ? MPI_Wtime() : 0.0;
+  auto& w = work_[static_cast<std::size_t>(t)];
+  const bool refused = w.in_flight;
+  if (refused) {
+    w.usage_error =
+        "start() called while an exchange of the same fields is in flight; call finish() first";
+  }
+  if (options_.mode == halo_mode::per_thread) {
+    if (!refused) {
+      w.in_flight = true;
+      post_receives(w); // receives before sends, so no message waits in an unexpected queue
+      for (auto& m : w.messages) {
+        pack(m, m.send_buffer);
+      }
+      post_sends(w);
+    }
+  } else {
+    // Funneled: thread 0 posts every receive, all threads pack their own strips, then
+    // thread 0 sends everything. Barriers are reached by every thread, refused or not.
+    if (!refused) {
+      w.in_flight = true;
+    }
+    if (t == 0 && !refused) {
+      for (auto& other : work_) {
+        post_receives(other);
+        w.mpi_error = w.mpi_error != MPI_SUCCESS ? w.mpi_error : other.mpi_error;
+      }
+    }
+    if (!refused) {
+      for (auto& m : w.messages) {
+        pack(m, m.send_buffer);
+      }
+    }
+#pragma omp barrier
+    if (t == 0 && !refused) {
+      for (auto& other : work_) {
+        post_sends(other);
+        w.mpi_error = w.mpi_error != MPI_SUCCESS ? w.mpi_error : other.mpi_error;
+      }
+    }
+  }
+  if (t == 0) {
+    seconds_ += MPI_Wtime() - t0;
+  }
+}
+
+template <class T>
+void halo_plan<T>::finish(int t) noexcept {
+  const double t0 = t == 0 ? MPI_Wtime() : 0.0;
+  auto& w = work_[static_cast<std::size_t>(t)];
+  const bool refused = !w.in_flight;
+  if (refused && w.usage_error.empty()) {
+    w.usage_error = "finish() called without a matching start()";
+  }
+  if (options_.mode == halo_mode::per_thread) {
+    if (!refused) {
+      const int rc = comm::nothrow::waitall(w.requests, options_.wait);
+      w.mpi_error = w.mpi_error != MPI_SUCCESS ? w.mpi_error : rc;
+    }
+  } else {
+    if (t == 0 && !refused) {
+      for (auto& other : work_) {
+        const int rc = comm::nothrow::waitall(other.requests, options_.wait);
+        w.mpi_error = w.mpi_error != MPI_SUCCESS ? w.mpi_error : rc;
+      }
+    }
+#pragma omp barrier
+  }
+  if (!refused) {
+    finish_locally(w);
+    w.in_flight = false;
+  }
+  if (t == 0) {
+    seconds_ += MPI_Wtime() - t0;
+  }
+}
+
+template <class T>
+void halo_plan<T>::exchange() {
+  const int threads = decomp_->threads();
+  if (threads == 1) {
+    exchange(0);
+  } else {
+#pragma omp parallel num_threads(threads)
+    {
+      if (omp_get_num_threads() == threads) {
+        exchange(omp_get_thread_num());
+      } else {
+#pragma omp single
+        work_[0].usage_error = "exchange(): the parallel region got " +
+                               std::to_string(omp_get_num_threads()) + " threads instead of " +
+                               std::to_string(threads);
+      }
+    }
+  }
+  check();
+}
+
+template <class T>
+void halo_plan<T>::check() {
+  std::string usage;
+  int code = MPI_SUCCESS;
+  for (auto& w : work_) {
+    if (usage.empty() && !w.usage_error.empty()) {
+      usage = w.usage_error;
+    }
+    if (code == MPI_SUCCESS) {
+      code = w.mpi_error;
+    }
+    w.usage_error.clear();
+    w.mpi_error = MPI_SUCCESS;
+  }
+  if (!usage.empty()) {
+    throw comm::usage_error("tessera::grid::halo_plan: " + usage);
+  }
+  comm::check(code, "halo exchange");
+}
+
+template <class T>
+std::size_t halo_plan<T>::messages_per_exchange() const noexcept {
+  std::size_t n = 0;
+  for (const auto& w : work_) {
+    n += w.messages.size();
+  }
+  return n;
+}
+
+template <class T>
+std::size_t halo_plan<T>::values_per_exchange() const noexcept {
+  std::size_t n = 0;
+  for (const auto& w : work_) {
+    for (const auto& m : w.messages) {
+      n += m.send_buffer.size();
+    }
+  }
+  return n;
+}
+
+template class halo_plan<double>;
+template class halo_plan<float>;
+
+} // namespace tessera::grid

@@ -1,0 +1,177 @@
+#include "tessera/grid/parallel.hpp"
+
+#include <tessera/comm/collectives.hpp>
+#include <tessera/comm/p2p.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tessera::grid {
+
+namespace {
+
+template <class T, class Fold>
+T fold_interior(const field<T>& f, T init, Fold fold) {
+  T acc = init;
+  for_each_index(f.interior(),
+                 [&](index_t i, index_t j, index_t k) { acc = fold(acc, f(i, j, k)); });
+  return acc;
+}
+
+// Global extent of f along d (one more than cells along its staggered dimension).
+template <class T>
+index_t global_extent(const field<T>& f, int d) {
+  return f.decomp().global_shape()[static_cast<std::size_t>(d)] +
+         (f.where().staggered_dim == d ? 1 : 0);
+}
+
+template <class T>
+box global_box_of(const field<T>& f, int rank) {
+  box b = f.decomp().box_of_rank(rank);
+  const int s = f.where().staggered_dim;
+  if (s >= 0) {
+    b.hi[static_cast<std::size_t>(s)] += 1;
+  }
+  return b;
+}
+
+template <class T>
+std::size_t linear(const field<T>& f, index_t gi, index_t gj, index_t gk) {
+  return static_cast<std::size_t>((gi * global_extent(f, 1) + gj) * global_extent(f, 2) + gk);
+}
+
+} // namespace
+
+template <class T>
+T global_sum(const field<T>& f) {
+  return comm::allreduce(fold_interior(f, T{}, [](T a, T b) { return a + b; }), comm::op::sum,
+                         f.decomp().communicator());
+}
+
+template <class T>
+T global_min(const field<T>& f) {
+  return comm::allreduce(
+      fold_interior(f, std::numeric_limits<T>::infinity(), [](T a, T b) { return std::min(a, b); }),
+      comm::op::min, f.decomp().communicator());
+}
+
+template <class T>
+T global_max(const field<T>& f) {
+  return comm::allreduce(fold_interior(f, -std::numeric_limits<T>::infinity(),
+                                       [](T a, T b) { return std::max(a, b); }),
+                         comm::op::max, f.decomp().communicator());
+}
+
+template <class T>
+T global_max_abs(const field<T>& f) {
+  return comm::allreduce(fold_interior(f, T{}, [](T a, T b) { return std::max(a, std::abs(b)); }),
+                         comm::op::max, f.decomp().communicator());
+}
+
+template <class T>
+std::vector<T> gather(const field<T>& f, int root) {
+  const auto& c = f.decomp().communicator();
+  const box mine = f.interior();
+  std::vector<T> packed;
+  packed.reserve(static_cast<std::size_t>(mine.volume()));
+  for_each_index(mine, [&](index_t i, index_t j, index_t k) { packed.push_back(f(i, j, k)); });
+  if (c.rank() != root) {
+    comm::send(packed, root, 0, c);
+    return {};
+  }
+  std::vector<T> global(
+      static_cast<std::size_t>(global_extent(f, 0) * global_extent(f, 1) * global_extent(f, 2)));
+  for (int r = 0; r < c.size(); ++r) {
+    const box b = global_box_of(f, r);
+    std::vector<T> part;
+    if (r == root) {
+      part = packed;
+    } else {
+      part.resize(static_cast<std::size_t>(b.volume()));
+      comm::recv(part, r, 0, c);
+    }
+    std::size_t n = 0;
+    for_each_index(
+        b, [&](index_t i, index_t j, index_t k) { global[linear(f, i, j, k)] = part[n++]; });
+  }
+  return global;
+}
+
+template <class T>
+void scatter(const std::vector<T>& global, field<T>& f, int root) {
+  const auto& c = f.decomp().communicator();
+  std::vector<T> part(static_cast<std::size_t>(f.interior().volume()));
+  if (c.rank() == root) {
+    const auto expected =
+        static_cast<std::size_t>(global_extent(f, 0) * global_extent(f, 1) * global_extent(f, 2));
+    if (global.size() != expected) {
+      // Thrown on the root only; the others would wait, so tell them first.
+      const int bad = -1;
+      for (int r = 0; r < c.size(); ++r) {
+        if (r != root) {
+          comm::send(bad, r, 1, c);
+        }
+      }
+      throw comm::usage_error("tessera::grid::scatter: the global array has " +
+                              std::to_string(global.size()) + " values, the field needs " +
+                              std::to_string(expected));
+    }
+    const int good = 0;
+    for (int r = 0; r < c.size(); ++r) {
+      const box b = global_box_of(f, r);
+      std::vector<T> chunk;
+      chunk.reserve(static_cast<std::size_t>(b.volume()));
+      for_each_index(
+          b, [&](index_t i, index_t j, index_t k) { chunk.push_back(global[linear(f, i, j, k)]); });
+      if (r == root) {
+        part = std::move(chunk);
+      } else {
+        comm::send(good, r, 1, c);
+        comm::send(chunk, r, 0, c);
+      }
+    }
+  } else {
+    int state = 0;
+    comm::recv(state, root, 1, c);
+    if (state != 0) {
+      throw comm::usage_error("tessera::grid::scatter: the root's global array has the wrong size");
+    }
+    comm::recv(part, root, 0, c);
+  }
+  std::size_t n = 0;
+  for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) { f(i, j, k) = part[n++]; });
+}
+
+double uniform_hash(std::uint64_t seed, std::uint64_t key) noexcept {
+  // SplitMix64 finaliser of a Weyl sequence position: statistically good, and a pure
+  // function of (seed, key).
+  std::uint64_t z = seed * 0x9E3779B97F4A7C15ULL + (key + 1) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53; // 53 random bits → [0, 1)
+}
+
+template <class T>
+void fill_random_uniform(field<T>& f, std::uint64_t seed, T low, T high) {
+  for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) {
+    const auto key = static_cast<std::uint64_t>(
+        linear(f, f.to_global(0, i), f.to_global(1, j), f.to_global(2, k)));
+    f(i, j, k) = low + (high - low) * static_cast<T>(uniform_hash(seed, key));
+  });
+}
+
+#define TESSERA_GRID_INSTANTIATE(T)                                                                \
+  template T global_sum(const field<T>&);                                                          \
+  template T global_min(const field<T>&);                                                          \
+  template T global_max(const field<T>&);                                                          \
+  template T global_max_abs(const field<T>&);                                                      \
+  template std::vector<T> gather(const field<T>&, int);                                            \
+  template void scatter(const std::vector<T>&, field<T>&, int);                                    \
+  template void fill_random_uniform(field<T>&, std::uint64_t, T, T);
+TESSERA_GRID_INSTANTIATE(double)
+TESSERA_GRID_INSTANTIATE(float)
+#undef TESSERA_GRID_INSTANTIATE
+
+} // namespace tessera::grid
