@@ -7,18 +7,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <tuple>
 
 namespace tessera::grid {
 
 namespace {
 
-constexpr int n_directions = 27; // offsets in {-1,0,1}^3; index 13 (no offset) is unused
-
 using offset3 = std::array<int, 3>;
-
-int direction_index(const offset3& o) noexcept {
-  return (o[0] + 1) * 9 + (o[1] + 1) * 3 + (o[2] + 1);
-}
 
 offset3 opposite(const offset3& o) noexcept {
   return {-o[0], -o[1], -o[2]};
@@ -154,81 +150,101 @@ void halo_plan<T>::build() {
     throw comm::usage_error("tessera::grid::halo_plan: ranks built halo plans in different "
                             "orders; build them in the same order on every rank");
   }
+  // Tags: (slot, direction of travel along the thread dimension, strip). Everything else a
+  // message carries is fixed by the plan on both sides.
+  constexpr int channels = 3;
   const int tag_ub = mpi_tag_upper_bound(c);
-  const int slots = std::max(1, (tag_ub + 1) / (n_directions * threads));
-  if (n_directions * threads > tag_ub + 1) {
+  if (channels * threads > tag_ub + 1) {
     throw comm::usage_error("tessera::grid::halo_plan: " + std::to_string(threads) +
-                            " threads need tags up to " + std::to_string(n_directions * threads) +
+                            " threads need tags up to " + std::to_string(channels * threads) +
                             ", above MPI_TAG_UB = " + std::to_string(tag_ub));
   }
+  const int slots = (tag_ub + 1) / (channels * threads);
   slot_ = created % slots;
-  auto tag = [&](const offset3& travel, int strip) {
-    return (slot_ * n_directions + direction_index(travel)) * threads + strip;
+  auto tag = [&](int travel_td, int strip) {
+    return (slot_ * channels + travel_td + 1) * threads + strip;
+  };
+  // The thread that handles the region toward neighbour offset o (strip s if o_td == 0).
+  auto owner = [&](int o_td, int strip) {
+    return o_td == 0 ? strip : (o_td < 0 ? 0 : threads - 1);
   };
 
   work_.clear();
   work_.resize(static_cast<std::size_t>(threads)); // thread_work holds move-only requests
+  // Transfers keyed by (peer, travel direction along the thread dimension, strip).
+  std::map<std::tuple<int, int, int>, transfer> sends;
+  std::map<std::tuple<int, int, int>, transfer> receives;
   const int me = d.rank();
   const int n0 = d.ndim() > 0 ? 1 : 0;
   const int n1 = d.ndim() > 1 ? 1 : 0;
   const int n2 = d.ndim() > 2 ? 1 : 0;
+  // Travel directions in one canonical order, so both ends list a transfer's pieces alike.
   for (int a = -n0; a <= n0; ++a) {
     for (int b = -n1; b <= n1; ++b) {
       for (int g = -n2; g <= n2; ++g) {
-        const offset3 o{a, b, g};
+        const offset3 travel{a, b, g};
         if (a == 0 && b == 0 && g == 0) {
           continue;
         }
-        const int peer = d.neighbour(o);
-        if (peer == comm::proc_null) {
-          continue; // a domain edge: the side conditions fill these ghosts
-        }
-        // Strips: along the thread dimension the region is either split like the interior
-        // (one strip per thread) or lies beyond one end (one strip, owned by the end thread).
-        const int strips = o[tdu] == 0 ? threads : 1;
+        const offset3 from = opposite(travel); // the neighbour whose data travels this way to us
+        const int to_peer = d.neighbour(travel);
+        const int from_peer = d.neighbour(from);
+        const int strips = travel[tdu] == 0 ? threads : 1;
         for (int s = 0; s < strips; ++s) {
-          const int owner = o[tdu] == 0 ? s : (o[tdu] < 0 ? 0 : threads - 1);
-          std::vector<box> recv_boxes;
-          std::vector<box> send_boxes;
-          std::vector<box> self_sources;
-          for (auto* f : fields_) {
-            box r = ghost_box(*f, o);
-            box snd = send_box(*f, o);
-            box src = send_box(*f, opposite(o));
-            if (o[tdu] == 0) {
-              restrict_to_strip(*f, s, r);
-              restrict_to_strip(*f, s, snd);
-              restrict_to_strip(*f, s, src);
-            }
-            recv_boxes.push_back(r);
-            send_boxes.push_back(snd);
-            self_sources.push_back(src);
-          }
-          auto& w = work_[static_cast<std::size_t>(owner)];
-          if (peer == me) {
-            // Periodic wrap onto this rank: what it would send toward -o lands in its ghosts toward
-            // o.
-            w.copies.push_back({std::move(self_sources), std::move(recv_boxes)});
-            continue;
-          }
-          message m;
-          m.peer = peer;
-          m.send_tag = tag(o, s);
-          m.recv_tag = tag(opposite(o), s);
-          std::size_t n_send = 0;
-          std::size_t n_recv = 0;
           for (std::size_t fi = 0; fi < fields_.size(); ++fi) {
-            n_send += static_cast<std::size_t>(send_boxes[fi].volume());
-            n_recv += static_cast<std::size_t>(recv_boxes[fi].volume());
+            const field<T>& f = *fields_[fi];
+            box out = send_box(f, travel);
+            box in = ghost_box(f, from);
+            if (travel[tdu] == 0) {
+              restrict_to_strip(f, s, out);
+              restrict_to_strip(f, s, in);
+            }
+            if (from_peer == me) {
+              // Periodic wrap onto this rank: what it sends toward `travel` lands in its own
+              // ghosts toward `from`.
+              auto& w = work_[static_cast<std::size_t>(owner(from[tdu], s))];
+              if (w.copies.empty() || w.copies.back().to.size() == fields_.size()) {
+                w.copies.emplace_back();
+              }
+              w.copies.back().from.push_back(out);
+              w.copies.back().to.push_back(in);
+              continue;
+            }
+            // With one thread every direction to a peer shares one channel: one message per peer.
+            const int channel = threads == 1 ? 0 : travel[tdu];
+            if (to_peer != comm::proc_null) {
+              auto& t = sends[{to_peer, channel, s}];
+              t.peer = to_peer;
+              t.tag = tag(channel, s);
+              t.pieces.emplace_back(fi, out);
+            }
+            if (from_peer != comm::proc_null) {
+              auto& t = receives[{from_peer, channel, s}];
+              t.peer = from_peer;
+              t.tag = tag(channel, s);
+              t.pieces.emplace_back(fi, in);
+            }
           }
-          m.send_boxes = std::move(send_boxes);
-          m.recv_boxes = std::move(recv_boxes);
-          m.send_buffer.resize(n_send);
-          m.recv_buffer.resize(n_recv);
-          w.messages.push_back(std::move(m));
         }
       }
     }
+  }
+  auto size_buffer = [](transfer& t) {
+    std::size_t n = 0;
+    for (const auto& p : t.pieces) {
+      n += static_cast<std::size_t>(p.second.volume());
+    }
+    t.buffer.resize(n);
+  };
+  for (auto& [key, t] : sends) {
+    size_buffer(t);
+    work_[static_cast<std::size_t>(owner(std::get<1>(key), std::get<2>(key)))].sends.push_back(
+        std::move(t));
+  }
+  for (auto& [key, t] : receives) {
+    size_buffer(t);
+    work_[static_cast<std::size_t>(owner(-std::get<1>(key), std::get<2>(key)))].receives.push_back(
+        std::move(t));
   }
 
   // Side conditions, dimension by dimension, over the ghost-extended range of the others.
@@ -268,16 +284,15 @@ void halo_plan<T>::build() {
     }
   }
   for (auto& w : work_) {
-    w.requests.resize(2 * w.messages.size());
+    w.requests.resize(w.receives.size() + w.sends.size());
   }
 }
 
 template <class T>
-void halo_plan<T>::pack(const message& m, std::vector<T>& buffer) const {
-  T* out = buffer.data();
-  for (std::size_t fi = 0; fi < fields_.size(); ++fi) {
+void halo_plan<T>::pack(transfer& m) const {
+  T* out = m.buffer.data();
+  for (const auto& [fi, b] : m.pieces) {
     const field<T>& f = *fields_[fi];
-    const box& b = m.send_boxes[fi];
     const index_t row = b.extent(2);
     for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
       for (index_t j = b.lo[1]; j < b.hi[1]; ++j) {
@@ -288,11 +303,10 @@ void halo_plan<T>::pack(const message& m, std::vector<T>& buffer) const {
 }
 
 template <class T>
-void halo_plan<T>::unpack(const message& m) {
-  const T* in = m.recv_buffer.data();
-  for (std::size_t fi = 0; fi < fields_.size(); ++fi) {
+void halo_plan<T>::unpack(const transfer& m) {
+  const T* in = m.buffer.data();
+  for (const auto& [fi, b] : m.pieces) {
     field<T>& f = *fields_[fi];
-    const box& b = m.recv_boxes[fi];
     const index_t row = b.extent(2);
     for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
       for (index_t j = b.lo[1]; j < b.hi[1]; ++j) {
@@ -312,7 +326,7 @@ void halo_plan<T>::copy_locally(const local_copy& c) {
 
 template <class T>
 void halo_plan<T>::finish_locally(thread_work& w) {
-  for (const auto& m : w.messages) {
+  for (const auto& m : w.receives) {
     unpack(m);
   }
   for (const auto& c : w.copies) {
@@ -344,19 +358,19 @@ void halo_plan<T>::run_sides(const std::vector<side_job>& jobs) {
 template <class T>
 void halo_plan<T>::post_receives(thread_work& w) {
   const auto& c = decomp_->communicator();
-  for (std::size_t i = 0; i < w.messages.size() && w.mpi_error == MPI_SUCCESS; ++i) {
-    auto& m = w.messages[i];
-    w.mpi_error = comm::nothrow::irecv(m.recv_buffer, m.peer, m.recv_tag, w.requests[i], c);
+  for (std::size_t i = 0; i < w.receives.size() && w.mpi_error == MPI_SUCCESS; ++i) {
+    auto& m = w.receives[i];
+    w.mpi_error = comm::nothrow::irecv(m.buffer, m.peer, m.tag, w.requests[i], c);
   }
 }
 
 template <class T>
 void halo_plan<T>::post_sends(thread_work& w) {
   const auto& c = decomp_->communicator();
-  const std::size_t n = w.messages.size();
-  for (std::size_t i = 0; i < n && w.mpi_error == MPI_SUCCESS; ++i) {
-    auto& m = w.messages[i];
-    w.mpi_error = comm::nothrow::isend(m.send_buffer, m.peer, m.send_tag, w.requests[n + i], c);
+  const std::size_t n = w.receives.size();
+  for (std::size_t i = 0; i < w.sends.size() && w.mpi_error == MPI_SUCCESS; ++i) {
+    auto& m = w.sends[i];
+    w.mpi_error = comm::nothrow::isend(m.buffer, m.peer, m.tag, w.requests[n + i], c);
   }
 }
 
@@ -373,8 +387,8 @@ void halo_plan<T>::start(int t) noexcept {
     if (!refused) {
       w.in_flight = true;
       post_receives(w); // receives before sends, so no message waits in an unexpected queue
-      for (auto& m : w.messages) {
-        pack(m, m.send_buffer);
+      for (auto& m : w.sends) {
+        pack(m);
       }
       post_sends(w);
     }
@@ -391,8 +405,8 @@ void halo_plan<T>::start(int t) noexcept {
       }
     }
     if (!refused) {
-      for (auto& m : w.messages) {
-        pack(m, m.send_buffer);
+      for (auto& m : w.sends) {
+        pack(m);
       }
     }
 #pragma omp barrier
@@ -484,7 +498,7 @@ template <class T>
 std::size_t halo_plan<T>::messages_per_exchange() const noexcept {
   std::size_t n = 0;
   for (const auto& w : work_) {
-    n += w.messages.size();
+    n += w.sends.size();
   }
   return n;
 }
@@ -493,8 +507,8 @@ template <class T>
 std::size_t halo_plan<T>::values_per_exchange() const noexcept {
   std::size_t n = 0;
   for (const auto& w : work_) {
-    for (const auto& m : w.messages) {
-      n += m.send_buffer.size();
+    for (const auto& m : w.sends) {
+      n += m.buffer.size();
     }
   }
   return n;

@@ -332,3 +332,22 @@ TEST(HaloErrors, HaloWiderThanPiecesIsRefused) {
   grid::field<double> f(d, 3);
   EXPECT_THROW(grid::halo_plan<double>({&f}), comm::usage_error);
 }
+
+// Directions that share a peer travel in one message: with one thread, one message per
+// neighbouring rank; with threads, one per rank and strip channel.
+TEST(Halo, OneMessagePerNeighbourRank) {
+  const int size = comm::size();
+  grid::decomposition d(comm::world(), {{8 * size, 8}, {true, true}, {size, 1}, 0, 1, 1});
+  grid::field<double> f(d, 1);
+  grid::field<double> g(d, 1);
+  grid::halo_plan<double> plan({&f, &g});
+  const std::size_t peers = size == 1 ? 0 : size == 2 ? 1 : 2;
+  EXPECT_EQ(plan.messages_per_exchange(), peers);
+  // Threads along dimension 1 (not split by MPI): per peer, one message per thread strip of
+  // the face, plus the corner pieces beyond each end of dimension 1, which belong to the first
+  // and last threads and go to the opposite end thread of the peer.
+  grid::decomposition dt(comm::world(), {{8 * size, 9}, {true, true}, {size, 1}, 1, 3, 1});
+  grid::field<double> h(dt, 1);
+  grid::halo_plan<double> threaded({&h});
+  EXPECT_EQ(threaded.messages_per_exchange(), peers * (3 + 2));
+}

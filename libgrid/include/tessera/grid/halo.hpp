@@ -5,13 +5,14 @@
 /// by boundary conditions on the domain's non-periodic sides.
 ///
 /// One round: each rank exchanges with all 3^d - 1 neighbours at once (faces, edges and
-/// corners as separate messages), so a split-phase start()/finish() really overlaps with
-/// computation. After the messages, the side conditions are applied dimension by dimension
+/// corners), merged into one message per neighbouring rank and strip, so a split-phase
+/// start()/finish() really overlaps with computation. After the messages, the side conditions are applied dimension by dimension
 /// over the ghost-extended range, which gives every corner the value the global array would
 /// get by filling dimension 0, then 1, then 2.
 ///
 /// Threads: the ghost region toward each neighbour is cut into strips along the thread
-/// dimension; thread t sends and receives strip t (tag = plan slot, direction, strip), so the
+/// dimension; thread t sends and receives strip t (tag = plan slot, direction along the thread
+/// dimension, strip), so the
 /// threads of a rank talk to their counterparts on the neighbour concurrently
 /// (MPI_THREAD_MULTIPLE). Regions beyond the thread dimension's ends belong to the first or
 /// last thread. In funneled mode thread 0 makes every MPI call while all threads pack and unpack.
@@ -79,14 +80,14 @@ public:
   [[nodiscard]] const halo_options& options() const noexcept { return options_; }
 
 private:
-  struct message {
+  /// One message to or from one peer: the pieces (field, box) of every direction that shares
+  /// the peer and the strip channel, in the order of their travel directions, so that sender
+  /// and receiver agree on the layout without talking.
+  struct transfer {
     int peer = 0;
-    int send_tag = 0;
-    int recv_tag = 0;
-    std::vector<box> send_boxes; ///< one per field
-    std::vector<box> recv_boxes; ///< one per field
-    std::vector<T> send_buffer;
-    std::vector<T> recv_buffer;
+    int tag = 0;
+    std::vector<std::pair<std::size_t, box>> pieces;
+    std::vector<T> buffer;
   };
   struct local_copy {
     std::vector<box> from; ///< one per field
@@ -99,7 +100,8 @@ private:
     box ghosts;
   };
   struct thread_work {
-    std::vector<message> messages;
+    std::vector<transfer> sends;
+    std::vector<transfer> receives;
     std::vector<local_copy> copies;
     std::vector<side_job>
         sides_before;                  ///< side conditions of dimensions below the thread dimension
@@ -112,8 +114,8 @@ private:
   };
 
   void build();
-  void pack(const message& m, std::vector<T>& buffer) const;
-  void unpack(const message& m);
+  void pack(transfer& m) const;
+  void unpack(const transfer& m);
   void copy_locally(const local_copy& c);
   void finish_locally(thread_work& w);
   void run_sides(const std::vector<side_job>& jobs);
