@@ -20,7 +20,7 @@
 namespace tessera::comm {
 
 /// How waitall and friends wait. `blocking` calls MPI_Wait*, which spins in most MPIs;
-/// `polite` loops on MPI_Test* and sleeps ~20 µs between tries, which is much faster when
+/// `polite` loops on MPI_Test* and yields the core between tries, which is much faster when
 /// ranks (or threads) outnumber cores (see docs/performance.md).
 enum class wait_mode { blocking, polite };
 
