@@ -7,4 +7,5 @@
 #include "tessera/grid/decomposition.hpp"
 #include "tessera/grid/field.hpp"
 #include "tessera/grid/halo.hpp"
+#include "tessera/grid/io.hpp"
 #include "tessera/grid/parallel.hpp"

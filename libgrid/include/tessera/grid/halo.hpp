@@ -6,9 +6,9 @@
 ///
 /// One round: each rank exchanges with all 3^d - 1 neighbours at once (faces, edges and
 /// corners), merged into one message per neighbouring rank and strip, so a split-phase
-/// start()/finish() really overlaps with computation. After the messages, the side conditions are applied dimension by dimension
-/// over the ghost-extended range, which gives every corner the value the global array would
-/// get by filling dimension 0, then 1, then 2.
+/// start()/finish() really overlaps with computation. After the messages, the side conditions are
+/// applied dimension by dimension over the ghost-extended range, which gives every corner the value
+/// the global array would get by filling dimension 0, then 1, then 2.
 ///
 /// Threads: the ghost region toward each neighbour is cut into strips along the thread
 /// dimension; thread t sends and receives strip t (tag = plan slot, direction along the thread
