@@ -69,6 +69,19 @@ T global_max_abs(const field<T>& f) {
                          comm::op::max, f.decomp().communicator());
 }
 
+double reduce_sum(const decomposition& d, double local) {
+  return comm::allreduce(local, comm::op::sum, d.communicator());
+}
+double reduce_max(const decomposition& d, double local) {
+  return comm::allreduce(local, comm::op::max, d.communicator());
+}
+double reduce_min(const decomposition& d, double local) {
+  return comm::allreduce(local, comm::op::min, d.communicator());
+}
+bool reduce_any(const decomposition& d, bool local) {
+  return comm::allreduce(local, comm::op::lor, d.communicator());
+}
+
 template <class T>
 std::vector<T> gather(const field<T>& f, int root) {
   const auto& c = f.decomp().communicator();

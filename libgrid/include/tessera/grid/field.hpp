@@ -126,6 +126,10 @@ public:
     return i * stride_[0] + j * stride_[1] + k;
   }
 
+  /// Exchanges the values (ghosts included) with `other`, which must have the same shape, in
+  /// O(1): halo plans and other references to either field object stay valid.
+  void swap_values(field& other) noexcept { storage_.swap(other.storage_); }
+
   /// Sets every value, ghosts included.
   void fill(const T& value) { std::fill(storage_.begin(), storage_.end(), value); }
 

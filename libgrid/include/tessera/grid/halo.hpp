@@ -37,8 +37,7 @@ enum class halo_mode {
 /// Options of a halo plan.
 struct halo_options {
   halo_mode mode = halo_mode::per_thread;
-  comm::wait_mode wait =
-      comm::wait_mode::polite; ///< polite: test + short sleeps (oversubscription)
+  comm::wait_mode wait = comm::wait_mode::polite; ///< polite: test, then yield the core
 };
 
 /// The communication plan for a set of fields on one decomposition: neighbours, boxes, tags and

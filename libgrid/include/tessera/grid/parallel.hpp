@@ -24,6 +24,15 @@ template <class T>
 template <class T>
 [[nodiscard]] T global_max_abs(const field<T>& f);
 
+/// Sum over all ranks of one value per rank (every rank gets it).
+[[nodiscard]] double reduce_sum(const decomposition& d, double local);
+/// Maximum over all ranks (exact). NaN is not propagated: pair it with reduce_any.
+[[nodiscard]] double reduce_max(const decomposition& d, double local);
+/// Minimum over all ranks (exact).
+[[nodiscard]] double reduce_min(const decomposition& d, double local);
+/// True on every rank if `local` is true on any rank.
+[[nodiscard]] bool reduce_any(const decomposition& d, bool local);
+
 /// The global array (interior values, C order, global shape; one more along a staggered
 /// dimension) on rank `root`; an empty vector elsewhere. Collective. For tests and small grids.
 template <class T>
