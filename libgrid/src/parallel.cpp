@@ -69,6 +69,14 @@ T global_max_abs(const field<T>& f) {
                          comm::op::max, f.decomp().communicator());
 }
 
+template <class T>
+bool all_finite(const field<T>& f) {
+  bool ok = true;
+  for_each_index(f.interior(),
+                 [&](index_t i, index_t j, index_t k) { ok = ok && std::isfinite(f(i, j, k)); });
+  return ok;
+}
+
 double reduce_sum(const decomposition& d, double local) {
   return comm::allreduce(local, comm::op::sum, d.communicator());
 }
@@ -182,7 +190,8 @@ void fill_random_uniform(field<T>& f, std::uint64_t seed, T low, T high) {
   template T global_max_abs(const field<T>&);                                                      \
   template std::vector<T> gather(const field<T>&, int);                                            \
   template void scatter(const std::vector<T>&, field<T>&, int);                                    \
-  template void fill_random_uniform(field<T>&, std::uint64_t, T, T);
+  template void fill_random_uniform(field<T>&, std::uint64_t, T, T);                               \
+  template bool all_finite(const field<T>&);
 TESSERA_GRID_INSTANTIATE(double)
 TESSERA_GRID_INSTANTIATE(float)
 #undef TESSERA_GRID_INSTANTIATE

@@ -24,6 +24,11 @@ template <class T>
 template <class T>
 [[nodiscard]] T global_max_abs(const field<T>& f);
 
+/// True if every interior value of this rank's block is finite (no communication: combine the
+/// verdicts with an agreement step, so a NaN on one rank is reported by that rank).
+template <class T>
+[[nodiscard]] bool all_finite(const field<T>& f);
+
 /// Sum over all ranks of one value per rank (every rank gets it).
 [[nodiscard]] double reduce_sum(const decomposition& d, double local);
 /// Maximum over all ranks (exact). NaN is not propagated: pair it with reduce_any.

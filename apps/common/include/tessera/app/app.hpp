@@ -1,0 +1,91 @@
+#pragma once
+/// \file
+/// The shared app layer: command line, configuration, the agreement step that turns an error
+/// on any rank into a clean exit on every rank, progress lines and the run summary.
+
+#include "tessera/app/config.hpp"
+
+#include <tessera/grid/decomposition.hpp>
+#include <tessera/grid/halo.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tessera::app {
+
+/// Flags common to every app. Shortcut flags become config overrides.
+struct options {
+  std::string config_file;
+  std::vector<std::string> sets;
+  std::optional<std::string> mpi_dims;
+  std::optional<int> thread_dim;
+  std::optional<int> threads;
+  std::optional<std::string> output;
+  bool overwrite = false;
+  bool print_config = false;
+  bool dry_run = false;
+  bool quiet = false;
+};
+
+/// Ends the run with `code` on every rank; the message (if any) was already printed.
+struct clean_exit {
+  int code;
+};
+
+/// Everything an app's run function gets.
+struct context {
+  options opts;
+  config cfg;
+  std::string program;
+};
+
+/// Parses the command line, loads the configuration and calls `run`, turning every error into
+/// a message printed once and a non-zero exit on every rank without a hang: errors found by
+/// every rank alike (configuration, sizes) end the run cleanly; an unexpected error on some
+/// ranks only is printed with its rank and ends the job with MPI_Abort within seconds.
+int run_app(int argc, char** argv, const std::string& program, const std::string& description,
+            const std::function<int(context&)>& run);
+
+/// Collective: if `ok` is false on any rank, the lowest such rank prints `message` and every
+/// rank throws clean_exit{1}.
+void agree(bool ok, const std::string& message);
+
+/// Runs `step` (which may throw config_error, comm::usage_error or grid::io_error identically
+/// on every rank) and turns a failure into a clean exit on every rank.
+void checked(const std::function<void()>& step);
+
+/// Reads [grid] and [parallel] into a decomposition spec for a grid of `min_piece` halo width.
+grid::decomposition_spec read_decomposition(config& cfg, int min_piece);
+/// Reads [parallel] halo_mode.
+grid::halo_options read_halo_options(config& cfg);
+/// Cell size per dimension from grid.spacing.
+std::array<double, 3> read_spacing(config& cfg, std::size_t ndim);
+
+/// True on rank 0.
+[[nodiscard]] bool is_root();
+/// printf on rank 0 only.
+void say(const char* format, ...) __attribute__((format(printf, 1, 2)));
+
+/// A text map of the decomposition (ranks, blocks, thread strips, memory) for --dry-run.
+[[nodiscard]] std::string describe_layout(const grid::decomposition& d, int halo,
+                                          int fields_per_rank);
+
+/// Progress on rank 0: a line per report (a bar that redraws when stdout is a terminal).
+class progress {
+public:
+  progress(double t_start, double t_end, double cells, bool quiet);
+  /// Reports that simulated time `t` was reached after `steps` steps, with step size `dt`.
+  void report(double t, long steps, double dt);
+  void finish();
+  [[nodiscard]] double elapsed() const;
+
+private:
+  double t_start_, t_end_, cells_;
+  bool quiet_, tty_;
+  double wall_start_;
+  long last_steps_ = 0;
+};
+
+} // namespace tessera::app

@@ -1,0 +1,18 @@
+# Runs the same configuration on two layouts and requires bit-identical output fields (h5diff
+# without tolerance), also for the last frame.
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+string(REPLACE "|" ";" COMMAND_A "${COMMAND_A}")
+string(REPLACE "|" ";" COMMAND_B "${COMMAND_B}")
+foreach(which A B)
+  execute_process(COMMAND ${COMMAND_${which}} --output ${WORK_DIR}/${which}.h5 --quiet
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 200)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "run ${which} failed (${rc}):\n${out}${err}")
+  endif()
+endforeach()
+execute_process(COMMAND ${H5DIFF} ${WORK_DIR}/A.h5 ${WORK_DIR}/B.h5 /c /c RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the two layouts differ:\n${out}")
+endif()
+message(STATUS "bit-identical output on both layouts")
