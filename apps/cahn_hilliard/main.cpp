@@ -43,8 +43,13 @@ grid::boundary<double> read_boundary(app::config& cfg, const std::string& sectio
   const char* names[] = {"x-", "x+", "y-", "y+", "z-", "z+"};
   for (const auto& side : cfg.keys(section)) {
     const std::string path = section + "." + side;
+    for (const auto& key : cfg.keys(path)) { // also rejects a side that is not a table
+      if (key != "type" && key != "derivative" && key != "value") {
+        cfg.fail(path + "." + key,
+                 "unknown key; a side takes type, derivative (neumann) or value (dirichlet)");
+      }
+    }
     const std::string type = cfg.get_string(path + ".type", "neumann");
-    cfg.allow(path);
     auto condition_for = [&](int dim) {
       if (type == "neumann") {
         return grid::side_condition<double>::neumann(cfg.get_double(path + ".derivative", 0.0),
@@ -217,6 +222,7 @@ int run(app::context& ctx) {
     out = std::make_unique<grid::h5_writer>(
         *decomp, s.output, std::vector<const grid::field<double>*>{&c}, ctx.opts.overwrite);
   });
+  out->spacing(s.params.spacing);
   out->attribute("solver", std::string("cahn_hilliard"));
   out->attribute("config", ctx.cfg.to_toml());
   out->attribute("tessera_version", std::string("0.1.0"));

@@ -25,7 +25,9 @@ std::atomic<pending_request_handler> current_handler{&abort_on_pending};
 // (ranks or threads outnumber cores), and returns at once when none is, so an exchange between
 // ranks that each have a core loses almost nothing. A fixed sleep instead costs at least the
 // kernel's timer slack (~50 µs) per wait (docs/performance.md).
-void pause_briefly() noexcept { sched_yield(); }
+void pause_briefly() noexcept {
+  sched_yield();
+}
 
 } // namespace
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <utility>
 
 namespace tessera::grid {
@@ -361,7 +362,9 @@ void h5_writer::write_xdmf() const {
     append_item(nodes, std::to_string(n + 1));
     append_item(cells, std::to_string(n));
     append_item(origin, "0");
-    append_item(spacing, "1");
+    std::ostringstream dx;
+    dx << spacing_[static_cast<std::size_t>(e)];
+    append_item(spacing, dx.str());
   }
   // XDMF has no 1-D structured mesh: a 1-D grid is shown as n x 1.
   if (nd == 1) {

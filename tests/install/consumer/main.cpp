@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   const bool ok = d.local_box().lo[0] != 0 || u(-1, 0) == 7.0;
   const bool all_ok = comm::allreduce(ok, comm::op::land);
   if (comm::rank() == 0) {
-    std::printf("consumer %s on %d ranks, sum %g\n", all_ok ? "OK" : "FAILED", comm::size(), grid::global_sum(u));
+    std::printf("consumer %s on %d ranks, sum %g\n", all_ok ? "OK" : "FAILED", comm::size(),
+                grid::global_sum(u));
   } else {
     (void)grid::global_sum(u);
   }

@@ -9,6 +9,7 @@
 
 #include "tessera/grid/field.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,6 +54,9 @@ public:
   void write_frame(double time, std::int64_t step, const std::vector<const field<double>*>& fields,
                    const std::vector<std::pair<std::string, double>>& scalars = {});
 
+  /// Cell size per dimension, for the XDMF geometry (default 1).
+  void spacing(const std::array<double, 3>& dx) noexcept { spacing_ = dx; }
+
   /// Number of frames in the file.
   [[nodiscard]] std::int64_t frames() const noexcept { return frames_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
@@ -71,6 +75,7 @@ private:
   std::int64_t file_ = -1;
   std::int64_t frames_ = 0;
   std::vector<double> times_;
+  std::array<double, 3> spacing_{1.0, 1.0, 1.0};
 };
 
 /// Reads dataset `name` of `path` into the interior of `f` (each rank reads its own block).
