@@ -14,8 +14,9 @@ TEST(Views, EigenMapsAliasTheBlock) {
   grid::decomposition d(comm::world(),
                         {{6 * comm::size(), 5}, {true, false}, {comm::size(), 1}, 1, 1, 1});
   grid::field<double> f(d, 2);
-  grid::for_each_index(f.with_ghosts(),
-                       [&](index_t i, index_t j, index_t k) { f(i, j, k) = static_cast<double>(100 * i + j); });
+  grid::for_each_index(f.with_ghosts(), [&](index_t i, index_t j, index_t k) {
+    f(i, j, k) = static_cast<double>(100 * i + j);
+  });
   auto m = grid::interior_matrix(f);
   ASSERT_EQ(m.rows(), 6);
   ASSERT_EQ(m.cols(), 5);

@@ -1,0 +1,150 @@
+// Cahn-Hilliard step cost: the tessera solver (fixed-dt Euler) against a hand-written serial
+// loop doing the same arithmetic on plain arrays, and against the memory-bandwidth bound
+// measured by a STREAM-like copy in the same run. Run on one rank:
+//   build-openmpi/bench/ch_bench [--csv] [--quick] [--threads N]
+#include <tessera/comm.hpp>
+#include <tessera/grid.hpp>
+#include <tessera/solvers/cahn_hilliard.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace comm = tessera::comm;
+namespace grid = tessera::grid;
+namespace solvers = tessera::solvers;
+
+namespace {
+
+// The spec's periodic 2-D Euler step written directly: ghost copy, μ sweep, μ ghost copy,
+// update sweep. Arrays are (n + 2) x (n + 2) with one ghost layer.
+struct hand_written {
+  long n;
+  std::vector<double> c, mu;
+  explicit hand_written(long size)
+      : n(size), c(static_cast<std::size_t>((size + 2) * (size + 2))), mu(c.size()) {}
+  double& at(std::vector<double>& a, long i, long j) {
+    return a[static_cast<std::size_t>((i + 1) * (n + 2) + (j + 1))];
+  }
+  void wrap(std::vector<double>& a) {
+    for (long j = 0; j < n; ++j) {
+      at(a, -1, j) = at(a, n - 1, j);
+      at(a, n, j) = at(a, 0, j);
+    }
+    for (long i = -1; i <= n; ++i) {
+      at(a, i, -1) = at(a, i, n - 1);
+      at(a, i, n) = at(a, i, 0);
+    }
+  }
+  void step(double dt, double k, double c0) {
+    const long w = n + 2;
+    wrap(c);
+    for (long i = 0; i < n; ++i) {
+      const double* a = &at(c, i, 0);
+      double* m = &at(mu, i, 0);
+      for (long j = 0; j < n; ++j) {
+        const double x = a[j];
+        const double lap = (a[j - w] - 2.0 * x + a[j + w]) + (a[j - 1] - 2.0 * x + a[j + 1]);
+        m[j] = (x * x * x - x) - lap;
+      }
+    }
+    wrap(mu);
+    for (long i = 0; i < n; ++i) {
+      double* a = &at(c, i, 0);
+      const double* m = &at(mu, i, 0);
+      for (long j = 0; j < n; ++j) {
+        const double lap = (m[j - w] - 2.0 * m[j] + m[j + w]) + (m[j - 1] - 2.0 * m[j] + m[j + 1]);
+        a[j] = a[j] + dt * ((-k * a[j] + lap) + k * c0);
+      }
+    }
+  }
+};
+
+double stream_copy_bytes_per_second(std::size_t doubles) {
+  std::vector<double> a(doubles, 1.0);
+  std::vector<double> b(doubles, 0.0);
+  double best = 1e300;
+  for (int r = 0; r < 5; ++r) {
+    const double t0 = comm::wtime();
+    std::memcpy(b.data(), a.data(), doubles * sizeof(double));
+    best = std::min(best, comm::wtime() - t0);
+    a[r] = b[doubles - 1 - static_cast<std::size_t>(r)]; // keep the copy observable
+  }
+  return 2.0 * static_cast<double>(doubles * sizeof(double)) / best; // read + write
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  comm::environment env(argc, argv);
+  bool csv = false;
+  bool quick = false;
+  int threads = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--csv") {
+      csv = true;
+    } else if (a == "--quick") {
+      quick = true;
+    } else if (a == "--threads" && i + 1 < argc) {
+      threads = std::max(1, std::atoi(argv[++i]));
+    } else {
+      std::fprintf(stderr, "usage: ch_bench [--csv] [--quick] [--threads N]\n");
+      return 2;
+    }
+  }
+  if (comm::size() != 1) {
+    if (comm::rank() == 0) {
+      std::fprintf(stderr, "ch_bench compares single-rank kernels: run it on one rank\n");
+    }
+    return 2;
+  }
+  const std::vector<long> sizes =
+      quick ? std::vector<long>{64, 128} : std::vector<long>{256, 512, 1024};
+  const double bandwidth = stream_copy_bytes_per_second(quick ? (1u << 22) : (1u << 25));
+  if (csv) {
+    std::printf("n,threads,ns_per_cell_solver,ns_per_cell_handwritten,ns_per_cell_bandwidth_bound,"
+                "ratio_solver_handwritten,ratio_bound_solver\n");
+  } else {
+    std::printf("STREAM-like copy: %.2f GB/s\n", bandwidth / 1e9);
+    std::printf("%6s %7s %18s %18s %18s %16s %14s\n", "n", "threads", "solver [ns/cell]",
+                "hand [ns/cell]", "bound [ns/cell]", "solver/hand", "bound/solver");
+  }
+  for (long n : sizes) {
+    const int steps = static_cast<int>(std::max(4L, (quick ? 2'000'000L : 40'000'000L) / (n * n)));
+    const double cells = static_cast<double>(n * n);
+    grid::decomposition d(comm::world(), {{n, n}, {true, true}, {}, 0, threads, 1});
+    solvers::cahn_hilliard_params p;
+    p.k = 0.01;
+    solvers::cahn_hilliard solver(d, p, {}, {});
+    grid::fill_random_uniform(solver.c(), 1, 0.49, 0.51);
+    hand_written h(n);
+    for (long i = 0; i < n; ++i) {
+      for (long j = 0; j < n; ++j) {
+        h.at(h.c, i, j) = solver.c()(i, j);
+      }
+    }
+    double best_solver = 1e300;
+    double best_hand = 1e300;
+    for (int round = 0; round < 3; ++round) {
+      double t0 = comm::wtime();
+      solver.advance_fixed(0.0, 0.01 * steps, 0.01, solvers::ch_scheme::euler);
+      best_solver = std::min(best_solver, (comm::wtime() - t0) / steps);
+      t0 = comm::wtime();
+      for (int s = 0; s < steps; ++s) {
+        h.step(0.01, p.k, p.c0);
+      }
+      best_hand = std::min(best_hand, (comm::wtime() - t0) / steps);
+    }
+    // Per cell and step the two sweeps move five arrays of doubles: c and μ, then c, μ and c.
+    const double bound = 5.0 * sizeof(double) * cells / bandwidth;
+    const double ns = 1e9 / cells;
+    std::printf(csv ? "%ld,%d,%.3f,%.3f,%.3f,%.4f,%.4f\n"
+                    : "%6ld %7d %18.3f %18.3f %18.3f %16.4f %14.4f\n",
+                n, threads, best_solver * ns, best_hand * ns, bound * ns, best_solver / best_hand,
+                bound / best_solver);
+  }
+  return 0;
+}
