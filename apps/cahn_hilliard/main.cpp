@@ -196,8 +196,24 @@ int run(app::context& ctx) {
     solver = std::make_unique<solvers::cahn_hilliard>(*decomp, s.params, s.bc_c, s.bc_mu, s.halo);
   });
   auto& c = solver->c();
+  const bool restarting = ctx.opts.restart.has_value();
+  const std::string out_path = restarting ? *ctx.opts.restart : s.output;
+  double t = s.t_start;
+  double dt = s.dt;
+  solvers::ch_stats stats;
   app::checked([&] {
-    if (s.initial_type == "random_uniform") {
+    if (restarting) {
+      // The last frame holds everything the run needs: c, its time, the step count and the
+      // controller's next step, so the continuation is bit for bit the uninterrupted run.
+      const auto times = grid::read_dataset(out_path, "time");
+      if (times.empty()) {
+        throw app::config_error(out_path + " has no frame to restart from");
+      }
+      grid::read_field(out_path, "c", c);
+      t = times.back();
+      stats.accepted = static_cast<std::int64_t>(grid::read_dataset(out_path, "step").back());
+      dt = grid::read_dataset(out_path, "dt").back();
+    } else if (s.initial_type == "random_uniform") {
       grid::fill_random_uniform(c, s.seed, s.low, s.high);
     } else if (s.initial_type == "constant") {
       c.fill(s.value);
@@ -219,8 +235,11 @@ int run(app::context& ctx) {
   }
   std::unique_ptr<grid::h5_writer> out;
   app::checked([&] {
-    out = std::make_unique<grid::h5_writer>(
-        *decomp, s.output, std::vector<const grid::field<double>*>{&c}, ctx.opts.overwrite);
+    const std::vector<const grid::field<double>*> fields{&c};
+    out =
+        restarting
+            ? std::make_unique<grid::h5_writer>(grid::h5_writer::append(*decomp, out_path, fields))
+            : std::make_unique<grid::h5_writer>(*decomp, out_path, fields, ctx.opts.overwrite);
   });
   out->spacing(s.params.spacing);
   out->attribute("solver", std::string("cahn_hilliard"));
@@ -241,27 +260,31 @@ int run(app::context& ctx) {
   for (auto n : s.decomposition.shape) {
     cells *= static_cast<double>(n);
   }
-  app::say("cahn_hilliard: %s on %d rank(s) x %d thread(s), output %s\n", ctx.cfg.source().c_str(),
-           decomp->size(), decomp->threads(), s.output.c_str());
-  auto write = [&](double t, std::int64_t steps) {
+  app::say("cahn_hilliard: %s on %d rank(s) x %d thread(s), output %s%s\n",
+           ctx.cfg.source().c_str(), decomp->size(), decomp->threads(), out_path.c_str(),
+           restarting ? " (continued)" : "");
+  auto write = [&](double time, std::int64_t steps) {
     app::agree(grid::all_finite(c),
                "rank " + std::to_string(decomp->rank()) +
-                   ": the solution became NaN or infinite at t = " + std::to_string(t) +
-                   "; the frames before it are in " + s.output +
+                   ": the solution became NaN or infinite at t = " + std::to_string(time) +
+                   "; the frames before it are in " + out_path +
                    " (a smaller time step, or time.adaptive = true, may help)");
     const auto diag = solver->diagnostics();
     out->write_frame(
-        t, steps, {&c},
-        {{"mean_c", diag.mean}, {"min_c", diag.min}, {"max_c", diag.max}, {"energy", diag.energy}});
+        time, steps, {&c},
+        {{"mean_c", diag.mean},
+         {"min_c", diag.min},
+         {"max_c", diag.max},
+         {"energy", diag.energy},
+         {"dt", s.adaptive ? dt : s.dt}}); // the next step size: what a restart continues with
   };
   app::progress bar(s.t_start, s.t_end, cells, ctx.opts.quiet);
   const double wall0 = tessera::comm::wtime();
-  double t = s.t_start;
-  double dt = s.dt;
-  solvers::ch_stats stats;
   double io_seconds = 0.0;
   double t0 = tessera::comm::wtime();
-  write(t, 0);
+  if (!restarting) {
+    write(t, 0);
+  }
   io_seconds += tessera::comm::wtime() - t0;
   for (int frame = 1; t < s.t_end; ++frame) {
     const double target = std::min(s.t_start + frame * s.interval, s.t_end);
@@ -280,6 +303,13 @@ int run(app::context& ctx) {
     write(t, stats.accepted);
     io_seconds += tessera::comm::wtime() - t0;
     bar.report(t, stats.accepted, s.adaptive ? dt : s.dt);
+    if (t < s.t_end && app::any_rank_signalled()) {
+      out->close();
+      app::say("\ninterrupted at t = %.17g: every frame up to this one is in %s; continue with\n"
+               "  --restart %s\n",
+               t, out_path.c_str(), out_path.c_str());
+      return 130;
+    }
   }
   bar.finish();
   if (s.adaptive) {
@@ -297,7 +327,7 @@ int run(app::context& ctx) {
            "per core\n",
            wall, halo, io_seconds, std::max(0.0, wall - halo - io_seconds),
            wall > 0 ? updates / wall / (decomp->size() * decomp->threads()) : 0.0);
-  app::say("output: %s (%lld frames) and its .xdmf sidecar\n", s.output.c_str(),
+  app::say("output: %s (%lld frames) and its .xdmf sidecar\n", out_path.c_str(),
            static_cast<long long>(out->frames()));
   return 0;
 }

@@ -496,6 +496,37 @@ std::vector<double> read_dataset(const std::string& path, const std::string& nam
   return values;
 }
 
+std::string read_text_attribute(const std::string& path, const std::string& name) {
+  quiet_hdf5();
+  h5_id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  require(file.valid(), "cannot open " + path + " for reading");
+  h5_id attr(H5Aopen(file.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  require(attr.valid(), path + " has no attribute '" + name + "'");
+  h5_id type(H5Aget_type(attr.get()), H5Tclose);
+  require(H5Tget_class(type.get()) == H5T_STRING,
+          "attribute '" + name + "' of " + path + " is not text");
+  h5_id memtype(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_cset(memtype.get(), H5Tget_cset(type.get())); // HDF5 does not convert UTF-8 to ASCII
+  std::string out;
+  if (H5Tis_variable_str(type.get()) > 0) {
+    H5Tset_size(memtype.get(), H5T_VARIABLE);
+    char* text = nullptr;
+    require(H5Aread(attr.get(), memtype.get(), &text) >= 0,
+            "cannot read attribute " + name + " of " + path);
+    out = text != nullptr ? text : "";
+    h5_id space(H5Aget_space(attr.get()), H5Sclose);
+    H5Dvlen_reclaim(memtype.get(), space.get(), H5P_DEFAULT, &text);
+  } else {
+    const std::size_t n = H5Tget_size(type.get());
+    H5Tset_size(memtype.get(), n);
+    std::string buffer(n, '\0');
+    require(H5Aread(attr.get(), memtype.get(), buffer.data()) >= 0,
+            "cannot read attribute " + name + " of " + path);
+    out = buffer.c_str();
+  }
+  return out;
+}
+
 double read_attribute(const std::string& path, const std::string& name) {
   quiet_hdf5();
   h5_id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);

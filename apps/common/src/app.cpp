@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdarg>
 #include <cstdio>
 #include <sstream>
@@ -16,6 +17,21 @@ namespace tessera::app {
 int parse_command_line(int argc, char** argv, const std::string& program,
                        const std::string& description,
                        options& out); // cli.cpp: the one translation unit with CLI11
+
+namespace {
+volatile std::sig_atomic_t signalled = 0;
+extern "C" void on_signal(int /*signal*/) {
+  signalled = 1;
+}
+} // namespace
+
+bool signal_received() noexcept {
+  return signalled != 0;
+}
+
+bool any_rank_signalled() {
+  return comm::allreduce(signal_received(), comm::op::lor);
+}
 
 bool is_root() {
   return comm::rank() == 0;
@@ -274,7 +290,18 @@ int run_app(int argc, char** argv, const std::string& program, const std::string
       overrides.push_back("output.file=\"" + *opts.output + "\"");
     }
     std::optional<config> cfg;
-    checked([&] { cfg.emplace(opts.config_file, overrides); });
+    checked([&] {
+      if (opts.restart && opts.config_file.empty()) {
+        // Continue with the configuration the run was started with (overrides still apply).
+        cfg.emplace(config::from_text(grid::read_text_attribute(*opts.restart, "config"),
+                                      *opts.restart + " (stored configuration)", overrides));
+      } else {
+        cfg.emplace(opts.config_file, overrides);
+      }
+    });
+    // A stop request is honoured at the next output frame, on every rank together.
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
     context ctx{opts, std::move(*cfg), program};
     return run(ctx);
   } catch (const clean_exit& e) {

@@ -20,6 +20,10 @@ int parse_command_line(int argc, char** argv, const std::string& program,
   cli.add_option("--threads", out.threads, "OpenMP threads per rank");
   cli.add_option("-o,--output", out.output, "HDF5 output file");
   cli.add_flag("--overwrite", out.overwrite, "replace an existing output file");
+  cli.add_option("--restart", out.restart,
+                 "continue FILE (an earlier output) from its last frame, appending to it; without "
+                 "--config the configuration stored in FILE is used")
+      ->check(CLI::ExistingFile);
   cli.add_flag("--print-config", out.print_config, "print the effective configuration and exit");
   cli.add_flag("--dry-run", out.dry_run, "print the decomposition and exit");
   cli.add_flag("-q,--quiet", out.quiet, "no progress output");

@@ -99,6 +99,29 @@ config::config(const std::string& file, const std::vector<std::string>& override
       throw config_error(msg.str());
     }
   }
+  apply(overrides);
+}
+
+config::config() : impl_(std::make_unique<impl>()) {
+}
+
+config config::from_text(const std::string& text, const std::string& source,
+                         const std::vector<std::string>& overrides) {
+  config c;
+  c.source_ = source;
+  try {
+    c.impl_->root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+        << e.description();
+    throw config_error(msg.str());
+  }
+  c.apply(overrides);
+  return c;
+}
+
+void config::apply(const std::vector<std::string>& overrides) {
   for (const auto& o : overrides) {
     const auto eq = o.find('=');
     if (eq == std::string::npos || eq == 0) {

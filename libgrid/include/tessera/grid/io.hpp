@@ -89,6 +89,9 @@ void read_field(const std::string& path, const std::string& name, field<double>&
 [[nodiscard]] std::vector<double> read_dataset(const std::string& path, const std::string& name,
                                                std::vector<std::int64_t>* shape = nullptr);
 
+/// Reads a string attribute of the root group.
+[[nodiscard]] std::string read_text_attribute(const std::string& path, const std::string& name);
+
 /// Reads a numeric attribute of the root group (as double).
 [[nodiscard]] double read_attribute(const std::string& path, const std::string& name);
 

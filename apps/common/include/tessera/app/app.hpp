@@ -23,6 +23,7 @@ struct options {
   std::optional<int> thread_dim;
   std::optional<int> threads;
   std::optional<std::string> output;
+  std::optional<std::string> restart; ///< continue this output file from its last frame
   bool overwrite = false;
   bool print_config = false;
   bool dry_run = false;
@@ -62,6 +63,11 @@ grid::decomposition_spec read_decomposition(config& cfg, int min_piece);
 grid::halo_options read_halo_options(config& cfg);
 /// Cell size per dimension from grid.spacing.
 std::array<double, 3> read_spacing(config& cfg, std::size_t ndim);
+
+/// True once SIGINT or SIGTERM arrived on this rank (handlers are installed by run_app).
+[[nodiscard]] bool signal_received() noexcept;
+/// Collective: true on every rank if any rank received SIGINT or SIGTERM.
+[[nodiscard]] bool any_rank_signalled();
 
 /// True on rank 0.
 [[nodiscard]] bool is_root();

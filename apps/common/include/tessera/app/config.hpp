@@ -25,6 +25,10 @@ class config {
 public:
   /// Parses `file` (empty: no file, all defaults), then applies `overrides` ("a.b=value").
   config(const std::string& file, const std::vector<std::string>& overrides);
+  /// Parses TOML `text` (e.g. the configuration stored in an output file), naming it `source`
+  /// in messages, then applies `overrides`.
+  static config from_text(const std::string& text, const std::string& source,
+                          const std::vector<std::string>& overrides);
   ~config();
   config(config&&) noexcept;
   config& operator=(config&&) noexcept;
@@ -60,6 +64,8 @@ public:
   [[noreturn]] void fail(const std::string& path, const std::string& what) const;
 
 private:
+  config();
+  void apply(const std::vector<std::string>& overrides);
   struct impl;
   std::unique_ptr<impl> impl_;
   std::string source_;
