@@ -82,8 +82,9 @@ double adjust(double h, double e) {
 } // namespace
 
 struct cahn_hilliard::impl {
-  impl(const grid::decomposition& d, const cahn_hilliard_params& p, grid::boundary<double> bc_c,
-       grid::boundary<double> bc_mu, grid::halo_options halo)
+  impl(const grid::decomposition& d, const cahn_hilliard_params& p,
+       const grid::boundary<double>& bc_c, const grid::boundary<double>& bc_mu,
+       grid::halo_options halo)
       : decomp(d), nd(d.ndim()), threads(d.threads()), c(d, 1, {}, "c"), state(d, 1, {}, "state"),
         mu(d, 1, {}, "mu"), r(d, 1, {}, "rhs"), big(d, 1, {}, "big"), plan_c({&c}, {bc_c}, halo),
         plan_state({&state}, {bc_c}, halo), plan_mu({&mu}, {bc_mu}, halo), gamma(p.gamma), k(p.k),
@@ -399,9 +400,9 @@ double cahn_hilliard::impl::adaptive(double t, double t_end, double& dt, double 
 }
 
 cahn_hilliard::cahn_hilliard(const grid::decomposition& d, cahn_hilliard_params p,
-                             grid::boundary<double> bc_c, grid::boundary<double> bc_mu,
-                             grid::halo_options halo)
-    : params_(p), impl_(std::make_unique<impl>(d, p, std::move(bc_c), std::move(bc_mu), halo)) {
+                             const grid::boundary<double>& bc_c,
+                             const grid::boundary<double>& bc_mu, grid::halo_options halo)
+    : params_(p), impl_(std::make_unique<impl>(d, p, bc_c, bc_mu, halo)) {
 }
 
 cahn_hilliard::~cahn_hilliard() = default;

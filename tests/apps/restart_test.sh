@@ -18,6 +18,7 @@ same() { h5diff -q "$1" "$2" /c /c && h5diff -q "$1" "$2" /time /time && h5diff 
 
 echo "== 1. reference"
 "$mpiexec" -n 1 "$app" "${common[@]}" --set time.t_end=6.0 --output ref.h5
+/usr/bin/python3 "$(dirname "$0")/check_xdmf.py" "$PWD/ref.xdmf"
 
 echo "== 2. half, then restart on 4 ranks x 2 threads"
 "$mpiexec" -n 2 "$app" "${common[@]}" --set time.t_end=3.0 --output half.h5

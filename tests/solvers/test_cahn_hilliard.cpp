@@ -260,3 +260,58 @@ TEST(CahnHilliardExact, StabilityBound) {
   // 2-D, dx = M = γ = 1: dt < 2 / (64 + 8·f''), f'' = 3·0.25 − 1 = −0.25 → 2/62.
   EXPECT_NEAR(solver.stable_dt_bound(), 2.0 / 62.0, 1e-15);
 }
+
+// A small Fourier mode on a uniform state grows or decays per Euler step by 1 + dt·σ with
+// σ = −M(γλ² + f''(c̄)λ) − k, λ = Σ_d (2 − 2cos θ_d)/dx_d² (the discrete dispersion relation).
+TEST(CahnHilliardExact, FourierModeFollowsTheDiscreteDispersionRelation) {
+  const index_t n0 = 16;
+  const index_t n1 = 12;
+  const double pi = 3.14159265358979323846;
+  for (bool periodic : {true, false}) {
+    grid::decomposition d(comm::world(), {{n0, n1}, {periodic, periodic}, {}, 1, 2, 1});
+    solvers::cahn_hilliard_params cp;
+    cp.gamma = 0.7;
+    cp.mobility = 1.3;
+    cp.k = 0.01;
+    cp.c0 = 0.5;
+    cp.spacing = {1.0, 0.8, 1.0};
+    solvers::cahn_hilliard solver(d, cp, zero_flux(), zero_flux());
+    // Periodic modes cos(θ i) with θ = 2πm/N; zero-flux modes cos(θ (i + 1/2)) with θ = πm/N.
+    const double theta0 = periodic ? 2 * pi * 1 / n0 : pi * 1 / n0;
+    const double theta1 = periodic ? 2 * pi * 2 / n1 : pi * 3 / n1;
+    const double shift = periodic ? 0.0 : 0.5;
+    auto mode = [&](index_t gi, index_t gj) {
+      return std::cos(theta0 * (static_cast<double>(gi) + shift)) *
+             std::cos(theta1 * (static_cast<double>(gj) + shift));
+    };
+    const double eps = 1e-8;
+    const double mean = cp.c0; // the reaction leaves the mean alone
+    auto& c = solver.c();
+    grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t k) {
+      c(i, j, k) = mean + eps * mode(c.to_global(0, i), c.to_global(1, j));
+    });
+    auto amplitude = [&] {
+      double dot = 0;
+      double norm = 0;
+      grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t k) {
+        const double phi = mode(c.to_global(0, i), c.to_global(1, j));
+        dot += (c(i, j, k) - mean) * phi;
+        norm += phi * phi;
+      });
+      return grid::reduce_sum(d, dot) / grid::reduce_sum(d, norm);
+    };
+    const double a0 = amplitude();
+    const double dt = 0.01;
+    const int steps = 50;
+    solvers::ch_stats stats;
+    solver.advance_fixed(0.0, dt * steps, dt, solvers::ch_scheme::euler, &stats);
+    const double lambda =
+        (2 - 2 * std::cos(theta0)) / (1.0 * 1.0) + (2 - 2 * std::cos(theta1)) / (0.8 * 0.8);
+    const double f2 = 3 * mean * mean - 1;
+    const double sigma = -cp.mobility * (cp.gamma * lambda * lambda + f2 * lambda) - cp.k;
+    const double expected = std::pow(1 + dt * sigma, static_cast<double>(stats.accepted));
+    EXPECT_NEAR(amplitude() / a0, expected, 1e-6 * std::abs(expected))
+        << (periodic ? "periodic" : "zero-flux");
+    EXPECT_GT(std::abs(expected - 1.0), 1e-3) << "the mode must change measurably";
+  }
+}

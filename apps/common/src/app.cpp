@@ -203,7 +203,7 @@ std::string describe_layout(const grid::decomposition& d, int halo, int fields_p
     o << line;
     std::size_t with_halo = 1;
     for (int e = 0; e < nd; ++e) {
-      with_halo *= static_cast<std::size_t>(b.extent(e) + 2 * halo);
+      with_halo *= static_cast<std::size_t>(b.extent(e) + 2 * static_cast<grid::index_t>(halo));
     }
     largest = std::max(largest, with_halo);
   }

@@ -57,8 +57,9 @@ class cahn_hilliard {
 public:
   /// `bc_c` and `bc_mu` fill the non-periodic sides of c and μ (periodic sides follow the
   /// decomposition). The decomposition must outlive the solver.
-  cahn_hilliard(const grid::decomposition& d, cahn_hilliard_params p, grid::boundary<double> bc_c,
-                grid::boundary<double> bc_mu, grid::halo_options halo = {});
+  cahn_hilliard(const grid::decomposition& d, cahn_hilliard_params p,
+                const grid::boundary<double>& bc_c, const grid::boundary<double>& bc_mu,
+                grid::halo_options halo = {});
   ~cahn_hilliard();
   cahn_hilliard(const cahn_hilliard&) = delete;
   cahn_hilliard& operator=(const cahn_hilliard&) = delete;
