@@ -157,8 +157,9 @@ int main(int argc, char** argv) {
     }
     return 2;
   }
+  // Negative entries are 3-D sizes (n^3).
   const std::vector<long> sizes =
-      quick ? std::vector<long>{64, 128} : std::vector<long>{256, 512, 1024};
+      quick ? std::vector<long>{64, 128, -16} : std::vector<long>{256, 512, 1024, 2048, -128};
   const double bandwidth = stream_copy_bytes_per_second(quick ? (1u << 22) : (1u << 25));
   if (csv) {
     std::printf("grid,threads,updates_per_s_per_core,ns_per_cell_solver,ns_per_cell_handwritten,ns_"
@@ -166,8 +167,9 @@ int main(int argc, char** argv) {
                 "ratio_solver_handwritten,ratio_bound_solver\n");
   } else {
     std::printf("STREAM-like copy: %.2f GB/s\n", bandwidth / 1e9);
-    std::printf("%6s %7s %18s %18s %18s %16s %14s\n", "n", "threads", "solver [ns/cell]",
-                "hand [ns/cell]", "bound [ns/cell]", "solver/hand", "bound/solver");
+    std::printf("%10s %7s %16s %18s %18s %18s %16s %14s\n", "grid", "threads", "updates/s/core",
+                "solver [ns/cell]", "hand [ns/cell]", "bound [ns/cell]", "solver/hand",
+                "bound/solver");
   }
   for (long size : sizes) {
     const bool three_d = size < 0;

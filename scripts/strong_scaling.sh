@@ -15,7 +15,7 @@ echo "ranks,threads,wall_s,ratio_ideal_measured" > out/strong_scaling.csv
 t1=""
 run() { # ranks threads
   local log
-  log=$(OMP_NUM_THREADS=$2 mpiexec -n "$1" "$app" "${args[@]}" --threads "$2" --thread-dim 1 --output out/scaling.h5)
+  log=$(OMP_NUM_THREADS=$2 mpiexec -n "$1" "$app" "${args[@]}" --threads "$2" --thread-dim 0 --output out/scaling.h5)
   local wall
   wall=$(echo "$log" | sed -n 's/^wall \([0-9.]*\) s.*/\1/p')
   [ -z "$t1" ] && t1=$wall
