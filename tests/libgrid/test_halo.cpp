@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "layouts.hpp"
+
 #include <omp.h>
 
 #include <functional>
@@ -20,27 +22,7 @@ using grid::index_t;
 namespace {
 
 // Every way to write `size` as a product of `ndim` factors.
-std::vector<std::vector<int>> factorisations(int size, int ndim) {
-  std::vector<std::vector<int>> out;
-  std::vector<int> cur;
-  std::function<void(int, int)> go = [&](int d, int rest) {
-    if (d == ndim) {
-      if (rest == 1) {
-        out.push_back(cur);
-      }
-      return;
-    }
-    for (int p = 1; p <= rest; ++p) {
-      if (rest % p == 0) {
-        cur.push_back(p);
-        go(d + 1, rest / p);
-        cur.pop_back();
-      }
-    }
-  };
-  go(0, size);
-  return out;
-}
+using test_layouts::factorisations;
 
 double pattern(index_t i, index_t j, index_t k) {
   return 1.0e6 * static_cast<double>(i + 1) + 1.0e3 * static_cast<double>(j + 1) +

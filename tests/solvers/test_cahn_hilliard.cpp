@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "layouts.hpp"
+
 #include <cmath>
 #include <functional>
 #include <string>
@@ -45,26 +47,7 @@ grid::boundary<double> zero_flux() {
   return grid::boundary<double>::all(grid::side_condition<double>::neumann());
 }
 
-std::vector<std::vector<int>> factorisations(int size, int ndim) {
-  std::vector<std::vector<int>> out;
-  std::vector<int> cur;
-  std::function<void(int, int)> go = [&](int d, int rest) {
-    if (d == ndim) {
-      if (rest == 1)
-        out.push_back(cur);
-      return;
-    }
-    for (int p = 1; p <= rest; ++p) {
-      if (rest % p == 0) {
-        cur.push_back(p);
-        go(d + 1, rest / p);
-        cur.pop_back();
-      }
-    }
-  };
-  go(0, size);
-  return out;
-}
+using test_layouts::factorisations;
 
 double max_abs_difference(const grid::field<double>& a, const grid::field<double>& b) {
   double m = 0;
