@@ -5,3 +5,7 @@ export OMPI_MCA_rmaps_base_oversubscribe=1      # allow more ranks than cores
 export OMPI_MCA_hwloc_base_binding_policy=none  # do not pin all threads of a rank to one core
 export OMPI_MCA_mpi_yield_when_idle=1           # waiting ranks give the core away
 export OMPI_MCA_io=^ompio                       # ROMIO: much faster parallel HDF5 appends
+# OpenMP threads that wait at a barrier sleep instead of spinning: with more threads than
+# cores a spinning thread burns the time slice another needs (8x slower measured for 4 ranks x
+# 2 threads on 2 cores, docs/performance.md).
+export OMP_WAIT_POLICY=passive
