@@ -2,6 +2,8 @@
 // loop doing the same arithmetic on plain arrays, and against the memory-bandwidth bound
 // measured by a STREAM-like copy in the same run. Run on one rank:
 //   build-openmpi/bench/ch_bench [--csv] [--quick] [--threads N]
+#include "bench_common.hpp"
+
 #include <tessera/comm.hpp>
 #include <tessera/grid.hpp>
 #include <tessera/solvers/cahn_hilliard.hpp>
@@ -135,22 +137,13 @@ double stream_copy_bytes_per_second(std::size_t doubles) {
 
 int main(int argc, char** argv) {
   comm::environment env(argc, argv);
-  bool csv = false;
-  bool quick = false;
-  int threads = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--csv") {
-      csv = true;
-    } else if (a == "--quick") {
-      quick = true;
-    } else if (a == "--threads" && i + 1 < argc) {
-      threads = std::max(1, std::atoi(argv[++i]));
-    } else {
-      std::fprintf(stderr, "usage: ch_bench [--csv] [--quick] [--threads N]\n");
-      return 2;
-    }
+  bench::args a;
+  if (!bench::parse(argc, argv, "ch_bench", "--threads", a)) {
+    return 2;
   }
+  const bool csv = a.csv;
+  const bool quick = a.quick;
+  const int threads = a.count > 0 ? a.count : 1;
   if (comm::size() != 1) {
     if (comm::rank() == 0) {
       std::fprintf(stderr, "ch_bench compares single-rank kernels: run it on one rank\n");

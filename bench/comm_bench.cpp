@@ -4,6 +4,8 @@
 // reports the best time of each and the median of the per-repeat ratios.
 //
 //   mpiexec -n 2 bench/comm_bench [--csv] [--repeats N] [--quick]
+#include "bench_common.hpp"
+
 #include <tessera/comm.hpp>
 
 #include <Eigen/Dense>
@@ -33,22 +35,10 @@ struct row {
   double median_ratio;
 };
 
-// Time per iteration of `body`, the slowest rank deciding.
-double time_per_iteration(int iterations, const std::function<void()>& body) {
-  MPI_Barrier(MPI_COMM_WORLD);
-  const double start = MPI_Wtime();
-  for (int i = 0; i < iterations; ++i) {
-    body();
-  }
-  double elapsed = (MPI_Wtime() - start) / iterations;
-  MPI_Allreduce(MPI_IN_PLACE, &elapsed, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-  return elapsed;
-}
-
 row compare(const options& opt, std::string name, std::size_t bytes, int iterations,
             const std::function<void()>& ours, const std::function<void()>& raw) {
-  time_per_iteration(std::max(1, iterations / 10), ours); // warm up both paths
-  time_per_iteration(std::max(1, iterations / 10), raw);
+  bench::seconds_per_call(std::max(1, iterations / 10), ours); // warm up both paths
+  bench::seconds_per_call(std::max(1, iterations / 10), raw);
   std::vector<double> ratios;
   double best_ours = 1e300;
   double best_raw = 1e300;
@@ -56,11 +46,11 @@ row compare(const options& opt, std::string name, std::size_t bytes, int iterati
     double a = 0;
     double b = 0;
     if (r % 2 == 0) {
-      a = time_per_iteration(iterations, ours);
-      b = time_per_iteration(iterations, raw);
+      a = bench::seconds_per_call(iterations, ours);
+      b = bench::seconds_per_call(iterations, raw);
     } else {
-      b = time_per_iteration(iterations, raw);
-      a = time_per_iteration(iterations, ours);
+      b = bench::seconds_per_call(iterations, raw);
+      a = bench::seconds_per_call(iterations, ours);
     }
     best_ours = std::min(best_ours, a);
     best_raw = std::min(best_raw, b);
@@ -192,23 +182,14 @@ void strided(const options& opt, std::vector<row>& rows) {
 
 int main(int argc, char** argv) {
   comm::environment env(argc, argv, comm::thread_level::single);
-  options opt;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--csv") {
-      opt.csv = true;
-    } else if (a == "--quick") {
-      opt.quick = true;
-      opt.repeats = 3;
-    } else if (a == "--repeats" && i + 1 < argc) {
-      opt.repeats = std::max(1, std::stoi(argv[++i]));
-    } else {
-      if (comm::rank() == 0) {
-        std::fprintf(stderr, "usage: comm_bench [--csv] [--quick] [--repeats N]\n");
-      }
-      return 2;
-    }
+  bench::args a;
+  if (!bench::parse(argc, argv, "comm_bench", "--repeats", a)) {
+    return 2;
   }
+  options opt;
+  opt.csv = a.csv;
+  opt.quick = a.quick;
+  opt.repeats = a.count > 0 ? a.count : (a.quick ? 3 : opt.repeats);
   if (comm::size() < 2) {
     if (comm::rank() == 0) {
       std::fprintf(stderr, "comm_bench: run with at least 2 ranks (mpiexec -n 2 ...)\n");

@@ -6,6 +6,8 @@
 // copy loops run on all OpenMP threads.
 //
 //   mpiexec -n 2 bench/halo_bench [--csv] [--quick]
+#include "bench_common.hpp"
+
 #include <tessera/comm.hpp>
 #include <tessera/grid.hpp>
 
@@ -110,38 +112,23 @@ private:
   std::vector<double> send_lo_, send_hi_, recv_lo_, recv_hi_;
 };
 
+// One untimed call first (first-touch of buffers), then the timed ones.
 template <class Fn>
-double seconds_per_call(int repeats, Fn&& fn) {
-  fn(); // warm up
-  MPI_Barrier(MPI_COMM_WORLD);
-  const double t0 = MPI_Wtime();
-  for (int r = 0; r < repeats; ++r) {
-    fn();
-  }
-  double t = (MPI_Wtime() - t0) / repeats;
-  MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-  return t;
+double warm_then_time(int repeats, Fn&& fn) {
+  fn();
+  return bench::seconds_per_call(repeats, fn);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
   comm::environment env(argc, argv);
-  bool csv = false;
-  bool quick = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--csv") {
-      csv = true;
-    } else if (a == "--quick") {
-      quick = true;
-    } else {
-      if (comm::rank() == 0) {
-        std::fprintf(stderr, "usage: halo_bench [--csv] [--quick]\n");
-      }
-      return 2;
-    }
+  bench::args a;
+  if (!bench::parse(argc, argv, "halo_bench", "", a)) {
+    return 2;
   }
+  const bool csv = a.csv;
+  const bool quick = a.quick;
   std::vector<bench_case> cases;
   for (int threads : {1, 2}) {
     for (int halo : {1, 2}) {
@@ -179,9 +166,9 @@ int main(int argc, char** argv) {
     omp_set_num_threads(c.threads);
     double best[3] = {1e300, 1e300, 1e300};
     for (int round = 0; round < 3; ++round) { // interleaved rounds: load changes hit all alike
-      best[0] = std::min(best[0], seconds_per_call(c.repeats, [&] { per_thread.exchange(); }));
-      best[1] = std::min(best[1], seconds_per_call(c.repeats, [&] { funneled.exchange(); }));
-      best[2] = std::min(best[2], seconds_per_call(c.repeats, [&] { raw.exchange(); }));
+      best[0] = std::min(best[0], warm_then_time(c.repeats, [&] { per_thread.exchange(); }));
+      best[1] = std::min(best[1], warm_then_time(c.repeats, [&] { funneled.exchange(); }));
+      best[2] = std::min(best[2], warm_then_time(c.repeats, [&] { raw.exchange(); }));
     }
     if (comm::rank() == 0) {
       std::string shape;

@@ -259,7 +259,6 @@ void progress::report(double t, long steps, double dt) {
                 t, 100 * fraction, steps, dt, wall, eta, rate);
   }
   std::fflush(stdout);
-  last_steps_ = steps;
 }
 
 void progress::finish() {
@@ -302,7 +301,7 @@ int run_app(int argc, char** argv, const std::string& program, const std::string
     // A stop request is honoured at the next output frame, on every rank together.
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    context ctx{opts, std::move(*cfg), program};
+    context ctx{opts, std::move(*cfg)};
     return run(ctx);
   } catch (const clean_exit& e) {
     return e.code;

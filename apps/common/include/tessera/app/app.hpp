@@ -39,7 +39,6 @@ struct clean_exit {
 struct context {
   options opts;
   config cfg;
-  std::string program;
 };
 
 /// Parses the command line, loads the configuration and calls `run`, turning every error into
@@ -91,7 +90,6 @@ private:
   double t_start_, t_end_, cells_;
   bool quiet_, tty_;
   double wall_start_;
-  long last_steps_ = 0;
 };
 
 } // namespace tessera::app
