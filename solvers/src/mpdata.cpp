@@ -1,0 +1,717 @@
+#include "tessera/solvers/mpdata.hpp"
+
+#include <tessera/comm/error.hpp>
+#include <tessera/grid/boundary.hpp>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera::solvers {
+
+using grid::box;
+using grid::field;
+using grid::index3;
+using grid::index_t;
+
+namespace {
+
+// The arithmetic below follows PyMPDATA's formulae literally (operand order included), so
+// results agree with it to round-off and are bit-identical for every layout.
+
+inline double positive_part(double c) {
+  return (c + std::abs(c)) / 2;
+}
+inline double negative_part(double c) {
+  return (c - std::abs(c)) / 2;
+}
+// Python's max(x, 0) and min(x, 0): x unless 0 compares greater (smaller); NaN passes through.
+inline double max0(double x) {
+  return 0.0 > x ? 0.0 : x;
+}
+inline double min0(double x) {
+  return 0.0 < x ? 0.0 : x;
+}
+// Python's min(a, b, ...): the first argument unless a later one compares smaller.
+inline double python_min(double m, double x) {
+  return x < m ? x : m;
+}
+inline double python_max(double m, double x) {
+  return x > m ? x : m;
+}
+
+/// Calls fn(x, count) for each row of `b` along dimension ND - 1 (stride 1 in every field);
+/// x is the local index of the row's first entry.
+template <int ND, class Fn>
+void for_each_row(const box& b, Fn&& fn) {
+  const index_t count = b.hi[ND - 1] - b.lo[ND - 1];
+  if (count <= 0) {
+    return;
+  }
+  if constexpr (ND == 1) {
+    fn(index3{b.lo[0], 0, 0}, count);
+  } else if constexpr (ND == 2) {
+    for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
+      fn(index3{i, b.lo[1], 0}, count);
+    }
+  } else {
+    for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
+      for (index_t j = b.lo[1]; j < b.hi[1]; ++j) {
+        fn(index3{i, j, b.lo[2]}, count);
+      }
+    }
+  }
+}
+
+template <class F>
+auto* at(F& f, const index3& x) {
+  return f.origin() + f.offset(x[0], x[1], x[2]);
+}
+
+// PyMPDATA's Extrapolated(eps = 1e-10) for scalars: the ratio r of the two outermost
+// differences continues geometrically outward, clipped at 0. Layers are filled inner to outer,
+// each from the two values inward of it.
+constexpr double extrapolation_eps = 1e-10;
+
+void extrapolate_scalar(field<double>& f, int dim, int side, const box& ghosts) {
+  const auto du = static_cast<std::size_t>(dim);
+  const index_t n = f.extent(dim);
+  const index_t inward = side < 0 ? f.stride(dim) : -f.stride(dim);
+  const index_t layers = ghosts.extent(dim);
+  for (index_t g = 1; g <= layers; ++g) {
+    box layer = ghosts;
+    layer.lo[du] = side < 0 ? -g : n - 1 + g;
+    layer.hi[du] = layer.lo[du] + 1;
+    for (index_t i = layer.lo[0]; i < layer.hi[0]; ++i) {
+      for (index_t j = layer.lo[1]; j < layer.hi[1]; ++j) {
+        for (index_t k = layer.lo[2]; k < layer.hi[2]; ++k) {
+          index3 edge{i, j, k};
+          edge[du] = side < 0 ? 0 : n - 1;
+          const double* q = at(f, edge);
+          const double nom = q[inward] - q[0];
+          const double den = q[2 * inward] - q[inward];
+          const double ratio = std::abs(den) > extrapolation_eps ? nom / den : 0.0;
+          double* ghost = at(f, index3{i, j, k});
+          const double a1 = ghost[inward];
+          const double a2 = ghost[2 * inward];
+          ghost[0] = max0(a1 + (a1 - a2) * ratio);
+        }
+      }
+    }
+  }
+}
+
+// PyMPDATA's Extrapolated for vectors: each ghost takes the value next to it inward, so every
+// layer holds the edge value (the boundary face itself along the staggered dimension).
+void extrapolate_vector(field<double>& f, int dim, int side, const box& ghosts) {
+  const auto du = static_cast<std::size_t>(dim);
+  const index_t n = f.extent(dim);
+  for (index_t i = ghosts.lo[0]; i < ghosts.hi[0]; ++i) {
+    for (index_t j = ghosts.lo[1]; j < ghosts.hi[1]; ++j) {
+      for (index_t k = ghosts.lo[2]; k < ghosts.hi[2]; ++k) {
+        index3 edge{i, j, k};
+        edge[du] = side < 0 ? 0 : n - 1;
+        *at(f, index3{i, j, k}) = *at(f, edge);
+      }
+    }
+  }
+}
+
+enum class role { scalar, vector, beta_up, beta_down };
+
+grid::boundary<double> conditions_for(const grid::decomposition& d, const mpdata_sides& sides,
+                                      role r) {
+  using side_condition = grid::side_condition<double>;
+  grid::boundary<double> b;
+  for (int dim = 0; dim < d.ndim(); ++dim) {
+    if (d.periodic(dim)) {
+      continue;
+    }
+    for (int s = 0; s < 2; ++s) {
+      const mpdata_side& in = sides[static_cast<std::size_t>(dim)][static_cast<std::size_t>(s)];
+      side_condition& out = b.side(dim, s == 0 ? -1 : +1);
+      if (in.type == mpdata_side::kind::constant) {
+        // β is one complex field in PyMPDATA: a constant halo sets its real part (β↓) only.
+        out = side_condition::constant(r == role::beta_up ? 0.0 : in.value);
+      } else {
+        out = side_condition::custom(r == role::vector ? extrapolate_vector : extrapolate_scalar);
+      }
+    }
+  }
+  return b;
+}
+
+} // namespace
+
+std::string mpdata_option_error(const mpdata_options& o, int ndim, bool g_factor) {
+  if (o.n_iters < 1) {
+    return "n_iters must be at least 1, got " + std::to_string(o.n_iters);
+  }
+  const std::pair<bool, const char*> need_corrective[] = {
+      {o.infinite_gauge, "infinite_gauge"},
+      {o.divergent_flow, "divergent_flow"},
+      {o.nonoscillatory, "nonoscillatory"},
+      {o.third_order_terms, "third_order_terms"},
+      {o.dpdc, "dpdc"},
+  };
+  for (const auto& [on, name] : need_corrective) {
+    if (on && o.n_iters < 2) {
+      return std::string(name) + " needs n_iters >= 2 (n_iters = 1 is plain donor cell)";
+    }
+  }
+  if (o.dpdc && ndim > 1) {
+    return "dpdc is defined for 1-D grids only (this grid has " + std::to_string(ndim) +
+           " dimensions)";
+  }
+  for (int d = 0; d < 3; ++d) {
+    const double mu = o.mu_coeff[static_cast<std::size_t>(d)];
+    if (!(mu >= 0.0) || !std::isfinite(mu)) {
+      return "mu_coeff must be finite and >= 0, got " + std::to_string(mu) + " for dimension " +
+             std::to_string(d);
+    }
+    if (d >= ndim && mu != 0.0) {
+      return "mu_coeff has a non-zero entry for dimension " + std::to_string(d) + " of a " +
+             std::to_string(ndim) + "-D grid";
+    }
+  }
+  if (o.diffusion() && g_factor) {
+    return "diffusion (mu_coeff) needs G = 1: it cannot be combined with a G factor";
+  }
+  if (!(o.epsilon >= 0.0) || !std::isfinite(o.epsilon)) {
+    return "epsilon must be finite and >= 0, got " + std::to_string(o.epsilon);
+  }
+  return {};
+}
+
+struct mpdata::impl {
+  impl(const grid::decomposition& d, const mpdata_options& opt, const mpdata_sides& sides,
+       int n_advectees, bool with_g, grid::halo_options halo)
+      : decomp(d), o(opt), nd(d.ndim()), threads(d.threads()), h(opt.halo()) {
+    const auto faces = [&](std::vector<field<double>>& set, int width, const std::string& name) {
+      set.reserve(static_cast<std::size_t>(nd));
+      for (int e = 0; e < nd; ++e) {
+        set.emplace_back(d, width, grid::centring::faces(e), name + "_" + std::to_string(e));
+      }
+    };
+    psi.reserve(static_cast<std::size_t>(n_advectees));
+    for (int a = 0; a < n_advectees; ++a) {
+      psi.emplace_back(d, h, grid::centring::cells(),
+                       a == 0 ? std::string("psi") : "psi_" + std::to_string(a));
+    }
+    faces(advector, h, "courant");
+    faces(flux, 1, "flux");
+    if (o.diffusion()) {
+      faces(diffusive, h, "courant_eff");
+    }
+    if (o.n_iters > 1) {
+      faces(corrective[0], h, "antidiff_a");
+      faces(corrective[1], h, "antidiff_b");
+    }
+    if (with_g) {
+      g.emplace(d, h, grid::centring::cells(), "g");
+      g->fill(1.0);
+    }
+    if (o.nonoscillatory) {
+      limiter.reserve(4);
+      for (const char* name : {"psi_min", "psi_max", "beta_up", "beta_down"}) {
+        limiter.emplace_back(d, h, grid::centring::cells(), name);
+      }
+    }
+
+    const auto scalar_bc = conditions_for(d, sides, role::scalar);
+    const auto vector_bc = conditions_for(d, sides, role::vector);
+    for (auto& p : psi) {
+      psi_plans.push_back(std::make_unique<grid::halo_plan<double>>(std::vector<field<double>*>{&p},
+                                                                    std::vector{scalar_bc}, halo));
+    }
+    const auto vector_plan = [&](std::vector<field<double>>& set,
+                                 field<double>* extra) -> std::unique_ptr<grid::halo_plan<double>> {
+      std::vector<field<double>*> fields;
+      std::vector<grid::boundary<double>> bcs;
+      for (auto& f : set) {
+        fields.push_back(&f);
+        bcs.push_back(vector_bc);
+      }
+      if (extra != nullptr) {
+        fields.push_back(extra);
+        bcs.push_back(scalar_bc);
+      }
+      return std::make_unique<grid::halo_plan<double>>(fields, bcs, halo);
+    };
+    advector_plan = vector_plan(advector, g ? &*g : nullptr);
+    if (o.diffusion()) {
+      diffusive_plan = vector_plan(diffusive, nullptr);
+    }
+    if (o.n_iters > 2) { // the velocity of pass k is read across its halo by pass k + 1
+      corrective_plan[0] = vector_plan(corrective[0], nullptr);
+      corrective_plan[1] = vector_plan(corrective[1], nullptr);
+    }
+    if (o.nonoscillatory) {
+      beta_plan = std::make_unique<grid::halo_plan<double>>(
+          std::vector<field<double>*>{&limiter[2], &limiter[3]},
+          std::vector{conditions_for(d, sides, role::beta_up),
+                      conditions_for(d, sides, role::beta_down)},
+          halo);
+    }
+  }
+
+  const grid::decomposition& decomp;
+  mpdata_options o;
+  int nd;
+  int threads;
+  int h;
+  std::vector<field<double>> psi;
+  std::vector<field<double>> advector;
+  std::vector<field<double>> flux;
+  std::vector<field<double>> diffusive;                 // the advector plus the diffusion velocity
+  std::array<std::vector<field<double>>, 2> corrective; // antidiffusive velocities, alternating
+  std::optional<field<double>> g;
+  std::vector<field<double>> limiter; // psi_min, psi_max, beta_up, beta_down
+  std::vector<std::unique_ptr<grid::halo_plan<double>>> psi_plans;
+  std::unique_ptr<grid::halo_plan<double>> advector_plan;
+  std::unique_ptr<grid::halo_plan<double>> diffusive_plan;
+  std::array<std::unique_ptr<grid::halo_plan<double>>, 2> corrective_plan;
+  std::unique_ptr<grid::halo_plan<double>> beta_plan;
+  bool advector_stale = true;
+
+  static void exchange(grid::halo_plan<double>& plan, int t) {
+#pragma omp barrier
+    plan.exchange(t);
+#pragma omp barrier
+  }
+
+  /// ψ^min and ψ^max of the cell and its face neighbours, from ψⁿ.
+  template <int ND>
+  void extrema(int t, const field<double>& ps) {
+    field<double>& lo = limiter[0];
+    field<double>& hi = limiter[1];
+    for_each_row<ND>(ps.thread_box(t), [&](const index3& x, index_t count) {
+      const double* p = at(ps, x);
+      double* pl = at(lo, x);
+      double* ph = at(hi, x);
+      for (index_t q = 0; q < count; ++q) {
+        double mn = p[q];
+        double mx = p[q];
+        for (int d = 0; d < ND; ++d) {
+          const index_t s = ps.stride(d);
+          mn = python_min(python_min(mn, p[q - s]), p[q + s]);
+          mx = python_max(python_max(mx, p[q - s]), p[q + s]);
+        }
+        pl[q] = mn;
+        ph[q] = mx;
+      }
+    });
+  }
+
+  /// The advector plus the diffusion (Fickian) velocity, on every face of the thread.
+  template <int ND>
+  void diffusion_velocity(int t, const field<double>& ps) {
+    for (int d = 0; d < ND; ++d) {
+      const field<double>& c = advector[static_cast<std::size_t>(d)];
+      field<double>& out = diffusive[static_cast<std::size_t>(d)];
+      const double mu = o.mu_coeff[static_cast<std::size_t>(d)];
+      const index_t sd = ps.stride(d);
+      for_each_row<ND>(out.thread_box(t), [&](const index3& x, index_t count) {
+        const double* p = at(ps, x);
+        const double* pc = at(c, x);
+        double* po = at(out, x);
+        for (index_t q = 0; q < count; ++q) {
+          const double right = p[q];
+          const double left = p[q - sd];
+          po[q] = mu * (-2 * (right - left) / (right + left + o.epsilon)) + pc[q];
+        }
+      });
+    }
+  }
+
+  /// Upwind fluxes of ψ with velocity `vel` on the thread's faces.
+  template <int ND>
+  void upwind_flux(int t, const field<double>& ps, const std::vector<field<double>>& vel) {
+    for (int d = 0; d < ND; ++d) {
+      const field<double>& v = vel[static_cast<std::size_t>(d)];
+      field<double>& out = flux[static_cast<std::size_t>(d)];
+      const index_t sd = ps.stride(d);
+      for_each_row<ND>(out.thread_box(t), [&](const index3& x, index_t count) {
+        const double* p = at(ps, x);
+        const double* pv = at(v, x);
+        double* po = at(out, x);
+        for (index_t q = 0; q < count; ++q) {
+          po[q] = positive_part(pv[q]) * p[q - sd] + negative_part(pv[q]) * p[q];
+        }
+      });
+    }
+  }
+
+  /// ψ ← ψ + Σ_d (F_d[i] − F_d[i+1]) / G on the thread's cells.
+  template <int ND>
+  void update(int t, field<double>& ps, const std::vector<field<double>>& fl) {
+    for_each_row<ND>(ps.thread_box(t), [&](const index3& x, index_t count) {
+      double* p = at(ps, x);
+      const double* pg = g ? at(*g, x) : nullptr;
+      std::array<const double*, 3> f{};
+      std::array<index_t, 3> sf{};
+      for (int d = 0; d < ND; ++d) {
+        const auto du = static_cast<std::size_t>(d);
+        f[du] = at(fl[du], x);
+        sf[du] = fl[du].stride(d);
+      }
+      for (index_t q = 0; q < count; ++q) {
+        double acc = p[q];
+        for (int d = 0; d < ND; ++d) {
+          const auto du = static_cast<std::size_t>(d);
+          double r = f[du][q] - f[du][q + sf[du]];
+          if (pg != nullptr) {
+            r /= pg[q];
+          }
+          acc = acc + r;
+        }
+        p[q] = acc;
+      }
+    });
+  }
+
+  /// The antidiffusive velocity of a corrective pass from the previous velocity `prev`.
+  template <int ND>
+  void antidiffusive_velocity(int t, const field<double>& ps,
+                              const std::vector<field<double>>& prev,
+                              std::vector<field<double>>& out, bool last_pass) {
+    const bool iga = o.infinite_gauge;
+    const bool dpdc = o.dpdc && last_pass;
+    const bool cross = ND > 1 && !o.dimensionally_split;
+    const bool third = o.third_order_terms;
+    const bool divergent = o.divergent_flow;
+    const double eps = o.epsilon;
+    for (int d = 0; d < ND; ++d) {
+      const int e = ND > 1 ? (d + 1) % ND : d; // the one partner dimension (cyclic in 3-D)
+      const field<double>& c = prev[static_cast<std::size_t>(d)];
+      const field<double>& ce = prev[static_cast<std::size_t>(e)];
+      field<double>& v = out[static_cast<std::size_t>(d)];
+      const index_t sd = ps.stride(d);
+      const index_t se = ps.stride(e);
+      const index_t cd = c.stride(d);
+      const index_t ed = ce.stride(d);
+      const index_t ee = ce.stride(e);
+      const index_t gd = g ? g->stride(d) : 0;
+      for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
+        const double* p = at(ps, x); // cell R; cell L is p - sd
+        const double* pc = at(c, x);
+        const double* pe = at(ce, x);
+        const double* pg = g ? at(*g, x) : nullptr;
+        double* pv = at(v, x);
+        for (index_t q = 0; q < count; ++q) {
+          const double right = p[q];
+          const double left = p[q - sd];
+          const double courant = pc[q];
+          double a = right - left;
+          if (iga) {
+            a /= 2;
+          } else {
+            a /= (right + left + eps);
+          }
+          double result = (std::abs(courant) - courant * courant) * a;
+          if (dpdc) {
+            const double v1 = 1 / (1 - std::abs(a));
+            const double v2 = -(a * v1) / (1 - a * a);
+            result = result * (result * v2 + v1);
+          }
+          double y_sum = 0.0;
+          double up_r = 0.0;
+          double up_l = 0.0;
+          double down_r = 0.0;
+          double down_l = 0.0;
+          if constexpr (ND > 1) {
+            y_sum = pe[q + ee] + pe[q + ee - ed] + pe[q] + pe[q - ed];
+            up_r = p[q + se];
+            up_l = p[q + se - sd];
+            down_r = p[q - se];
+            down_l = p[q - se - sd];
+            if (cross) {
+              double b = up_r + up_l - down_r - down_l;
+              if (iga) {
+                b /= 4;
+              } else {
+                b /= (up_r + up_l + down_r + down_l + eps);
+              }
+              result -= 0.5 * courant * 0.25 * y_sum * b;
+            }
+          }
+          if (third || divergent) {
+            const double g_bar = pg != nullptr ? (pg[q] + pg[q - gd]) / 2 : 1.0;
+            if (third) {
+              const double right2 = p[q + sd];
+              const double left2 = p[q - 2 * sd];
+              double tmp = (3 * courant * std::abs(courant) / g_bar -
+                            2 * (courant * courant * courant) / (g_bar * g_bar) - courant) /
+                           6;
+              tmp *= 2 * (right2 - right - left + left2);
+              if (iga) {
+                tmp /= 4;
+              } else {
+                tmp /= right2 + right + left + left2 + eps;
+              }
+              result += tmp;
+              if constexpr (ND > 1) {
+                const double y_bar = y_sum / 4;
+                tmp = y_bar / (2 * g_bar) * (std::abs(courant) - 2 * (courant * courant) / g_bar);
+                tmp *= 2 * (up_r - up_l - down_r + down_l);
+                if (iga) {
+                  tmp /= 4;
+                } else {
+                  tmp /= (up_r + up_l + down_r + down_l); // no ε: PyMPDATA's quirk
+                }
+                result += tmp;
+              }
+            }
+            if (divergent) {
+              double tmp = -.25 * courant * (pc[q + cd] - pc[q - cd]);
+              if (pg != nullptr) {
+                tmp /= g_bar;
+              }
+              if (iga) {
+                tmp *= .5 * right + left; // sic: PyMPDATA's expression
+              }
+              result += tmp;
+            }
+          }
+          pv[q] = result;
+        }
+      });
+    }
+  }
+
+  /// β↑ and β↓ of the limiter on the thread's cells from the unlimited fluxes.
+  template <int ND>
+  void limiter_coefficients(int t, const field<double>& ps, const std::vector<field<double>>& fl) {
+    const double eps = o.epsilon;
+    for_each_row<ND>(ps.thread_box(t), [&](const index3& x, index_t count) {
+      const double* p = at(ps, x);
+      const double* pmin = at(limiter[0], x);
+      const double* pmax = at(limiter[1], x);
+      double* up = at(limiter[2], x);
+      double* down = at(limiter[3], x);
+      const double* pg = g ? at(*g, x) : nullptr;
+      std::array<const double*, 3> f{};
+      std::array<index_t, 3> sf{};
+      for (int d = 0; d < ND; ++d) {
+        const auto du = static_cast<std::size_t>(d);
+        f[du] = at(fl[du], x);
+        sf[du] = fl[du].stride(d);
+      }
+      for (index_t q = 0; q < count; ++q) {
+        double mn = pmin[q];
+        double mx = pmax[q];
+        mn = python_min(mn, p[q]);
+        mx = python_max(mx, p[q]);
+        double in = 0.0;
+        double outflow = 0.0;
+        for (int d = 0; d < ND; ++d) {
+          const auto du = static_cast<std::size_t>(d);
+          const index_t s = ps.stride(d);
+          mn = python_min(python_min(mn, p[q - s]), p[q + s]);
+          mx = python_max(python_max(mx, p[q - s]), p[q + s]);
+          const double left_face = f[du][q];
+          const double right_face = f[du][q + sf[du]];
+          if (d == 0) {
+            in = max0(left_face) - min0(right_face);
+            outflow = max0(right_face) - min0(left_face);
+          } else {
+            in = in + max0(left_face) - min0(right_face);
+            outflow = outflow + max0(right_face) - min0(left_face);
+          }
+        }
+        const double gi = pg != nullptr ? pg[q] : 1.0;
+        up[q] = ((mx - p[q]) * 1 * gi) / (in + eps);
+        down[q] = ((mn - p[q]) * -1 * gi) / (outflow + eps);
+      }
+    });
+  }
+
+  /// Limits the antidiffusive velocity with β (Smolarkiewicz & Grabowski 1990).
+  template <int ND>
+  void limit(int t, std::vector<field<double>>& vel) {
+    const field<double>& up_f = limiter[2];
+    const field<double>& down_f = limiter[3];
+    for (int d = 0; d < ND; ++d) {
+      field<double>& v = vel[static_cast<std::size_t>(d)];
+      const index_t sd = up_f.stride(d);
+      for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
+        double* pv = at(v, x);
+        const double* up = at(up_f, x); // cell R; cell L is - sd
+        const double* down = at(down_f, x);
+        for (index_t q = 0; q < count; ++q) {
+          const double into_right = python_min(python_min(1.0, down[q - sd]), up[q]);
+          const double into_left = python_min(python_min(1.0, up[q - sd]), down[q]);
+          const double value = pv[q];
+          pv[q] = (value + std::abs(value)) / 2 * into_right +
+                  (value - std::abs(value)) / 2 * into_left;
+        }
+      });
+    }
+  }
+
+  template <class Fn>
+  void parallel(Fn&& fn) {
+    std::string error;
+    if (threads == 1) {
+      fn(0);
+    } else {
+#pragma omp parallel num_threads(threads)
+      {
+        if (omp_get_num_threads() != threads) {
+#pragma omp single
+          error = "the parallel region got " + std::to_string(omp_get_num_threads()) +
+                  " threads instead of " + std::to_string(threads);
+        } else {
+          fn(omp_get_thread_num());
+        }
+      }
+    }
+    if (!error.empty()) {
+      throw comm::usage_error("mpdata: " + error);
+    }
+    for (auto& p : psi_plans) {
+      p->check();
+    }
+    for (auto* p : {diffusive_plan.get(), corrective_plan[0].get(), corrective_plan[1].get(),
+                    beta_plan.get()}) {
+      if (p != nullptr) {
+        p->check();
+      }
+    }
+  }
+
+  template <int ND>
+  void advance(std::int64_t steps) {
+    if (advector_stale) {
+      advector_plan->exchange();
+      advector_stale = false;
+    }
+    const int n_iters = o.n_iters;
+    parallel([&](int t) {
+      for (std::int64_t s = 0; s < steps; ++s) {
+        for (std::size_t a = 0; a < psi.size(); ++a) {
+          field<double>& ps = psi[a];
+          grid::halo_plan<double>& psi_plan = *psi_plans[a];
+          exchange(psi_plan, t);
+          if (o.nonoscillatory) {
+            extrema<ND>(t, ps);
+          }
+          const std::vector<field<double>>* velocity = &advector;
+          if (o.diffusion()) {
+            diffusion_velocity<ND>(t, ps);
+            exchange(*diffusive_plan, t);
+            velocity = &diffusive;
+          }
+          upwind_flux<ND>(t, ps, *velocity);
+#pragma omp barrier
+          update<ND>(t, ps, flux);
+          for (int k = 1; k < n_iters; ++k) {
+            std::vector<field<double>>& vel = corrective[static_cast<std::size_t>(k % 2)];
+            exchange(psi_plan, t);
+            antidiffusive_velocity<ND>(t, ps, *velocity, vel, k == n_iters - 1);
+            // With the infinite gauge the corrective flux is the velocity itself.
+            std::vector<field<double>>& fl = o.infinite_gauge ? vel : flux;
+            if (!o.infinite_gauge) {
+              upwind_flux<ND>(t, ps, vel);
+            }
+            if (o.nonoscillatory) {
+#pragma omp barrier
+              limiter_coefficients<ND>(t, ps, fl);
+              exchange(*beta_plan, t);
+              limit<ND>(t, vel);
+              if (!o.infinite_gauge) {
+                upwind_flux<ND>(t, ps, vel);
+              }
+            }
+#pragma omp barrier
+            update<ND>(t, ps, fl);
+            if (k < n_iters - 1) {
+              exchange(*corrective_plan[static_cast<std::size_t>(k % 2)], t);
+            }
+            velocity = &vel;
+          }
+        }
+      }
+    });
+  }
+};
+
+mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
+               const mpdata_sides& sides, int advectees, bool g_factor, grid::halo_options halo)
+    : options_(options) {
+  if (const std::string error = mpdata_option_error(options, d.ndim(), g_factor); !error.empty()) {
+    throw comm::usage_error("mpdata: " + error);
+  }
+  if (advectees < 1) {
+    throw comm::usage_error("mpdata: at least one advectee is needed, got " +
+                            std::to_string(advectees));
+  }
+  for (int e = 0; e < d.ndim(); ++e) {
+    const auto eu = static_cast<std::size_t>(e);
+    const index_t piece = d.global_shape()[eu] / d.mpi_dims()[eu];
+    const bool extrapolated =
+        !d.periodic(e) && (sides[eu][0].type == mpdata_side::kind::extrapolated ||
+                           sides[eu][1].type == mpdata_side::kind::extrapolated);
+    const index_t needed = std::max<index_t>(options.halo(), extrapolated ? 3 : 1);
+    if (piece < needed) {
+      throw comm::usage_error("mpdata: dimension " + std::to_string(e) + " has pieces of " +
+                              std::to_string(piece) + " cells on some rank, fewer than the " +
+                              std::to_string(needed) + " these options need" +
+                              (extrapolated ? " (extrapolated sides read 3 cells)" : "") +
+                              "; use fewer ranks along it or a larger grid");
+    }
+  }
+  impl_ = std::make_unique<impl>(d, options, sides, advectees, g_factor, halo);
+}
+
+mpdata::~mpdata() = default;
+
+field<double>& mpdata::advectee(int i) {
+  return impl_->psi.at(static_cast<std::size_t>(i));
+}
+const field<double>& mpdata::advectee(int i) const {
+  return impl_->psi.at(static_cast<std::size_t>(i));
+}
+field<double>& mpdata::advector(int d) {
+  impl_->advector_stale = true;
+  return impl_->advector.at(static_cast<std::size_t>(d));
+}
+field<double>& mpdata::g_factor() {
+  if (!impl_->g) {
+    throw comm::usage_error("mpdata: this solver was built without a G factor");
+  }
+  impl_->advector_stale = true;
+  return *impl_->g;
+}
+int mpdata::advectees() const noexcept {
+  return static_cast<int>(impl_->psi.size());
+}
+
+void mpdata::advance(std::int64_t steps) {
+  switch (impl_->nd) {
+  case 1: impl_->advance<1>(steps); break;
+  case 2: impl_->advance<2>(steps); break;
+  default: impl_->advance<3>(steps); break;
+  }
+}
+
+double mpdata::halo_seconds() const noexcept {
+  double total = impl_->advector_plan->seconds();
+  for (const auto& p : impl_->psi_plans) {
+    total += p->seconds();
+  }
+  for (const auto* p : {impl_->diffusive_plan.get(), impl_->corrective_plan[0].get(),
+                        impl_->corrective_plan[1].get(), impl_->beta_plan.get()}) {
+    if (p != nullptr) {
+      total += p->seconds();
+    }
+  }
+  return total;
+}
+
+} // namespace tessera::solvers
