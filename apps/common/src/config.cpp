@@ -261,6 +261,13 @@ std::vector<std::int64_t> config::get_ints(const std::string& path, std::size_t 
       "integers");
 }
 
+std::vector<std::string> config::get_strings(const std::string& path, std::size_t n) {
+  used_.insert(path);
+  return list_of<std::string>(
+      *this, find(impl_->root, path), path, n,
+      [](const toml::node& x) { return x.value<std::string>(); }, "strings");
+}
+
 std::vector<bool> config::get_bools(const std::string& path, std::size_t n) {
   used_.insert(path);
   return list_of<bool>(

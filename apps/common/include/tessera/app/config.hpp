@@ -48,6 +48,7 @@ public:
   [[nodiscard]] std::vector<double> get_doubles(const std::string& path, std::size_t n);
   [[nodiscard]] std::vector<std::int64_t> get_ints(const std::string& path, std::size_t n);
   [[nodiscard]] std::vector<bool> get_bools(const std::string& path, std::size_t n);
+  [[nodiscard]] std::vector<std::string> get_strings(const std::string& path, std::size_t n);
   /// The keys of a table (e.g. the sides of [boundary]); marks the table as known.
   [[nodiscard]] std::vector<std::string> keys(const std::string& path);
   /// Marks a key (and everything under it) as known without reading it.

@@ -1,0 +1,486 @@
+// mpdata: advection(-diffusion) of a scalar with MPDATA on a decomposed grid, as PyMPDATA does it.
+//   mpiexec -n 4 mpdata --config configs/mpdata_hello_world.toml
+// Configuration keys: docs/configuration.md. This file only reads the configuration and wires
+// libgrid, the solver and the output together.
+#include <tessera/app/app.hpp>
+#include <tessera/comm/environment.hpp>
+#include <tessera/grid.hpp>
+#include <tessera/solvers/mpdata.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+namespace app = tessera::app;
+namespace grid = tessera::grid;
+namespace solvers = tessera::solvers;
+using grid::index_t;
+
+namespace {
+
+struct settings {
+  grid::decomposition_spec decomposition;
+  grid::halo_options halo;
+  std::array<double, 3> spacing{1.0, 1.0, 1.0};
+  solvers::mpdata_options options;
+  solvers::mpdata_sides sides;
+  std::string advector_type = "uniform";
+  std::vector<double> courant, rotation_center, center, sigma, lower, upper;
+  double omega_dt = 0.0;
+  std::string advector_file;
+  std::vector<std::string> advector_datasets;
+  std::string g_file, g_dataset = "g";
+  std::string initial_type = "gaussian";
+  double amplitude = 1.0, background = 0.0, inside = 1.0, outside = 0.0, radius = 1.0;
+  std::string initial_file, initial_dataset = "psi";
+  std::optional<std::int64_t> initial_frame;
+  std::int64_t n_steps = 100;
+  std::string output = "mpdata.h5";
+  std::int64_t interval = 10;
+};
+
+// [boundary]: "all" and per-side entries "x-", "x+", "y-", "y+", "z-", "z+".
+solvers::mpdata_sides read_sides(app::config& cfg) {
+  solvers::mpdata_sides sides; // default: constant 0
+  const char* names[] = {"x-", "x+", "y-", "y+", "z-", "z+"};
+  for (const auto& side : cfg.keys("boundary")) {
+    const std::string path = "boundary." + side;
+    for (const auto& key : cfg.keys(path)) {
+      if (key != "type" && key != "value") {
+        cfg.fail(path + "." + key, "unknown key; a side takes type and value (constant)");
+      }
+    }
+    const std::string type = cfg.get_string(path + ".type", "constant");
+    solvers::mpdata_side condition;
+    if (type == "constant") {
+      condition = {solvers::mpdata_side::kind::constant, cfg.get_double(path + ".value", 0.0)};
+    } else if (type == "extrapolated") {
+      condition = {solvers::mpdata_side::kind::extrapolated, 0.0};
+    } else if (type == "polar") {
+      cfg.fail(path + ".type", "the polar condition is not implemented yet; use constant or "
+                               "extrapolated, or a periodic dimension");
+    } else {
+      cfg.fail(path + ".type", "expected \"constant\" or \"extrapolated\", got \"" + type + "\"");
+    }
+    bool found = side == "all";
+    for (int k = 0; k < 6; ++k) {
+      if (side == "all" || side == names[k]) {
+        sides[static_cast<std::size_t>(k / 2)][static_cast<std::size_t>(k % 2)] = condition;
+        found = true;
+      }
+    }
+    if (!found) {
+      cfg.fail(path, "unknown side; expected all, x-, x+, y-, y+, z- or z+");
+    }
+  }
+  return sides;
+}
+
+void read_options(app::config& cfg, settings& s, std::size_t nd) {
+  auto& o = s.options;
+  o.n_iters = static_cast<int>(cfg.get_int("options.n_iters", 2));
+  o.infinite_gauge = cfg.get_bool("options.infinite_gauge", false);
+  o.nonoscillatory = cfg.get_bool("options.nonoscillatory", false);
+  o.third_order_terms = cfg.get_bool("options.third_order_terms", false);
+  o.divergent_flow = cfg.get_bool("options.divergent_flow", false);
+  o.dpdc = cfg.get_bool("options.dpdc", false);
+  o.dimensionally_split = cfg.get_bool("options.dimensionally_split", false);
+  o.epsilon = cfg.get_double("options.epsilon", 1e-15);
+  if (cfg.has("diffusion.mu_coeff")) {
+    const auto mu = cfg.get_doubles("diffusion.mu_coeff", nd);
+    std::copy(mu.begin(), mu.end(), o.mu_coeff.begin());
+  }
+  const bool g_factor = cfg.has("g_factor");
+  if (const std::string error = solvers::mpdata_option_error(o, static_cast<int>(nd), g_factor);
+      !error.empty()) {
+    const std::string key = error.find("mu_coeff") != std::string::npos ? "diffusion.mu_coeff"
+                            : error.find("n_iters must") != std::string::npos
+                                ? "options.n_iters"
+                                : "options." + error.substr(0, error.find(' '));
+    cfg.fail(key, error);
+  }
+}
+
+settings read_settings(app::config& cfg) {
+  settings s;
+  s.decomposition = app::read_decomposition(cfg, 1);
+  const std::size_t nd = s.decomposition.shape.size();
+  read_options(cfg, s, nd);
+  s.decomposition.min_piece = s.options.halo(); // pieces at least as wide as the halo
+  s.halo = app::read_halo_options(cfg);
+  s.spacing = app::read_spacing(cfg, nd);
+  s.sides = read_sides(cfg);
+
+  s.advector_type = cfg.get_string("advector.type", "uniform");
+  for (const char* key : {"courant", "center", "omega_dt", "file", "datasets"}) {
+    cfg.allow(std::string("advector.") + key);
+  }
+  std::vector<double> middle(nd);
+  for (std::size_t d = 0; d < nd; ++d) {
+    middle[d] = static_cast<double>(s.decomposition.shape[d]) / 2;
+  }
+  if (s.advector_type == "uniform") {
+    s.courant = cfg.get_doubles("advector.courant", nd);
+    if (s.courant.empty()) { // the demo's default: 0.5, 0.25, 0.125
+      for (std::size_t d = 0; d < nd; ++d) {
+        s.courant.push_back(0.5 / static_cast<double>(1U << d));
+      }
+    }
+  } else if (s.advector_type == "rotation") {
+    if (nd != 2) {
+      cfg.fail("advector.type", "a rotation advector needs a 2-D grid");
+    }
+    s.rotation_center =
+        cfg.has("advector.center") ? cfg.get_doubles("advector.center", nd) : middle;
+    s.omega_dt = cfg.get_double("advector.omega_dt", 0.0);
+  } else if (s.advector_type == "file") {
+    s.advector_file = cfg.get_string("advector.file", "");
+    if (s.advector_file.empty()) {
+      cfg.fail("advector.file", "an advector of type \"file\" needs the HDF5 file");
+    }
+    for (std::size_t d = 0; d < nd; ++d) {
+      s.advector_datasets.push_back("courant_" + std::to_string(d));
+    }
+    if (cfg.has("advector.datasets")) {
+      s.advector_datasets = cfg.get_strings("advector.datasets", nd);
+    }
+  } else {
+    cfg.fail("advector.type",
+             "expected \"uniform\", \"rotation\" or \"file\", got \"" + s.advector_type + "\"");
+  }
+  if (cfg.has("g_factor")) {
+    s.g_file = cfg.get_string("g_factor.file", "");
+    s.g_dataset = cfg.get_string("g_factor.dataset", "g");
+    if (s.g_file.empty()) {
+      cfg.fail("g_factor.file", "a G factor needs the HDF5 file");
+    }
+  }
+
+  s.initial_type = cfg.get_string("initial.type", "gaussian");
+  for (const char* key : {"center", "sigma", "amplitude", "background", "lower", "upper", "inside",
+                          "outside", "radius", "height", "file", "dataset", "frame"}) {
+    cfg.allow(std::string("initial.") + key);
+  }
+  if (s.initial_type == "gaussian") {
+    s.center = cfg.has("initial.center") ? cfg.get_doubles("initial.center", nd) : middle;
+    s.sigma = cfg.has("initial.sigma") ? cfg.get_doubles("initial.sigma", nd)
+                                       : std::vector<double>(nd, 4.0);
+    s.amplitude = cfg.get_double("initial.amplitude", 1.0);
+    s.background = cfg.get_double("initial.background", 0.0);
+    for (double v : s.sigma) {
+      if (!(v > 0.0)) {
+        cfg.fail("initial.sigma", "every width must be positive");
+      }
+    }
+  } else if (s.initial_type == "box") {
+    s.lower = cfg.get_doubles("initial.lower", nd);
+    s.upper = cfg.get_doubles("initial.upper", nd);
+    if (s.lower.empty() || s.upper.empty()) {
+      cfg.fail(s.lower.empty() ? "initial.lower" : "initial.upper",
+               "a box needs its lower and upper corners (cell units, one entry per dimension)");
+    }
+    s.inside = cfg.get_double("initial.inside", 1.0);
+    s.outside = cfg.get_double("initial.outside", 0.0);
+  } else if (s.initial_type == "cone") {
+    s.center = cfg.has("initial.center") ? cfg.get_doubles("initial.center", nd) : middle;
+    s.radius = cfg.get_double("initial.radius", 1.0);
+    s.amplitude = cfg.get_double("initial.height", 1.0);
+    s.background = cfg.get_double("initial.background", 0.0);
+    if (!(s.radius > 0.0)) {
+      cfg.fail("initial.radius", "must be positive");
+    }
+  } else if (s.initial_type == "file") {
+    s.initial_file = cfg.get_string("initial.file", "");
+    s.initial_dataset = cfg.get_string("initial.dataset", "psi");
+    if (cfg.has("initial.frame")) {
+      s.initial_frame = cfg.get_int("initial.frame", 0);
+    }
+    if (s.initial_file.empty()) {
+      cfg.fail("initial.file", "an initial condition of type \"file\" needs the HDF5 file");
+    }
+  } else {
+    cfg.fail("initial.type", "expected \"gaussian\", \"box\", \"cone\" or \"file\", got \"" +
+                                 s.initial_type + "\"");
+  }
+
+  s.n_steps = cfg.get_int("time.n_steps", 100);
+  if (s.n_steps < 1) {
+    cfg.fail("time.n_steps", "must be at least 1");
+  }
+  s.output = cfg.get_string("output.file", "mpdata.h5");
+  s.interval = cfg.get_int("output.interval", std::max<std::int64_t>(1, s.n_steps / 10));
+  if (s.interval < 1) {
+    cfg.fail("output.interval", "must be at least 1 (steps between frames)");
+  }
+  return s;
+}
+
+/// Cell-centre coordinate (cell units) of global index i.
+double centre(index_t i) {
+  return static_cast<double>(i) + 0.5;
+}
+
+void set_initial(const settings& s, grid::field<double>& psi) {
+  const int nd = psi.decomp().ndim();
+  grid::for_each_index(psi.interior(), [&](index_t i, index_t j, index_t k) {
+    const std::array<index_t, 3> g{psi.to_global(0, i), psi.to_global(1, j), psi.to_global(2, k)};
+    double value = 0.0;
+    if (s.initial_type == "gaussian") {
+      double exponent = 0.0;
+      for (int d = 0; d < nd; ++d) {
+        const auto du = static_cast<std::size_t>(d);
+        const double x = centre(g[du]) - s.center[du];
+        exponent -= x * x / (2 * s.sigma[du] * s.sigma[du]);
+      }
+      value = s.background + s.amplitude * std::exp(exponent);
+    } else if (s.initial_type == "box") {
+      bool in = true;
+      for (int d = 0; d < nd; ++d) {
+        const auto du = static_cast<std::size_t>(d);
+        in = in && s.lower[du] <= centre(g[du]) && centre(g[du]) < s.upper[du];
+      }
+      value = in ? s.inside : s.outside;
+    } else { // cone
+      double r2 = 0.0;
+      for (int d = 0; d < nd; ++d) {
+        const auto du = static_cast<std::size_t>(d);
+        const double x = centre(g[du]) - s.center[du];
+        r2 += x * x;
+      }
+      const double r = std::sqrt(r2);
+      value = s.background + (r <= s.radius ? s.amplitude * (1 - r / s.radius) : 0.0);
+    }
+    psi(i, j, k) = value;
+  });
+}
+
+void set_advector(const settings& s, solvers::mpdata& solver, int nd) {
+  for (int d = 0; d < nd; ++d) {
+    grid::field<double>& c = solver.advector(d);
+    if (s.advector_type == "file") {
+      grid::read_field(s.advector_file, s.advector_datasets[static_cast<std::size_t>(d)], c);
+      continue;
+    }
+    grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t k) {
+      if (s.advector_type == "uniform") {
+        c(i, j, k) = s.courant[static_cast<std::size_t>(d)];
+      } else if (d == 0) { // solid-body rotation as PyMPDATA's example: divergence-free faces
+        c(i, j, k) = s.omega_dt * (centre(c.to_global(1, j)) - s.rotation_center[1]);
+      } else {
+        c(i, j, k) = -s.omega_dt * (centre(c.to_global(0, i)) - s.rotation_center[0]);
+      }
+    });
+  }
+}
+
+/// The largest donor-cell outflow Courant number Σ_d ([C_d[i+1]]⁺ − [C_d[i]]⁻)/G_i over this
+/// rank's cells (above 1 the scheme is unstable), and where it occurs.
+std::pair<double, std::string> largest_outflow(solvers::mpdata& solver, bool g_factor, int nd) {
+  const grid::field<double>& psi = solver.advectee();
+  double worst = 0.0;
+  std::string where;
+  grid::for_each_index(psi.interior(), [&](index_t i, index_t j, index_t k) {
+    double out = 0.0;
+    for (int d = 0; d < nd; ++d) {
+      const grid::field<double>& c = solver.advector(d);
+      const std::array<index_t, 3> next{i + (d == 0), j + (d == 1), k + (d == 2)};
+      out += std::max(0.0, c(next[0], next[1], next[2])) - std::min(0.0, c(i, j, k));
+    }
+    if (g_factor) {
+      out /= solver.g_factor()(i, j, k);
+    }
+    if (!(out <= worst)) {
+      worst = out;
+      where = "cell (" + std::to_string(psi.to_global(0, i));
+      for (int d = 1; d < nd; ++d) {
+        where += ", " + std::to_string(psi.to_global(d, d == 1 ? j : k));
+      }
+      where += ")";
+    }
+  });
+  return {worst, where};
+}
+
+/// The first non-finite value of this rank's block, as "cell (i, j)", or empty.
+std::string first_non_finite(const grid::field<double>& f) {
+  std::string where;
+  const int nd = f.decomp().ndim();
+  grid::for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) {
+    if (where.empty() && !std::isfinite(f(i, j, k))) {
+      const std::array<index_t, 3> local{i, j, k};
+      where = "cell (";
+      for (int d = 0; d < nd; ++d) {
+        where += (d > 0 ? ", " : "") +
+                 std::to_string(f.to_global(d, local[static_cast<std::size_t>(d)]));
+      }
+      where += ") = " + std::to_string(f(i, j, k));
+    }
+  });
+  return where;
+}
+
+int run(app::context& ctx) {
+  settings s;
+  app::checked([&] {
+    s = read_settings(ctx.cfg);
+    ctx.cfg.reject_unknown();
+  });
+  if (ctx.opts.print_config) {
+    app::say("%s", ctx.cfg.to_toml().c_str());
+    app::say("\n");
+    return 0;
+  }
+  std::unique_ptr<grid::decomposition> decomp;
+  app::checked([&] {
+    decomp = std::make_unique<grid::decomposition>(tessera::comm::world(), s.decomposition);
+  });
+  const int nd = decomp->ndim();
+  const bool g_factor = !s.g_file.empty();
+  const int fields_in_memory = 4 + 4 * nd + (s.options.nonoscillatory ? 4 : 0);
+  if (ctx.opts.dry_run) {
+    app::say("%s", app::describe_layout(*decomp, s.options.halo(), fields_in_memory).c_str());
+    return 0;
+  }
+  std::unique_ptr<solvers::mpdata> solver;
+  app::checked([&] {
+    solver = std::make_unique<solvers::mpdata>(*decomp, s.options, s.sides, 1, g_factor, s.halo);
+  });
+  auto& psi = solver->advectee();
+  const bool restarting = ctx.opts.restart.has_value();
+  const std::string out_path = restarting ? *ctx.opts.restart : s.output;
+  std::int64_t step = 0;
+  app::checked([&] {
+    set_advector(s, *solver, nd);
+    if (g_factor) {
+      grid::read_field(s.g_file, s.g_dataset, solver->g_factor());
+    }
+    if (restarting) {
+      // ψ and the step count of the last frame are the whole state (the advector and G are
+      // constant and come from the configuration stored in the file).
+      const auto steps = grid::read_dataset(out_path, "step");
+      if (steps.empty()) {
+        throw app::config_error(out_path + " has no frame to restart from");
+      }
+      grid::read_field(out_path, "psi", psi);
+      step = static_cast<std::int64_t>(steps.back());
+    } else if (s.initial_type == "file") {
+      grid::read_field(s.initial_file, s.initial_dataset, psi, s.initial_frame);
+    } else {
+      set_initial(s, psi);
+    }
+  });
+  {
+    const std::string bad = first_non_finite(psi);
+    app::agree(bad.empty(), "rank " + std::to_string(decomp->rank()) +
+                                ": the initial condition is not finite at " + bad);
+    if (g_factor) {
+      const std::string bad_g = first_non_finite(solver->g_factor());
+      app::agree(bad_g.empty() && grid::global_min(solver->g_factor()) > 0.0,
+                 s.g_file + ": the G factor must be finite and positive everywhere" +
+                     (bad_g.empty() ? std::string() : " (" + bad_g + ")"));
+    }
+    const auto [worst, where] = largest_outflow(*solver, g_factor, nd);
+    app::agree(
+        !(worst > 1.0),
+        ctx.cfg.source() + ": advector: the donor-cell outflow Courant number reaches " +
+            std::to_string(worst) + " at " + where +
+            " (it must not exceed 1: use smaller Courant numbers, i.e. a smaller time step)");
+  }
+  std::unique_ptr<grid::h5_writer> out;
+  app::checked([&] {
+    const std::vector<const grid::field<double>*> fields{&psi};
+    out =
+        restarting
+            ? std::make_unique<grid::h5_writer>(grid::h5_writer::append(*decomp, out_path, fields))
+            : std::make_unique<grid::h5_writer>(*decomp, out_path, fields, ctx.opts.overwrite);
+  });
+  out->spacing(s.spacing);
+  out->attribute("solver", std::string("mpdata"));
+  out->attribute("config", ctx.cfg.to_toml());
+  out->attribute("tessera_version", std::string("0.1.0"));
+  out->attribute("mpi_library", std::string(tessera::comm::library_version()));
+  out->attribute("mpi_dims", std::vector<std::int64_t>(decomp->mpi_dims().begin(),
+                                                       decomp->mpi_dims().begin() + nd));
+  out->attribute("thread_dim", std::vector<std::int64_t>{decomp->thread_dim()});
+  out->attribute("threads", std::vector<std::int64_t>{decomp->threads()});
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  out->attribute("created", std::string(stamp));
+
+  grid::field<double> weighted(*decomp, 1, grid::centring::cells(), "weighted");
+  auto mass = [&] {
+    grid::for_each_index(psi.interior(), [&](index_t i, index_t j, index_t k) {
+      weighted(i, j, k) = psi(i, j, k) * (g_factor ? solver->g_factor()(i, j, k) : 1.0);
+    });
+    return grid::global_sum(weighted);
+  };
+  double cells = 1.0;
+  for (auto n : s.decomposition.shape) {
+    cells *= static_cast<double>(n);
+  }
+  app::say("mpdata: %s on %d rank(s) x %d thread(s), n_iters %d, halo %d, output %s%s\n",
+           ctx.cfg.source().c_str(), decomp->size(), decomp->threads(), s.options.n_iters,
+           s.options.halo(), out_path.c_str(), restarting ? " (continued)" : "");
+  auto write = [&](std::int64_t at_step) {
+    const std::string bad = first_non_finite(psi);
+    app::agree(bad.empty(), "rank " + std::to_string(decomp->rank()) +
+                                ": the solution became NaN or infinite by step " +
+                                std::to_string(at_step) + " at " + bad +
+                                "; the frames before it "
+                                "are in " +
+                                out_path);
+    out->write_frame(
+        static_cast<double>(at_step), at_step, {&psi},
+        {{"mass", mass()}, {"min_psi", grid::global_min(psi)}, {"max_psi", grid::global_max(psi)}});
+  };
+  const double start_step = static_cast<double>(step);
+  app::progress bar(start_step, static_cast<double>(s.n_steps), cells, ctx.opts.quiet);
+  const double wall0 = tessera::comm::wtime();
+  double io_seconds = 0.0;
+  double t0 = tessera::comm::wtime();
+  if (!restarting) {
+    write(0);
+  }
+  io_seconds += tessera::comm::wtime() - t0;
+  const std::int64_t first_step = step;
+  while (step < s.n_steps) {
+    const std::int64_t target = std::min(s.n_steps, (step / s.interval + 1) * s.interval);
+    app::checked([&] { solver->advance(target - step); });
+    step = target;
+    t0 = tessera::comm::wtime();
+    write(step);
+    io_seconds += tessera::comm::wtime() - t0;
+    bar.report(static_cast<double>(step), static_cast<long>(step), 1.0);
+    if (step < s.n_steps && app::any_rank_signalled()) {
+      out->close();
+      app::say("\ninterrupted at step %lld: every frame up to this one is in %s; continue with\n"
+               "  --restart %s\n",
+               static_cast<long long>(step), out_path.c_str(), out_path.c_str());
+      return 130;
+    }
+  }
+  bar.finish();
+  out->close();
+  const double wall = tessera::comm::wtime() - wall0;
+  const double halo = solver->halo_seconds();
+  const double updates = cells * static_cast<double>(step - first_step);
+  app::say("done: %lld steps\n", static_cast<long long>(step));
+  app::say("wall %.3f s: halo exchange %.3f s, output %.3f s, compute %.3f s; %.3g cell updates/s "
+           "per core\n",
+           wall, halo, io_seconds, std::max(0.0, wall - halo - io_seconds),
+           wall > 0 ? updates / wall / (decomp->size() * decomp->threads()) : 0.0);
+  app::say("output: %s (%lld frames) and its .xdmf sidecar\n", out_path.c_str(),
+           static_cast<long long>(out->frames()));
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  return app::run_app(argc, argv, "mpdata",
+                      "MPDATA advection(-diffusion) d(G psi)/dt + div(G u psi) = mu lap psi, as "
+                      "PyMPDATA computes it, on a decomposed grid",
+                      run);
+}
