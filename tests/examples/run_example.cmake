@@ -1,0 +1,66 @@
+# Script mode (tests/examples/CMakeLists.txt), one STEP:
+#   install     install the build tree into WORK_DIR/prefix
+#   heat, wave  configure + build examples/STEP against that prefix, run its cases on 2 ranks and
+#               check each output with check.py
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "command failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  message(STATUS "${out}${err}")
+endfunction()
+
+set(prefix ${WORK_DIR}/prefix)
+if(STEP STREQUAL "install")
+  file(REMOVE_RECURSE ${prefix})
+  run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+  return()
+endif()
+
+# The example is user code: build it with our warnings (and -Werror when the project uses it).
+set(flags "-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion -Wnon-virtual-dtor")
+if(WERROR)
+  string(APPEND flags " -Werror")
+endif()
+set(build ${WORK_DIR}/${STEP})
+file(REMOVE_RECURSE ${build})
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/${STEP} -B ${build}
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    -DMPI_C_COMPILER=${MPI_C_COMPILER} -DMPI_CXX_COMPILER=${MPI_CXX_COMPILER}
+    "-DCMAKE_CXX_FLAGS=${flags}")
+run(${CMAKE_COMMAND} --build ${build})
+
+# solve(<case> <check> [solver arguments...]): one run from the example's own config file.
+function(solve name check)
+  run(${MPIEXEC} -n 2 ${build}/${STEP} --config ${SOURCE_DIR}/examples/${STEP}/${STEP}.toml
+      --quiet --overwrite --output ${build}/${name}.h5 ${ARGN})
+  run(${PYTHON} ${SOURCE_DIR}/tests/examples/check.py ${check} ${build}/${name}.h5)
+endfunction()
+
+if(STEP STREQUAL "heat")
+  # 2-D, periodic x Dirichlet (the config as shipped).
+  solve(heat_2d heat)
+  # 3-D, 2 threads per rank, two Dirichlet dimensions with u = 0.5 on the faces.
+  solve(heat_3d heat --threads 2 --thread-dim 2 --set "grid.shape=[24,20,16]"
+        --set "grid.spacing=[0.041666666666666667,0.05,0.0625]"
+        --set "grid.periodic=[false,true,false]" --set "initial.mode=[1,2,1]"
+        --set boundary.value=0.5 --set time.dt=2e-4 --set time.t_end=0.01
+        --set output.interval=0.001)
+  # Half the run, then --restart to the end on 1 rank x 2 threads: bit for bit the full run.
+  solve(heat_restart heat --set time.t_end=0.01)
+  run(${MPIEXEC} -n 1 ${build}/heat --restart ${build}/heat_restart.h5 --quiet --threads 2
+      --set time.t_end=0.02)
+  run(${PYTHON} ${SOURCE_DIR}/tests/examples/check.py same ${build}/heat_restart.h5
+      ${build}/heat_2d.h5)
+elseif(STEP STREQUAL "wave")
+  # Standing mode between fixed sides (x), periodic along y: frequency and energy.
+  solve(wave_mode wave)
+  solve(wave_mode_threads wave --threads 2 --thread-dim 0 --set parallel.halo_mode=funneled)
+  # A plane pulse between two open sides (the example's custom condition): it must leave.
+  solve(wave_open open --threads 2 --thread-dim 0 --set "grid.shape=[200,4]"
+        --set grid.spacing=0.005 --set boundary.all=open --set initial.type=pulse
+        --set "initial.width=[0.05,0]" --set time.t_end=0.8 --set time.dt=0.002
+        --set output.interval=0.05)
+else()
+  message(FATAL_ERROR "unknown STEP '${STEP}'")
+endif()
