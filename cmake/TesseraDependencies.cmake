@@ -55,14 +55,20 @@ elseif(_mpiexec_version MATCHES "HYDRA|MPICH")
 else()
   set(_mpiexec_flavour unknown)
 endif()
+# A piece whose flavour cannot be told (a cluster's module paths often name neither, e.g.
+# /apps/hdf5/1.14-parallel) is reported, not refused; two known flavours that differ are refused.
 if(_mpi_flavour STREQUAL "unknown")
   message(WARNING "Cannot tell the MPI flavour from ${MPI_CXX_LIBRARIES}; skipping the HDF5 pairing check")
-elseif(NOT _hdf5_flavour STREQUAL _mpi_flavour OR NOT _mpiexec_flavour STREQUAL _mpi_flavour)
+elseif((NOT _hdf5_flavour STREQUAL "unknown" AND NOT _hdf5_flavour STREQUAL _mpi_flavour) OR
+       (NOT _mpiexec_flavour STREQUAL "unknown" AND NOT _mpiexec_flavour STREQUAL _mpi_flavour))
   message(FATAL_ERROR
     "Mismatched MPI installation: MPI libraries are ${_mpi_flavour} (${MPI_CXX_LIBRARIES}), "
     "parallel HDF5 is ${_hdf5_flavour} (${HDF5_INCLUDE_DIRS}), "
     "mpiexec is ${_mpiexec_flavour} (${MPIEXEC_EXECUTABLE}). "
     "Configure with -DTESSERA_MPI=openmpi or -DTESSERA_MPI=mpich in a fresh build directory.")
+elseif(_hdf5_flavour STREQUAL "unknown" OR _mpiexec_flavour STREQUAL "unknown")
+  message(WARNING "Cannot tell which MPI parallel HDF5 (${HDF5_INCLUDE_DIRS}) or mpiexec "
+                  "(${MPIEXEC_EXECUTABLE}) belongs to; make sure both are ${_mpi_flavour}'s")
 endif()
 set(TESSERA_MPI_FLAVOUR ${_mpi_flavour} CACHE INTERNAL "MPI flavour in use")
 message(STATUS "tessera: MPI flavour ${_mpi_flavour}, mpiexec ${MPIEXEC_EXECUTABLE}, HDF5 ${HDF5_VERSION}")
