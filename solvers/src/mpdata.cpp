@@ -9,6 +9,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -30,12 +31,14 @@ inline double positive_part(double c) {
 inline double negative_part(double c) {
   return (c - std::abs(c)) / 2;
 }
-// Python's max(x, 0) and min(x, 0): x unless 0 compares greater (smaller); NaN passes through.
+// PyMPDATA's max(x, 0) and min(x, 0) as arithmetic, which vectorises (a compare-and-select
+// on these does not, with GCC 12). Equal to them for every finite x and NaN, except that the
+// sign of a zero result may differ, which no sum starting from +0 can see.
 inline double max0(double x) {
-  return 0.0 > x ? 0.0 : x;
+  return positive_part(x);
 }
 inline double min0(double x) {
-  return 0.0 < x ? 0.0 : x;
+  return negative_part(x);
 }
 // Python's min(a, b, ...): the first argument unless a later one compares smaller.
 inline double python_min(double m, double x) {
@@ -46,7 +49,9 @@ inline double python_max(double m, double x) {
 }
 
 /// Calls fn(x, count) for each row of `b` along dimension ND - 1 (stride 1 in every field);
-/// x is the local index of the row's first entry.
+/// x is the local index of the row's first entry. The kernels' row loops carry `omp simd`:
+/// their iterations are independent and their stores never alias their loads, which GCC
+/// cannot always prove by itself (it then leaves a loop scalar).
 template <int ND, class Fn>
 void for_each_row(const box& b, Fn&& fn) {
   const index_t count = b.hi[ND - 1] - b.lo[ND - 1];
@@ -294,6 +299,7 @@ struct mpdata::impl {
       const double* p = at(ps, x);
       double* pl = at(lo, x);
       double* ph = at(hi, x);
+#pragma omp simd
       for (index_t q = 0; q < count; ++q) {
         double mn = p[q];
         double mx = p[q];
@@ -320,6 +326,7 @@ struct mpdata::impl {
         const double* p = at(ps, x);
         const double* pc = at(c, x);
         double* po = at(out, x);
+#pragma omp simd
         for (index_t q = 0; q < count; ++q) {
           const double right = p[q];
           const double left = p[q - sd];
@@ -340,6 +347,7 @@ struct mpdata::impl {
         const double* p = at(ps, x);
         const double* pv = at(v, x);
         double* po = at(out, x);
+#pragma omp simd
         for (index_t q = 0; q < count; ++q) {
           po[q] = positive_part(pv[q]) * p[q - sd] + negative_part(pv[q]) * p[q];
         }
@@ -350,9 +358,18 @@ struct mpdata::impl {
   /// ψ ← ψ + Σ_d (F_d[i] − F_d[i+1]) / G on the thread's cells.
   template <int ND>
   void update(int t, field<double>& ps, const std::vector<field<double>>& fl) {
+    if (g) {
+      update_kernel<ND, true>(t, ps, fl);
+    } else {
+      update_kernel<ND, false>(t, ps, fl);
+    }
+  }
+
+  template <int ND, bool HAS_G>
+  void update_kernel(int t, field<double>& ps, const std::vector<field<double>>& fl) {
     for_each_row<ND>(ps.thread_box(t), [&](const index3& x, index_t count) {
       double* p = at(ps, x);
-      const double* pg = g ? at(*g, x) : nullptr;
+      const double* pg = HAS_G ? at(*g, x) : nullptr;
       std::array<const double*, 3> f{};
       std::array<index_t, 3> sf{};
       for (int d = 0; d < ND; ++d) {
@@ -360,12 +377,13 @@ struct mpdata::impl {
         f[du] = at(fl[du], x);
         sf[du] = fl[du].stride(d);
       }
+#pragma omp simd
       for (index_t q = 0; q < count; ++q) {
         double acc = p[q];
         for (int d = 0; d < ND; ++d) {
           const auto du = static_cast<std::size_t>(d);
           double r = f[du][q] - f[du][q + sf[du]];
-          if (pg != nullptr) {
+          if constexpr (HAS_G) {
             r /= pg[q];
           }
           acc = acc + r;
@@ -375,14 +393,54 @@ struct mpdata::impl {
     });
   }
 
-  /// The antidiffusive velocity of a corrective pass from the previous velocity `prev`.
+  /// The antidiffusive velocity V of a corrective pass from the previous velocity `prev` into
+  /// `out` (when `store_v`), and its upwind flux into `flux` (when `store_f`; never with the
+  /// infinite gauge, whose flux is V itself). The variants are compiled separately so that the
+  /// common ones carry no per-cell branches.
   template <int ND>
   void antidiffusive_velocity(int t, const field<double>& ps,
                               const std::vector<field<double>>& prev,
-                              std::vector<field<double>>& out, bool last_pass) {
-    const bool iga = o.infinite_gauge;
-    const bool dpdc = o.dpdc && last_pass;
+                              std::vector<field<double>>& out, bool last_pass, bool store_v,
+                              bool store_f) {
     const bool cross = ND > 1 && !o.dimensionally_split;
+    const bool extra = (o.dpdc && last_pass) || o.third_order_terms || o.divergent_flow;
+    const auto with_extra = [&](auto iga, auto cr, auto has_g, auto sv, auto sf) {
+      if (extra) {
+        antidiff_kernel<ND, iga(), cr(), has_g(), sv(), sf(), true>(t, ps, prev, out, last_pass);
+      } else {
+        antidiff_kernel<ND, iga(), cr(), has_g(), sv(), sf(), false>(t, ps, prev, out, last_pass);
+      }
+    };
+    const auto with_g = [&](auto iga, auto cr, auto sv, auto sf) {
+      if (g) {
+        with_extra(iga, cr, std::true_type{}, sv, sf);
+      } else {
+        with_extra(iga, cr, std::false_type{}, sv, sf);
+      }
+    };
+    const auto with_cross = [&](auto iga, auto sv, auto sf) {
+      if (cross) {
+        with_g(iga, std::true_type{}, sv, sf);
+      } else {
+        with_g(iga, std::false_type{}, sv, sf);
+      }
+    };
+    if (o.infinite_gauge) {
+      with_cross(std::true_type{}, std::true_type{}, std::false_type{});
+    } else if (store_v) {
+      with_cross(std::false_type{}, std::true_type{}, std::true_type{});
+    } else if (store_f) {
+      with_cross(std::false_type{}, std::false_type{}, std::true_type{});
+    }
+  }
+
+  template <int ND, bool IGA, bool CROSS, bool HAS_G, bool STORE_V, bool STORE_F, bool EXTRA>
+  void antidiff_kernel(int t, const field<double>& ps, const std::vector<field<double>>& prev,
+                       std::vector<field<double>>& out, bool last_pass) {
+    constexpr bool iga = IGA;
+    constexpr bool cross = CROSS;
+    constexpr bool extra = EXTRA; // some of DPDC, third-order terms, divergent flow
+    const bool dpdc = o.dpdc && last_pass;
     const bool third = o.third_order_terms;
     const bool divergent = o.divergent_flow;
     const double eps = o.epsilon;
@@ -391,18 +449,21 @@ struct mpdata::impl {
       const field<double>& c = prev[static_cast<std::size_t>(d)];
       const field<double>& ce = prev[static_cast<std::size_t>(e)];
       field<double>& v = out[static_cast<std::size_t>(d)];
+      field<double>& fl = flux[static_cast<std::size_t>(d)];
       const index_t sd = ps.stride(d);
       const index_t se = ps.stride(e);
       const index_t cd = c.stride(d);
       const index_t ed = ce.stride(d);
       const index_t ee = ce.stride(e);
-      const index_t gd = g ? g->stride(d) : 0;
+      const index_t gd = HAS_G ? g->stride(d) : 0;
       for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
         const double* p = at(ps, x); // cell R; cell L is p - sd
         const double* pc = at(c, x);
         const double* pe = at(ce, x);
-        const double* pg = g ? at(*g, x) : nullptr;
+        const double* pg = HAS_G ? at(*g, x) : nullptr;
         double* pv = at(v, x);
+        double* pf = at(fl, x);
+#pragma omp simd
         for (index_t q = 0; q < count; ++q) {
           const double right = p[q];
           const double left = p[q - sd];
@@ -414,10 +475,12 @@ struct mpdata::impl {
             a /= (right + left + eps);
           }
           double result = (std::abs(courant) - courant * courant) * a;
-          if (dpdc) {
-            const double v1 = 1 / (1 - std::abs(a));
-            const double v2 = -(a * v1) / (1 - a * a);
-            result = result * (result * v2 + v1);
+          if constexpr (extra) {
+            if (dpdc) {
+              const double v1 = 1 / (1 - std::abs(a));
+              const double v2 = -(a * v1) / (1 - a * a);
+              result = result * (result * v2 + v1);
+            }
           }
           double y_sum = 0.0;
           double up_r = 0.0;
@@ -440,8 +503,8 @@ struct mpdata::impl {
               result -= 0.5 * courant * 0.25 * y_sum * b;
             }
           }
-          if (third || divergent) {
-            const double g_bar = pg != nullptr ? (pg[q] + pg[q - gd]) / 2 : 1.0;
+          if (EXTRA && (third || divergent)) {
+            const double g_bar = HAS_G ? (pg[q] + pg[q - gd]) / 2 : 1.0;
             if (third) {
               const double right2 = p[q + sd];
               const double left2 = p[q - 2 * sd];
@@ -469,7 +532,7 @@ struct mpdata::impl {
             }
             if (divergent) {
               double tmp = -.25 * courant * (pc[q + cd] - pc[q - cd]);
-              if (pg != nullptr) {
+              if (HAS_G) {
                 tmp /= g_bar;
               }
               if (iga) {
@@ -478,7 +541,12 @@ struct mpdata::impl {
               result += tmp;
             }
           }
-          pv[q] = result;
+          if constexpr (STORE_V) {
+            pv[q] = result;
+          }
+          if constexpr (STORE_F) {
+            pf[q] = positive_part(result) * left + negative_part(result) * right;
+          }
         }
       });
     }
@@ -487,6 +555,15 @@ struct mpdata::impl {
   /// β↑ and β↓ of the limiter on the thread's cells from the unlimited fluxes.
   template <int ND>
   void limiter_coefficients(int t, const field<double>& ps, const std::vector<field<double>>& fl) {
+    if (g) {
+      limiter_kernel<ND, true>(t, ps, fl);
+    } else {
+      limiter_kernel<ND, false>(t, ps, fl);
+    }
+  }
+
+  template <int ND, bool HAS_G>
+  void limiter_kernel(int t, const field<double>& ps, const std::vector<field<double>>& fl) {
     const double eps = o.epsilon;
     for_each_row<ND>(ps.thread_box(t), [&](const index3& x, index_t count) {
       const double* p = at(ps, x);
@@ -494,7 +571,7 @@ struct mpdata::impl {
       const double* pmax = at(limiter[1], x);
       double* up = at(limiter[2], x);
       double* down = at(limiter[3], x);
-      const double* pg = g ? at(*g, x) : nullptr;
+      const double* pg = HAS_G ? at(*g, x) : nullptr;
       std::array<const double*, 3> f{};
       std::array<index_t, 3> sf{};
       for (int d = 0; d < ND; ++d) {
@@ -502,53 +579,87 @@ struct mpdata::impl {
         f[du] = at(fl[du], x);
         sf[du] = fl[du].stride(d);
       }
+      // Plain locals: the compiler must see that the stores below cannot change them.
+      const double* const f0 = f[0];
+      const double* const f1 = f[1];
+      const double* const f2 = f[2];
+      const index_t sf0 = sf[0];
+      const index_t sf1 = sf[1];
+      const index_t sf2 = sf[2];
+      const index_t s0 = ps.stride(0);
+      const index_t s1 = ND > 1 ? ps.stride(1) : 0;
+      const index_t s2 = ND > 2 ? ps.stride(2) : 0;
+#pragma omp simd
       for (index_t q = 0; q < count; ++q) {
-        double mn = pmin[q];
-        double mx = pmax[q];
-        mn = python_min(mn, p[q]);
-        mx = python_max(mx, p[q]);
+        const double centre = p[q];
+        double mn = python_min(pmin[q], centre);
+        double mx = python_max(pmax[q], centre);
+        // Starting from 0 adds nothing (0 + a == a): this is PyMPDATA's left-to-right sum.
         double in = 0.0;
         double outflow = 0.0;
-        for (int d = 0; d < ND; ++d) {
-          const auto du = static_cast<std::size_t>(d);
-          const index_t s = ps.stride(d);
-          mn = python_min(python_min(mn, p[q - s]), p[q + s]);
-          mx = python_max(python_max(mx, p[q - s]), p[q + s]);
-          const double left_face = f[du][q];
-          const double right_face = f[du][q + sf[du]];
-          if (d == 0) {
-            in = max0(left_face) - min0(right_face);
-            outflow = max0(right_face) - min0(left_face);
-          } else {
-            in = in + max0(left_face) - min0(right_face);
-            outflow = outflow + max0(right_face) - min0(left_face);
-          }
+        mn = python_min(python_min(mn, p[q - s0]), p[q + s0]);
+        mx = python_max(python_max(mx, p[q - s0]), p[q + s0]);
+        in = in + max0(f0[q]) - min0(f0[q + sf0]);
+        outflow = outflow + max0(f0[q + sf0]) - min0(f0[q]);
+        if constexpr (ND > 1) {
+          mn = python_min(python_min(mn, p[q - s1]), p[q + s1]);
+          mx = python_max(python_max(mx, p[q - s1]), p[q + s1]);
+          in = in + max0(f1[q]) - min0(f1[q + sf1]);
+          outflow = outflow + max0(f1[q + sf1]) - min0(f1[q]);
         }
-        const double gi = pg != nullptr ? pg[q] : 1.0;
-        up[q] = ((mx - p[q]) * 1 * gi) / (in + eps);
-        down[q] = ((mn - p[q]) * -1 * gi) / (outflow + eps);
+        if constexpr (ND > 2) {
+          mn = python_min(python_min(mn, p[q - s2]), p[q + s2]);
+          mx = python_max(python_max(mx, p[q - s2]), p[q + s2]);
+          in = in + max0(f2[q]) - min0(f2[q + sf2]);
+          outflow = outflow + max0(f2[q + sf2]) - min0(f2[q]);
+        }
+        double gi = 1.0;
+        if constexpr (HAS_G) {
+          gi = pg[q];
+        }
+        up[q] = ((mx - centre) * 1 * gi) / (in + eps);
+        down[q] = ((mn - centre) * -1 * gi) / (outflow + eps);
       }
     });
   }
 
-  /// Limits the antidiffusive velocity with β (Smolarkiewicz & Grabowski 1990).
+  /// Limits the antidiffusive velocity with β (Smolarkiewicz & Grabowski 1990) and, when
+  /// `with_flux`, computes the upwind flux of ψ with the limited velocity.
   template <int ND>
-  void limit(int t, std::vector<field<double>>& vel) {
+  void limit(int t, const field<double>& ps, std::vector<field<double>>& vel, bool with_flux) {
+    if (with_flux) {
+      limit_kernel<ND, true>(t, ps, vel);
+    } else {
+      limit_kernel<ND, false>(t, ps, vel);
+    }
+  }
+
+  template <int ND, bool WITH_FLUX>
+  void limit_kernel(int t, const field<double>& ps, std::vector<field<double>>& vel) {
     const field<double>& up_f = limiter[2];
     const field<double>& down_f = limiter[3];
     for (int d = 0; d < ND; ++d) {
       field<double>& v = vel[static_cast<std::size_t>(d)];
+      field<double>& fl = flux[static_cast<std::size_t>(d)];
       const index_t sd = up_f.stride(d);
+      const index_t ps_d = ps.stride(d);
       for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
         double* pv = at(v, x);
+        double* pf = at(fl, x);
+        const double* p = at(ps, x);
         const double* up = at(up_f, x); // cell R; cell L is - sd
         const double* down = at(down_f, x);
+#pragma omp simd
         for (index_t q = 0; q < count; ++q) {
           const double into_right = python_min(python_min(1.0, down[q - sd]), up[q]);
           const double into_left = python_min(python_min(1.0, up[q - sd]), down[q]);
           const double value = pv[q];
-          pv[q] = (value + std::abs(value)) / 2 * into_right +
-                  (value - std::abs(value)) / 2 * into_left;
+          const double limited = (value + std::abs(value)) / 2 * into_right +
+                                 (value - std::abs(value)) / 2 * into_left;
+          pv[q] = limited;
+          if constexpr (WITH_FLUX) {
+            pf[q] = positive_part(limited) * p[q - ps_d] + negative_part(limited) * p[q];
+          }
         }
       });
     }
@@ -613,20 +724,16 @@ struct mpdata::impl {
           for (int k = 1; k < n_iters; ++k) {
             std::vector<field<double>>& vel = corrective[static_cast<std::size_t>(k % 2)];
             exchange(psi_plan, t);
-            antidiffusive_velocity<ND>(t, ps, *velocity, vel, k == n_iters - 1);
-            // With the infinite gauge the corrective flux is the velocity itself.
+            // V is kept when the limiter or a later pass reads it; with the infinite gauge the
+            // corrective flux is V itself.
+            const bool keep_v = o.nonoscillatory || k < n_iters - 1;
+            antidiffusive_velocity<ND>(t, ps, *velocity, vel, k == n_iters - 1, keep_v, true);
             std::vector<field<double>>& fl = o.infinite_gauge ? vel : flux;
-            if (!o.infinite_gauge) {
-              upwind_flux<ND>(t, ps, vel);
-            }
             if (o.nonoscillatory) {
 #pragma omp barrier
               limiter_coefficients<ND>(t, ps, fl);
               exchange(*beta_plan, t);
-              limit<ND>(t, vel);
-              if (!o.infinite_gauge) {
-                upwind_flux<ND>(t, ps, vel);
-              }
+              limit<ND>(t, ps, vel, !o.infinite_gauge);
             }
 #pragma omp barrier
             update<ND>(t, ps, fl);
