@@ -6,7 +6,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <atomic>
 #include <map>
 #include <tuple>
 
@@ -79,10 +78,6 @@ int mpi_tag_upper_bound(const comm::communicator& c) {
   return flag != 0 ? *static_cast<int*>(value) : 32767;
 }
 
-// Plans are numbered in creation order; every rank must create them in the same order (which
-// the build checks), so a plan's number is the same everywhere and can go into its tags.
-std::atomic<int> plans_created{0};
-
 } // namespace
 
 template <class T>
@@ -143,7 +138,9 @@ void halo_plan<T>::build() {
   }
 
   const auto& c = d.communicator();
-  const int created = plans_created.fetch_add(1);
+  // Plans are numbered per decomposition in creation order; every rank must create them in the
+  // same order (checked here), so a plan's number is the same everywhere and can go into its tags.
+  const int created = d.take_plan_number();
   const int lowest = comm::allreduce(created, comm::op::min, c);
   const int highest = comm::allreduce(created, comm::op::max, c);
   if (lowest != highest) {

@@ -71,6 +71,11 @@ public:
   [[nodiscard]] index_t thread_begin(int t) const noexcept;
   [[nodiscard]] index_t thread_end(int t) const noexcept { return thread_begin(t + 1); }
 
+  /// For halo plans: the number of plans built on this decomposition before this call (each
+  /// plan takes the next; plans of one decomposition share its communicator and tell their
+  /// messages apart by it). Called collectively, from one thread, when a plan is built.
+  [[nodiscard]] int take_plan_number() const noexcept { return plans_built_++; }
+
   /// Converts a global index along d to this rank's local index (may be outside [0, n)).
   [[nodiscard]] index_t to_local(int d, index_t global) const noexcept {
     return global - local_.lo[static_cast<std::size_t>(d)];
@@ -92,6 +97,7 @@ private:
   box local_;
   int thread_dim_ = 0;
   int threads_ = 1;
+  mutable int plans_built_ = 0;
 };
 
 } // namespace tessera::grid

@@ -1,0 +1,268 @@
+// MPDATA step cost. Run on 2 ranks (the machine's 2 cores):
+//   mpiexec -n 2 build-openmpi/bench/mpdata_bench [--csv] [--quick]
+// 1. One core (rank 0 alone, rank 1 asleep): ns per cell per step for 2-D 512² periodic with
+//    uniform Courant numbers (0.5, 0.25), n_iters = 2 and n_iters = 3 with the limiter, and 3-D
+//    128³; against a hand-written serial MPDATA (n_iters = 2, 2-D) timed in the same run, and
+//    against the target of the issue (half of PyMPDATA's published cost).
+// 2. Two cores: 1 rank x 2 threads and 2 ranks x 1 thread on the same 2-D cases, tag-routed
+//    per-thread halos and funneled ones: parallel efficiency against the one-core time.
+#include "bench_common.hpp"
+
+#include <tessera/comm.hpp>
+#include <tessera/grid.hpp>
+#include <tessera/solvers/mpdata.hpp>
+
+#include <sched.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace comm = tessera::comm;
+namespace grid = tessera::grid;
+namespace solvers = tessera::solvers;
+using grid::index_t;
+
+namespace {
+
+// A straightforward serial MPDATA (donor cell + one corrective pass with the cross term) for a
+// periodic 2-D grid with uniform Courant numbers, as a careful user would write it: padded
+// arrays, ghost copies, one loop nest per stage.
+struct hand_written {
+  long n;
+  double c0, c1;
+  std::vector<double> psi, f0, f1;
+  hand_written(long size, double courant0, double courant1)
+      : n(size), c0(courant0), c1(courant1), psi(static_cast<std::size_t>((size + 2) * (size + 2))),
+        f0(psi.size()), f1(psi.size()) {}
+  double& at(std::vector<double>& a, long i, long j) {
+    return a[static_cast<std::size_t>((i + 1) * (n + 2) + (j + 1))];
+  }
+  void wrap() {
+    for (long j = 0; j < n; ++j) {
+      at(psi, -1, j) = at(psi, n - 1, j);
+      at(psi, n, j) = at(psi, 0, j);
+    }
+    for (long i = -1; i <= n; ++i) {
+      at(psi, i, -1) = at(psi, i, n - 1);
+      at(psi, i, n) = at(psi, i, 0);
+    }
+  }
+  static double pos(double c) { return (c + std::abs(c)) / 2; }
+  static double neg(double c) { return (c - std::abs(c)) / 2; }
+  void apply() {
+    for (long i = 0; i < n; ++i) {
+      for (long j = 0; j < n; ++j) {
+        at(psi, i, j) += at(f0, i, j) - at(f0, i + 1, j) + at(f1, i, j) - at(f1, i, j + 1);
+      }
+    }
+  }
+  void step() {
+    const double eps = 1e-15;
+    wrap();
+    for (long i = 0; i <= n; ++i) {
+      for (long j = 0; j <= n; ++j) {
+        at(f0, i, j) = pos(c0) * at(psi, i - 1, j) + neg(c0) * at(psi, i, j);
+        at(f1, i, j) = pos(c1) * at(psi, i, j - 1) + neg(c1) * at(psi, i, j);
+      }
+    }
+    apply();
+    wrap();
+    for (long i = 0; i <= n; ++i) {
+      for (long j = 0; j <= n; ++j) {
+        { // faces normal to dimension 0: L = (i-1, j), R = (i, j)
+          const double r = at(psi, i, j);
+          const double l = at(psi, i - 1, j);
+          const double a = (r - l) / (r + l + eps);
+          const double up = at(psi, i, j + 1) + at(psi, i - 1, j + 1);
+          const double down = at(psi, i, j - 1) + at(psi, i - 1, j - 1);
+          const double b = (up - down) / (up + down + eps);
+          const double v = (std::abs(c0) - c0 * c0) * a - 0.5 * c0 * c1 * b;
+          at(f0, i, j) = pos(v) * l + neg(v) * r;
+        }
+        { // faces normal to dimension 1
+          const double r = at(psi, i, j);
+          const double l = at(psi, i, j - 1);
+          const double a = (r - l) / (r + l + eps);
+          const double up = at(psi, i + 1, j) + at(psi, i + 1, j - 1);
+          const double down = at(psi, i - 1, j) + at(psi, i - 1, j - 1);
+          const double b = (up - down) / (up + down + eps);
+          const double v = (std::abs(c1) - c1 * c1) * a - 0.5 * c1 * c0 * b;
+          at(f1, i, j) = pos(v) * l + neg(v) * r;
+        }
+      }
+    }
+    apply();
+  }
+};
+
+// Waits for the other ranks without taking a core (rank 1 while rank 0 measures alone).
+void polite_barrier() {
+  MPI_Request r = MPI_REQUEST_NULL;
+  MPI_Ibarrier(MPI_COMM_WORLD, &r);
+  int done = 0;
+  while (done == 0) {
+    MPI_Test(&r, &done, MPI_STATUS_IGNORE);
+    if (done == 0) {
+      timespec pause{0, 200000};
+      nanosleep(&pause, nullptr);
+    }
+  }
+}
+
+struct bench_case {
+  std::string name;
+  std::vector<index_t> shape;
+  solvers::mpdata_options options;
+  double target_ns;   ///< the issue's target (CPU-ns per cell per step), 0 if none
+  double pympdata_ns; ///< PyMPDATA's published cost, 0 if none
+};
+
+/// CPU-ns per cell per step of the solver on communicator `c` (all its ranks take part).
+double solver_ns(const comm::communicator& c, const bench_case& bc, int threads,
+                 grid::halo_mode mode, int steps) {
+  grid::decomposition d(
+      c, {bc.shape, std::vector<bool>(bc.shape.size(), true), {}, 0, threads, bc.options.halo()});
+  solvers::mpdata s(d, bc.options, {}, 1, false, {mode, comm::wait_mode::polite});
+  grid::for_each_index(s.advectee().interior(), [&](index_t i, index_t j, index_t k) {
+    const double x = static_cast<double>(d.to_global(0, i));
+    const double y = static_cast<double>(d.to_global(1, j));
+    s.advectee()(i, j, k) = 1.0 + std::exp(-((x - 100) * (x - 100) + (y - 80) * (y - 80)) / 800.0) +
+                            0.001 * static_cast<double>(k);
+  });
+  const std::vector<double> courant =
+      d.ndim() == 2 ? std::vector<double>{0.5, 0.25} : std::vector<double>{0.2, 0.3, -0.1};
+  for (int e = 0; e < d.ndim(); ++e) {
+    s.advector(e).fill(courant[static_cast<std::size_t>(e)]);
+  }
+  s.advance(2); // warm-up
+  double best = 1e300;
+  for (int r = 0; r < 3; ++r) {
+    MPI_Barrier(c.get());
+    const double t0 = comm::wtime();
+    s.advance(steps);
+    double t = comm::wtime() - t0;
+    MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, c.get());
+    best = std::min(best, t);
+  }
+  double cells = 1.0;
+  for (auto n : bc.shape) {
+    cells *= static_cast<double>(n);
+  }
+  return best * 1e9 * d.size() * threads / (cells * steps);
+}
+
+double hand_written_ns(long n, int steps) {
+  hand_written h(n, 0.5, 0.25);
+  for (long i = 0; i < n; ++i) {
+    for (long j = 0; j < n; ++j) {
+      h.at(h.psi, i, j) =
+          1.0 + std::exp(-static_cast<double>((i - 100) * (i - 100) + (j - 80) * (j - 80)) / 800.0);
+    }
+  }
+  h.step();
+  double best = 1e300;
+  for (int r = 0; r < 3; ++r) {
+    const double t0 = comm::wtime();
+    for (int s = 0; s < steps; ++s) {
+      h.step();
+    }
+    best = std::min(best, comm::wtime() - t0);
+  }
+  return best * 1e9 / (static_cast<double>(n * n) * steps);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  comm::environment env(argc, argv);
+  bench::args a;
+  if (!bench::parse(argc, argv, "mpdata_bench", "", a)) {
+    return 2;
+  }
+  if (comm::size() != 2) {
+    if (comm::rank() == 0) {
+      std::fprintf(stderr, "mpdata_bench measures one core and two cores: run it on 2 ranks\n");
+    }
+    return 2;
+  }
+  const long n2 = a.quick ? 128 : 512;
+  const long n3 = a.quick ? 32 : 128;
+  const int steps = a.quick ? 5 : 40;
+  solvers::mpdata_options iters2;
+  solvers::mpdata_options fct;
+  fct.n_iters = 3;
+  fct.nonoscillatory = true;
+  const std::vector<bench_case> cases = {
+      {"2d_" + std::to_string(n2) + "_iters2", {n2, n2}, iters2, 6.0, 12.0},
+      {"2d_" + std::to_string(n2) + "_iters3_fct", {n2, n2}, fct, 24.0, 48.0},
+      {"3d_" + std::to_string(n3) + "_iters2", {n3, n3, n3}, iters2, 0.0, 0.0},
+  };
+
+  struct row {
+    std::string name;
+    int ranks, threads;
+    std::string mode;
+    double ns, hand, target, pympdata, one_core;
+  };
+  std::vector<row> rows;
+  // 1. One core: rank 0 alone on MPI_COMM_SELF; rank 1 sleeps.
+  std::vector<double> one_core(cases.size(), 0.0);
+  if (comm::rank() == 0) {
+    for (std::size_t c = 0; c < cases.size(); ++c) {
+      const int case_steps = cases[c].shape.size() == 3 ? std::max(2, steps / 4) : steps;
+      one_core[c] = solver_ns(comm::self(), cases[c], 1, grid::halo_mode::per_thread, case_steps);
+      const double hand = c == 0 ? hand_written_ns(n2, steps) : 0.0;
+      rows.push_back({cases[c].name, 1, 1, "-", one_core[c], hand, cases[c].target_ns,
+                      cases[c].pympdata_ns, one_core[c]});
+    }
+  }
+  polite_barrier();
+  MPI_Bcast(one_core.data(), static_cast<int>(one_core.size()), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  // 2. Two cores on the 2-D cases: 1 rank x 2 threads (rank 1 sleeps), 2 ranks x 1 thread.
+  for (std::size_t c = 0; c < 2; ++c) {
+    for (auto mode : {grid::halo_mode::per_thread, grid::halo_mode::funneled}) {
+      const char* mode_name = mode == grid::halo_mode::per_thread ? "per_thread" : "funneled";
+      if (comm::rank() == 0) {
+        const double ns = solver_ns(comm::self(), cases[c], 2, mode, steps);
+        rows.push_back({cases[c].name, 1, 2, mode_name, ns, 0, 0, 0, one_core[c]});
+      }
+      polite_barrier();
+      const double ns = solver_ns(comm::world(), cases[c], 1, mode, steps);
+      rows.push_back({cases[c].name, 2, 1, mode_name, ns, 0, 0, 0, one_core[c]});
+    }
+  }
+  if (comm::rank() != 0) {
+    return 0;
+  }
+  const auto cell = [](double v) { return v > 0 ? std::to_string(v) : std::string(); };
+  const auto ratio = [](double num, double den) {
+    return den > 0 && num > 0 ? std::to_string(num / den) : std::string();
+  };
+  if (a.csv) {
+    std::printf("case,ranks,threads,halo_mode,cpu_ns_per_cell_step,ns_handwritten,ns_target,"
+                "ns_pympdata_published,ratio_solver_handwritten,ratio_solver_target,"
+                "ratio_solver_pympdata,ratio_parallel_efficiency\n");
+  } else {
+    std::printf("%-20s %5s %7s %10s %10s %10s %8s %12s %10s %10s\n", "case", "ranks", "threads",
+                "halo", "CPU-ns", "hand ns", "target", "solver/hand", "/target", "efficiency");
+  }
+  for (const auto& r : rows) {
+    const bool parallel = r.ranks * r.threads > 1;
+    const std::string efficiency = parallel ? ratio(r.one_core, r.ns) : "";
+    if (a.csv) {
+      std::printf("%s,%d,%d,%s,%.3f,%s,%s,%s,%s,%s,%s,%s\n", r.name.c_str(), r.ranks, r.threads,
+                  r.mode.c_str(), r.ns, cell(r.hand).c_str(), cell(r.target).c_str(),
+                  cell(r.pympdata).c_str(), ratio(r.ns, r.hand).c_str(),
+                  ratio(r.ns, r.target).c_str(), ratio(r.ns, r.pympdata).c_str(),
+                  efficiency.c_str());
+    } else {
+      std::printf("%-20s %5d %7d %10s %10.2f %10s %8s %12s %10s %10s\n", r.name.c_str(), r.ranks,
+                  r.threads, r.mode.c_str(), r.ns, cell(r.hand).substr(0, 6).c_str(),
+                  cell(r.target).substr(0, 4).c_str(), ratio(r.ns, r.hand).substr(0, 5).c_str(),
+                  ratio(r.ns, r.target).substr(0, 5).c_str(), efficiency.substr(0, 5).c_str());
+    }
+  }
+  return 0;
+}
