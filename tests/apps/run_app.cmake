@@ -1,6 +1,8 @@
 # Runs an app under mpiexec and checks its exit code and output.
 #   -DCOMMAND="mpiexec;-n;4;app;args"  -DEXPECT_RC=0|nonzero  -DEXPECT_ONCE=<regex>  -DWORK_DIR=...
 # EXPECT_ONCE must match exactly once in stdout+stderr: an error is printed by one rank only.
+# The run must end within MAX_SECONDS (default 30: an error never hangs); CHECK, if given, is a
+# command run afterwards in WORK_DIR (e.g. that the output file is intact).
 file(MAKE_DIRECTORY ${WORK_DIR})
 string(REPLACE "|" ";" COMMAND "${COMMAND}")
 if(DEFINED PREPARE)
@@ -10,8 +12,17 @@ if(DEFINED PREPARE)
     message(FATAL_ERROR "preparation failed: ${PREPARE}")
   endif()
 endif()
+if(NOT DEFINED MAX_SECONDS)
+  set(MAX_SECONDS 30)
+endif()
+string(TIMESTAMP t0 "%s")
 execute_process(COMMAND ${COMMAND} WORKING_DIRECTORY ${WORK_DIR}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+string(TIMESTAMP t1 "%s")
+math(EXPR seconds "${t1} - ${t0}")
+if(seconds GREATER MAX_SECONDS)
+  message(FATAL_ERROR "the run took ${seconds} s, more than ${MAX_SECONDS} s")
+endif()
 set(all "${out}${err}")
 message(STATUS "exit code ${rc}\n${all}")
 if(EXPECT_RC STREQUAL "nonzero")
@@ -26,5 +37,14 @@ if(DEFINED EXPECT_ONCE)
   list(LENGTH hits n)
   if(NOT n EQUAL 1)
     message(FATAL_ERROR "expected '${EXPECT_ONCE}' exactly once in the output, found it ${n} times")
+  endif()
+endif()
+if(DEFINED CHECK)
+  string(REPLACE "|" ";" CHECK "${CHECK}")
+  execute_process(COMMAND ${CHECK} WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE crc
+                  OUTPUT_VARIABLE cout ERROR_VARIABLE cerr)
+  message(STATUS "${cout}${cerr}")
+  if(NOT crc EQUAL 0)
+    message(FATAL_ERROR "the check after the run failed: ${CHECK}")
   endif()
 endif()
