@@ -187,6 +187,9 @@ int run(app::context& ctx) {
   app::checked([&] {
     decomp = std::make_unique<grid::decomposition>(tessera::comm::world(), s.decomposition);
   });
+  if (ctx.opts.layout_png) {
+    app::layout_png(*decomp, *ctx.opts.layout_png);
+  }
   if (ctx.opts.dry_run) {
     app::say("%s", app::describe_layout(*decomp, 1, 5).c_str());
     return 0;

@@ -338,6 +338,9 @@ int run(app::context& ctx) {
   const int nd = decomp->ndim();
   const bool g_factor = !s.g_file.empty();
   const int fields_in_memory = 4 + 4 * nd + (s.options.nonoscillatory ? 4 : 0);
+  if (ctx.opts.layout_png) {
+    app::layout_png(*decomp, *ctx.opts.layout_png);
+  }
   if (ctx.opts.dry_run) {
     app::say("%s", app::describe_layout(*decomp, s.options.halo(), fields_in_memory).c_str());
     return 0;

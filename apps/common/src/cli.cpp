@@ -26,6 +26,8 @@ int parse_command_line(int argc, char** argv, const std::string& program,
       ->check(CLI::ExistingFile);
   cli.add_flag("--print-config", out.print_config, "print the effective configuration and exit");
   cli.add_flag("--dry-run", out.dry_run, "print the decomposition and exit");
+  cli.add_option("--layout-png", out.layout_png,
+                 "draw the decomposition into this PNG file (ranks, thread strips)");
   cli.add_flag("-q,--quiet", out.quiet, "no progress output");
   try {
     cli.parse(argc, argv);

@@ -27,6 +27,7 @@ struct options {
   bool overwrite = false;
   bool print_config = false;
   bool dry_run = false;
+  std::optional<std::string> layout_png; ///< draw the decomposition into this PNG file
   bool quiet = false;
 };
 
@@ -76,6 +77,10 @@ void say(const char* format, ...) __attribute__((format(printf, 1, 2)));
 /// A text map of the decomposition (ranks, blocks, thread strips, memory) for --dry-run.
 [[nodiscard]] std::string describe_layout(const grid::decomposition& d, int halo,
                                           int fields_per_rank);
+
+/// Rank 0 draws the decomposition into the PNG file `path` (ranks as coloured, numbered blocks,
+/// thread strips dotted; dimension 0 downwards). Collective: a failure ends the run on every rank.
+void layout_png(const grid::decomposition& d, const std::string& path);
 
 /// Progress on rank 0: a line per report (a bar that redraws when stdout is a terminal).
 class progress {
