@@ -6,9 +6,10 @@
 
 set(_tessera_mpi_bin /usr/bin)
 if(TESSERA_MPI STREQUAL "openmpi" OR TESSERA_MPI STREQUAL "mpich")
-  foreach(_var _tool IN ZIP_LISTS
-          "MPI_C_COMPILER;MPI_CXX_COMPILER;MPIEXEC_EXECUTABLE;HDF5_C_COMPILER_EXECUTABLE"
-          "mpicc;mpicxx;mpiexec;h5pcc")
+  # ZIP_LISTS takes the *names* of list variables (given list values, it loops zero times).
+  set(_tessera_pinned_vars MPI_C_COMPILER MPI_CXX_COMPILER MPIEXEC_EXECUTABLE HDF5_C_COMPILER_EXECUTABLE)
+  set(_tessera_pinned_tools mpicc mpicxx mpiexec h5pcc)
+  foreach(_var _tool IN ZIP_LISTS _tessera_pinned_vars _tessera_pinned_tools)
     set(_path "${_tessera_mpi_bin}/${_tool}.${TESSERA_MPI}")
     if(NOT EXISTS "${_path}")
       message(FATAL_ERROR "TESSERA_MPI=${TESSERA_MPI}: ${_path} is missing. "
@@ -69,6 +70,12 @@ elseif((NOT _hdf5_flavour STREQUAL "unknown" AND NOT _hdf5_flavour STREQUAL _mpi
 elseif(_hdf5_flavour STREQUAL "unknown" OR _mpiexec_flavour STREQUAL "unknown")
   message(WARNING "Cannot tell which MPI parallel HDF5 (${HDF5_INCLUDE_DIRS}) or mpiexec "
                   "(${MPIEXEC_EXECUTABLE}) belongs to; make sure both are ${_mpi_flavour}'s")
+endif()
+if(NOT TESSERA_MPI STREQUAL "auto" AND NOT _mpi_flavour STREQUAL TESSERA_MPI)
+  # E.g. a build directory configured before the pinning worked: its cache keeps the other MPI.
+  message(FATAL_ERROR "TESSERA_MPI=${TESSERA_MPI}, but the MPI in use is ${_mpi_flavour} "
+                      "(${MPI_CXX_LIBRARIES}, compiler ${MPI_CXX_COMPILER}). "
+                      "Configure in a fresh build directory.")
 endif()
 set(TESSERA_MPI_FLAVOUR ${_mpi_flavour} CACHE INTERNAL "MPI flavour in use")
 message(STATUS "tessera: MPI flavour ${_mpi_flavour}, mpiexec ${MPIEXEC_EXECUTABLE}, HDF5 ${HDF5_VERSION}")

@@ -22,6 +22,13 @@ dir="build-$flavour"
 [ "$sanitize" = ON ] && dir="$dir-asan"
 jobs=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$dir"
+# A cache that holds another MPI (a directory configured before TESSERA_MPI pinning worked) would
+# be refused by the configure step: start that directory's configuration afresh.
+if [ -f "$dir/CMakeCache.txt" ] && grep -q "^TESSERA_MPI_FLAVOUR:INTERNAL=" "$dir/CMakeCache.txt" \
+   && ! grep -q "^TESSERA_MPI_FLAVOUR:INTERNAL=$flavour\$" "$dir/CMakeCache.txt"; then
+  echo "build.sh: $dir was configured for another MPI; configuring it afresh" >&2
+  rm -f "$dir/CMakeCache.txt"
+fi
 cmake -S . -B "$dir" -DTESSERA_MPI="$flavour" -DTESSERA_SANITIZE="$sanitize" \
       -DCMAKE_BUILD_TYPE="$build_type" >"$dir/configure.log" 2>&1 \
   || { cat "$dir/configure.log"; exit 1; }
