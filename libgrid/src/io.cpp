@@ -218,7 +218,20 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
     for (hsize_t n : b.global) {
       dims.push_back(n);
       maxdims.push_back(n);
-      chunk.push_back(std::min<hsize_t>(n, b.global.size() == 3 ? 64 : 512));
+      chunk.push_back(n);
+    }
+    // One chunk per frame (one contiguous collective write), cut into slabs along dimension 0
+    // only when a frame is above 256 MiB (HDF5 chunks must stay below 4 GiB).
+    constexpr hsize_t max_chunk_values = hsize_t{32} << 20;
+    const auto chunk_values = [&] {
+      hsize_t v = 1;
+      for (hsize_t e : chunk) {
+        v *= e;
+      }
+      return v;
+    };
+    while (chunk_values() > max_chunk_values && chunk[1] > 1) {
+      chunk[1] = (chunk[1] + 1) / 2;
     }
     h5_id space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), maxdims.data()),
                 H5Sclose);
@@ -339,9 +352,13 @@ void h5_writer::write_frame(double time, std::int64_t step,
     }
     append_value(file_, name.c_str(), H5T_NATIVE_DOUBLE, &value, frame, root);
   }
-  // A frame written is a frame kept: without a flush a killed run loses every dataset created
-  // since the last one.
-  require(H5Fflush(file_, H5F_SCOPE_GLOBAL) >= 0, "cannot flush " + path_);
+  // A frame written is a frame kept: the file's metadata must reach the kernel now, or a
+  // killed run loses what was written since. Closing and reopening does that without the
+  // MPI_File_sync (an fsync to the device) that H5Fflush adds on the MPI-IO driver, which
+  // cost 2.5x the write itself (docs/performance.md); only a machine crash needs the fsync.
+  require(H5Fclose(file_) >= 0, "cannot flush " + path_);
+  file_ = H5Fopen(path_.c_str(), H5F_ACC_RDWR, mpio_access(decomp_->communicator()).get());
+  require(file_ >= 0, "cannot reopen " + path_ + " after writing frame " + std::to_string(frame));
   ++frames_;
   times_.push_back(time);
   if (root) {
