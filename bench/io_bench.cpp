@@ -27,6 +27,15 @@ using grid::index_t;
 
 namespace {
 
+// Starts a measurement from a clean page cache: earlier runs' dirty pages would otherwise be
+// written back during it.
+void settle() {
+  if (comm::rank() == 0) {
+    ::sync();
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
 double posix_write_seconds(const std::string& path, std::size_t frame_bytes, int frames) {
   std::vector<char> data(frame_bytes, 1);
   const double t0 = comm::wtime();
@@ -120,7 +129,9 @@ int main(int argc, char** argv) {
   double t_parallel = 1e300;
   double t_posix = 1e300;
   for (int r = 0; r < 3; ++r) {
+    settle();
     t_parallel = std::min(t_parallel, parallel_write_seconds(h5, n, frames));
+    settle();
     double t = 0.0;
     if (comm::rank() == 0) {
       t = posix_write_seconds(raw, frame_bytes, frames);
@@ -139,6 +150,7 @@ int main(int argc, char** argv) {
     double with = 1e300;
     double without = 1e300;
     for (int r = 0; r < 3; ++r) {
+      settle();
       with = std::min(with,
                       solver_run_seconds(dir + "/io_bench_run.h5", n_solver, o, steps, steps / 10));
       without = std::min(without, solver_run_seconds("", n_solver, o, steps, 0));
