@@ -9,7 +9,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <memory>
 
 namespace app = tessera::app;
@@ -245,19 +244,7 @@ int run(app::context& ctx) {
             : std::make_unique<grid::h5_writer>(*decomp, out_path, fields, ctx.opts.overwrite);
   });
   out->spacing(s.params.spacing);
-  out->attribute("solver", std::string("cahn_hilliard"));
-  out->attribute("config", ctx.cfg.to_toml());
-  out->attribute("tessera_version", std::string("0.1.0"));
-  out->attribute("mpi_library", std::string(tessera::comm::library_version()));
-  out->attribute("mpi_dims",
-                 std::vector<std::int64_t>(decomp->mpi_dims().begin(),
-                                           decomp->mpi_dims().begin() + decomp->ndim()));
-  out->attribute("thread_dim", std::vector<std::int64_t>{decomp->thread_dim()});
-  out->attribute("threads", std::vector<std::int64_t>{decomp->threads()});
-  const std::time_t now = std::time(nullptr);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  out->attribute("created", std::string(stamp));
+  app::write_run_attributes(*out, ctx, *decomp, "cahn_hilliard");
 
   double cells = 1.0;
   for (auto n : s.decomposition.shape) {

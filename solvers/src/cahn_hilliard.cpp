@@ -1,5 +1,7 @@
 #include "tessera/solvers/cahn_hilliard.hpp"
 
+#include "thread_team.hpp"
+
 #include <tessera/comm/error.hpp>
 #include <tessera/grid/parallel.hpp>
 
@@ -143,24 +145,7 @@ struct cahn_hilliard::impl {
   /// Runs fn(t) on every thread; throws after the region if anything failed.
   template <class Fn>
   void parallel(Fn&& fn) {
-    std::string error;
-    if (threads == 1) {
-      fn(0);
-    } else {
-#pragma omp parallel num_threads(threads)
-      {
-        if (omp_get_num_threads() != threads) {
-#pragma omp single
-          error = "the parallel region got " + std::to_string(omp_get_num_threads()) +
-                  " threads instead of " + std::to_string(threads);
-        } else {
-          fn(omp_get_thread_num());
-        }
-      }
-    }
-    if (!error.empty()) {
-      throw comm::usage_error("cahn_hilliard: " + error);
-    }
+    detail::run_on_threads(threads, "cahn_hilliard", fn);
     plan_c.check();
     plan_state.check();
     plan_mu.check();

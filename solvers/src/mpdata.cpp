@@ -1,5 +1,7 @@
 #include "tessera/solvers/mpdata.hpp"
 
+#include "thread_team.hpp"
+
 #include <tessera/comm/error.hpp>
 #include <tessera/grid/boundary.hpp>
 
@@ -667,24 +669,7 @@ struct mpdata::impl {
 
   template <class Fn>
   void parallel(Fn&& fn) {
-    std::string error;
-    if (threads == 1) {
-      fn(0);
-    } else {
-#pragma omp parallel num_threads(threads)
-      {
-        if (omp_get_num_threads() != threads) {
-#pragma omp single
-          error = "the parallel region got " + std::to_string(omp_get_num_threads()) +
-                  " threads instead of " + std::to_string(threads);
-        } else {
-          fn(omp_get_thread_num());
-        }
-      }
-    }
-    if (!error.empty()) {
-      throw comm::usage_error("mpdata: " + error);
-    }
+    detail::run_on_threads(threads, "mpdata", fn);
     for (auto& p : psi_plans) {
       p->check();
     }

@@ -10,6 +10,8 @@
 #include <csignal>
 #include <cstdarg>
 #include <cstdio>
+#include <ctime>
+#include <new>
 #include <sstream>
 
 namespace tessera::app {
@@ -298,13 +300,21 @@ int run_app(int argc, char** argv, const std::string& program, const std::string
         cfg.emplace(opts.config_file, overrides);
       }
     });
-    // A stop request is honoured at the next output frame, on every rank together.
+    // A stop request is honoured by the app at its next check, on every rank together.
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     context ctx{opts, std::move(*cfg)};
     return run(ctx);
   } catch (const clean_exit& e) {
     return e.code;
+  } catch (const std::bad_alloc&) {
+    // Usually one rank's share does not fit: the others may be waiting in a collective.
+    std::fprintf(stderr,
+                 "error on rank %d: out of memory (std::bad_alloc); use more ranks, fewer fields "
+                 "or a smaller grid (--dry-run shows the memory per rank)\n",
+                 comm::rank());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 2);
   } catch (const std::exception& e) {
     // An error that other ranks may not share: they could be waiting in a collective, so
     // the job is ended from here.
@@ -313,6 +323,22 @@ int run_app(int argc, char** argv, const std::string& program, const std::string
     MPI_Abort(MPI_COMM_WORLD, 2);
   }
   return 2;
+}
+
+void write_run_attributes(grid::h5_writer& out, const context& ctx, const grid::decomposition& d,
+                          const std::string& solver) {
+  out.attribute("solver", solver);
+  out.attribute("config", ctx.cfg.to_toml());
+  out.attribute("tessera_version", std::string("0.1.0"));
+  out.attribute("mpi_library", std::string(comm::library_version()));
+  out.attribute("mpi_dims",
+                std::vector<std::int64_t>(d.mpi_dims().begin(), d.mpi_dims().begin() + d.ndim()));
+  out.attribute("thread_dim", std::vector<std::int64_t>{d.thread_dim()});
+  out.attribute("threads", std::vector<std::int64_t>{d.threads()});
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  out.attribute("created", std::string(stamp));
 }
 
 } // namespace tessera::app

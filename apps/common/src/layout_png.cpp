@@ -17,12 +17,16 @@ namespace {
 struct image {
   int width, height;
   std::vector<std::uint8_t> rgb;
-  image(int w, int h) : width(w), height(h), rgb(static_cast<std::size_t>(w * h * 3), 255) {}
+  image(int w, int h)
+      : width(w), height(h),
+        rgb(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3, 255) {}
   void set(int x, int y, std::array<std::uint8_t, 3> c) {
     if (x < 0 || y < 0 || x >= width || y >= height) {
       return;
     }
-    const auto at = static_cast<std::size_t>((y * width + x) * 3);
+    const auto at = (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                     static_cast<std::size_t>(x)) *
+                    3;
     rgb[at] = c[0];
     rgb[at + 1] = c[1];
     rgb[at + 2] = c[2];
@@ -59,8 +63,9 @@ std::vector<std::uint8_t> encode_png(const image& img) {
   std::vector<std::uint8_t> raw; // filter byte 0 + a row of RGB, per row
   for (int y = 0; y < img.height; ++y) {
     raw.push_back(0);
-    const auto* row = &img.rgb[static_cast<std::size_t>(y * img.width * 3)];
-    raw.insert(raw.end(), row, row + img.width * 3);
+    const std::size_t row_bytes = static_cast<std::size_t>(img.width) * 3;
+    const auto* row = &img.rgb[static_cast<std::size_t>(y) * row_bytes];
+    raw.insert(raw.end(), row, row + row_bytes);
   }
   std::vector<std::uint8_t> z{0x78, 0x01}; // zlib header, stored blocks follow
   std::uint32_t a = 1;

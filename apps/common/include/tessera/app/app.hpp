@@ -7,6 +7,7 @@
 
 #include <tessera/grid/decomposition.hpp>
 #include <tessera/grid/halo.hpp>
+#include <tessera/grid/io.hpp>
 
 #include <functional>
 #include <optional>
@@ -77,6 +78,12 @@ void say(const char* format, ...) __attribute__((format(printf, 1, 2)));
 /// A text map of the decomposition (ranks, blocks, thread strips, memory) for --dry-run.
 [[nodiscard]] std::string describe_layout(const grid::decomposition& d, int halo,
                                           int fields_per_rank);
+
+/// Writes the root attributes every output file carries: the solver's name, the effective
+/// configuration (TOML), the project version, the MPI library, mpi_dims, thread_dim, threads and
+/// the creation time (UTC). Collective.
+void write_run_attributes(grid::h5_writer& out, const context& ctx, const grid::decomposition& d,
+                          const std::string& solver);
 
 /// Rank 0 draws the decomposition into the PNG file `path` (ranks as coloured, numbered blocks,
 /// thread strips dotted; dimension 0 downwards). Collective: a failure ends the run on every rank.
