@@ -1,7 +1,8 @@
 // Output cost. Run on 2 and on 4 ranks:
 //   mpiexec -n 4 build-openmpi/bench/io_bench [--csv] [--quick] [--dir PATH]
 // 1. Bandwidth of the parallel HDF5 writer (every rank writes its block of a 4096² float64
-//    field into one file, 10 frames, flushed after each) against one process writing the same
+//    field into one file, 10 frames, each made durable against a killed process by closing and
+//    reopening the file) against one process writing the same
 //    bytes with plain POSIX write() calls, in the same run and the same directory.
 // 2. The share of a solver run spent in output at the default interval (a frame every tenth
 //    of the run), timed with and without the writer: a light run (MPDATA 512², n_iters 2, 100

@@ -34,8 +34,9 @@ inline double negative_part(double c) {
   return (c - std::abs(c)) / 2;
 }
 // PyMPDATA's max(x, 0) and min(x, 0) as arithmetic, which vectorises (a compare-and-select
-// on these does not, with GCC 12). Equal to them for every finite x and NaN, except that the
-// sign of a zero result may differ, which no sum starting from +0 can see.
+// on these does not, with GCC 12). Equal to them for NaN and every finite |x| <= DBL_MAX / 2
+// (beyond, x + |x| overflows), except that the sign of a zero result may differ; they are used
+// only in the limiter's flux sums, which start from +0 and so cannot see that sign.
 inline double max0(double x) {
   return positive_part(x);
 }
@@ -106,7 +107,8 @@ void extrapolate_scalar(field<double>& f, int dim, int side, const box& ghosts) 
           double* ghost = at(f, index3{i, j, k});
           const double a1 = ghost[inward];
           const double a2 = ghost[2 * inward];
-          ghost[0] = max0(a1 + (a1 - a2) * ratio);
+          const double value = a1 + (a1 - a2) * ratio;
+          ghost[0] = 0.0 > value ? 0.0 : value; // Python's max(value, 0), -0.0 kept
         }
       }
     }
@@ -284,7 +286,6 @@ struct mpdata::impl {
   std::unique_ptr<grid::halo_plan<double>> diffusive_plan;
   std::array<std::unique_ptr<grid::halo_plan<double>>, 2> corrective_plan;
   std::unique_ptr<grid::halo_plan<double>> beta_plan;
-  bool advector_stale = true;
 
   static void exchange(grid::halo_plan<double>& plan, int t) {
 #pragma omp barrier
@@ -683,10 +684,9 @@ struct mpdata::impl {
 
   template <int ND>
   void advance(std::int64_t steps) {
-    if (advector_stale) {
-      advector_plan->exchange();
-      advector_stale = false;
-    }
+    // The advector and G may have been changed through a reference kept by the caller: their
+    // halos are refreshed at every call (one exchange, against the many of the steps).
+    advector_plan->exchange();
     const int n_iters = o.n_iters;
     parallel([&](int t) {
       for (std::int64_t s = 0; s < steps; ++s) {
@@ -770,14 +770,12 @@ const field<double>& mpdata::advectee(int i) const {
   return impl_->psi.at(static_cast<std::size_t>(i));
 }
 field<double>& mpdata::advector(int d) {
-  impl_->advector_stale = true;
   return impl_->advector.at(static_cast<std::size_t>(d));
 }
 field<double>& mpdata::g_factor() {
   if (!impl_->g) {
     throw comm::usage_error("mpdata: this solver was built without a G factor");
   }
-  impl_->advector_stale = true;
   return *impl_->g;
 }
 int mpdata::advectees() const noexcept {

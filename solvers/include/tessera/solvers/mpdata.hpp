@@ -28,7 +28,7 @@ struct mpdata_options {
   bool third_order_terms = false;   ///< third-order accurate corrective terms
   bool divergent_flow = false;      ///< correction for a divergent advector
   bool dpdc = false;                ///< double-pass donor cell on the last pass (1-D only)
-  bool dimensionally_split = false; ///< drop the cross term of the corrective velocity
+  bool dimensionally_split = false; ///< drop −½·C·Ȳ·B (the third-order cross part stays)
   double epsilon = 1e-15;           ///< guards the denominators
   std::array<double, 3> mu_coeff{}; ///< μΔt/Δx_d² per dimension (dimensionless); 0: none
 
@@ -78,7 +78,8 @@ public:
   [[nodiscard]] grid::field<double>& advectee(int i = 0);
   [[nodiscard]] const grid::field<double>& advectee(int i = 0) const;
   /// Component d of the advector: Courant numbers (G·C with a G factor) on the faces normal to d,
-  /// face f being the left face of cell f; both end faces of the rank's block are set.
+  /// face f being the left face of cell f; both end faces of the rank's block are set. May be
+  /// changed between advance() calls (its halo is refreshed by each).
   [[nodiscard]] grid::field<double>& advector(int d);
   /// The G factor (cell-centred, constant in time). Throws if the solver was built without one.
   [[nodiscard]] grid::field<double>& g_factor();
