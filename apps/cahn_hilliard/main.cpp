@@ -223,9 +223,12 @@ int run(app::context& ctx) {
       grid::read_field(s.initial_file, s.initial_dataset, c, s.initial_frame);
     }
   });
-  app::agree(grid::all_finite(c),
-             "rank " + std::to_string(decomp->rank()) +
-                 ": the initial condition contains NaN or infinite values in its block");
+  {
+    const std::string bad = app::first_non_finite(c);
+    app::agree(bad.empty(),
+               "rank " + std::to_string(decomp->rank()) +
+                   ": the initial condition contains NaN or infinite values, first at " + bad);
+  }
   if (!s.adaptive && s.scheme == solvers::ch_scheme::euler) {
     const double bound = solver->stable_dt_bound();
     if (!(s.dt < bound)) {
@@ -254,11 +257,12 @@ int run(app::context& ctx) {
            ctx.cfg.source().c_str(), decomp->size(), decomp->threads(), out_path.c_str(),
            restarting ? " (continued)" : "");
   auto write = [&](double time, std::int64_t steps) {
-    app::agree(grid::all_finite(c),
-               "rank " + std::to_string(decomp->rank()) +
-                   ": the solution became NaN or infinite at t = " + std::to_string(time) +
-                   "; the frames before it are in " + out_path +
-                   " (a smaller time step, or time.adaptive = true, may help)");
+    const std::string bad = app::first_non_finite(c);
+    app::agree(bad.empty(), "rank " + std::to_string(decomp->rank()) +
+                                ": the solution became NaN or infinite by t = " +
+                                std::to_string(time) + " (step " + std::to_string(steps) + ") at " +
+                                bad + "; the frames before it are in " + out_path +
+                                " (a smaller time step, or time.adaptive = true, may help)");
     const auto diag = solver->diagnostics();
     out->write_frame(
         time, steps, {&c},

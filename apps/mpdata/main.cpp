@@ -301,24 +301,6 @@ std::pair<double, std::string> largest_outflow(solvers::mpdata& solver, bool g_f
   return {worst, where};
 }
 
-/// The first non-finite value of this rank's block, as "cell (i, j)", or empty.
-std::string first_non_finite(const grid::field<double>& f) {
-  std::string where;
-  const int nd = f.decomp().ndim();
-  grid::for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) {
-    if (where.empty() && !std::isfinite(f(i, j, k))) {
-      const std::array<index_t, 3> local{i, j, k};
-      where = "cell (";
-      for (int d = 0; d < nd; ++d) {
-        where += (d > 0 ? ", " : "") +
-                 std::to_string(f.to_global(d, local[static_cast<std::size_t>(d)]));
-      }
-      where += ") = " + std::to_string(f(i, j, k));
-    }
-  });
-  return where;
-}
-
 int run(app::context& ctx) {
   settings s;
   app::checked([&] {
@@ -373,11 +355,11 @@ int run(app::context& ctx) {
     }
   });
   {
-    const std::string bad = first_non_finite(psi);
+    const std::string bad = app::first_non_finite(psi);
     app::agree(bad.empty(), "rank " + std::to_string(decomp->rank()) +
                                 ": the initial condition is not finite at " + bad);
     if (g_factor) {
-      const std::string bad_g = first_non_finite(solver->g_factor());
+      const std::string bad_g = app::first_non_finite(solver->g_factor());
       app::agree(bad_g.empty() && grid::global_min(solver->g_factor()) > 0.0,
                  s.g_file + ": the G factor must be finite and positive everywhere" +
                      (bad_g.empty() ? std::string() : " (" + bad_g + ")"));
@@ -415,7 +397,7 @@ int run(app::context& ctx) {
            ctx.cfg.source().c_str(), decomp->size(), decomp->threads(), s.options.n_iters,
            s.options.halo(), out_path.c_str(), restarting ? " (continued)" : "");
   auto write = [&](std::int64_t at_step) {
-    const std::string bad = first_non_finite(psi);
+    const std::string bad = app::first_non_finite(psi);
     app::agree(bad.empty(), "rank " + std::to_string(decomp->rank()) +
                                 ": the solution became NaN or infinite by step " +
                                 std::to_string(at_step) + " at " + bad +

@@ -6,6 +6,7 @@
 #include "tessera/app/config.hpp"
 
 #include <tessera/grid/decomposition.hpp>
+#include <tessera/grid/field.hpp>
 #include <tessera/grid/halo.hpp>
 #include <tessera/grid/io.hpp>
 
@@ -78,6 +79,10 @@ void say(const char* format, ...) __attribute__((format(printf, 1, 2)));
 /// A text map of the decomposition (ranks, blocks, thread strips, memory) for --dry-run.
 [[nodiscard]] std::string describe_layout(const grid::decomposition& d, int halo,
                                           int fields_per_rank);
+
+/// Where this rank's block of `f` first holds a NaN or infinity, as "cell (i, j) = nan" in global
+/// indices, or an empty string when every value is finite. Local: no communication.
+[[nodiscard]] std::string first_non_finite(const grid::field<double>& f);
 
 /// Writes the root attributes every output file carries: the solver's name, the effective
 /// configuration (TOML), the project version, the MPI library, mpi_dims, thread_dim, threads and
