@@ -23,7 +23,9 @@ long=(--config "$config" --set grid.shape=[40,32] --set output.interval=10000000
 "$mpiexec" -n 2 "$app" "${long[@]}" --output term.h5 > term.log 2>&1 &
 launcher=$!
 sleep 3
-pkill -TERM -f "$app.*term.h5" || true
+# Only the app processes (anchored: not mpiexec, whose command line names the app too), as a
+# batch system signals them; mpiexec then reports their exit code.
+pkill -TERM -f "^$app.*term.h5" || true
 set +e; wait $launcher; rc=$?; set -e
 cat term.log
 [ $rc -ne 0 ] || fail "an interrupted run must exit non-zero"

@@ -31,7 +31,9 @@ echo "== 3. SIGTERM"
 "$mpiexec" -n 2 "$app" "${long[@]}" --output term.h5 > term.log 2>&1 &
 launcher=$!
 sleep 3
-pkill -TERM -f "$app.*term.h5" || true
+# Only the app processes (anchored: not mpiexec, whose command line names the app too), as a
+# batch system signals them; mpiexec then reports their exit code.
+pkill -TERM -f "^$app.*term.h5" || true
 set +e; wait $launcher; rc=$?; set -e
 cat term.log
 [ $rc -ne 0 ] || fail "an interrupted run must exit non-zero"
@@ -48,7 +50,7 @@ echo "== 4. SIGKILL"
 "$mpiexec" -n 2 "$app" "${long[@]}" --output kill.h5 > kill.log 2>&1 &
 launcher=$!
 sleep 3
-pkill -KILL -f "$app.*kill.h5" || true
+pkill -KILL -f "^$app.*kill.h5" || true
 set +e; wait $launcher; set -e
 /usr/bin/python3 - <<'PY'
 import h5py, numpy as np, subprocess, sys
