@@ -25,8 +25,7 @@ struct settings {
   std::string initial_type = "random_uniform";
   double low = 0.49, high = 0.51, value = 0.5;
   std::uint64_t seed = 0;
-  std::string initial_file, initial_dataset = "c";
-  std::optional<std::int64_t> initial_frame;
+  app::file_source initial_file;
   double t_start = 0.0, t_end = 100.0, dt = 1e-3, tolerance = 1e-4;
   solvers::ch_scheme scheme = solvers::ch_scheme::euler;
   bool adaptive = false;
@@ -124,14 +123,7 @@ settings read_settings(app::config& cfg) {
   } else if (s.initial_type == "constant") {
     s.value = cfg.get_double("initial.value", 0.5);
   } else if (s.initial_type == "file") {
-    s.initial_file = cfg.get_string("initial.file", "");
-    s.initial_dataset = cfg.get_string("initial.dataset", "c");
-    if (cfg.has("initial.frame")) {
-      s.initial_frame = cfg.get_int("initial.frame", 0);
-    }
-    if (s.initial_file.empty()) {
-      cfg.fail("initial.file", "an initial condition of type \"file\" needs the HDF5 file");
-    }
+    s.initial_file = app::read_file_source(cfg, "initial", "c");
   } else {
     cfg.fail("initial.type", "expected \"random_uniform\", \"constant\" or \"file\", got \"" +
                                  s.initial_type + "\"");
@@ -220,7 +212,7 @@ int run(app::context& ctx) {
     } else if (s.initial_type == "constant") {
       c.fill(s.value);
     } else {
-      grid::read_field(s.initial_file, s.initial_dataset, c, s.initial_frame);
+      app::read_field(s.initial_file, c);
     }
   });
   {

@@ -32,8 +32,7 @@ struct settings {
   std::string g_file, g_dataset = "g";
   std::string initial_type = "gaussian";
   double amplitude = 1.0, background = 0.0, inside = 1.0, outside = 0.0, radius = 1.0;
-  std::string initial_file, initial_dataset = "psi";
-  std::optional<std::int64_t> initial_frame;
+  app::file_source initial_file;
   std::int64_t n_steps = 100;
   std::string output = "mpdata.h5";
   std::int64_t interval = 10;
@@ -190,14 +189,7 @@ settings read_settings(app::config& cfg) {
       cfg.fail("initial.radius", "must be positive");
     }
   } else if (s.initial_type == "file") {
-    s.initial_file = cfg.get_string("initial.file", "");
-    s.initial_dataset = cfg.get_string("initial.dataset", "psi");
-    if (cfg.has("initial.frame")) {
-      s.initial_frame = cfg.get_int("initial.frame", 0);
-    }
-    if (s.initial_file.empty()) {
-      cfg.fail("initial.file", "an initial condition of type \"file\" needs the HDF5 file");
-    }
+    s.initial_file = app::read_file_source(cfg, "initial", "psi");
   } else {
     cfg.fail("initial.type", "expected \"gaussian\", \"box\", \"cone\" or \"file\", got \"" +
                                  s.initial_type + "\"");
@@ -273,34 +265,6 @@ void set_advector(const settings& s, solvers::mpdata& solver, int nd) {
   }
 }
 
-/// The largest donor-cell outflow Courant number Σ_d ([C_d[i+1]]⁺ − [C_d[i]]⁻)/G_i over this
-/// rank's cells (above 1 the scheme is unstable), and where it occurs.
-std::pair<double, std::string> largest_outflow(solvers::mpdata& solver, bool g_factor, int nd) {
-  const grid::field<double>& psi = solver.advectee();
-  double worst = 0.0;
-  std::string where;
-  grid::for_each_index(psi.interior(), [&](index_t i, index_t j, index_t k) {
-    double out = 0.0;
-    for (int d = 0; d < nd; ++d) {
-      const grid::field<double>& c = solver.advector(d);
-      const std::array<index_t, 3> next{i + (d == 0), j + (d == 1), k + (d == 2)};
-      out += std::max(0.0, c(next[0], next[1], next[2])) - std::min(0.0, c(i, j, k));
-    }
-    if (g_factor) {
-      out /= solver.g_factor()(i, j, k);
-    }
-    if (!(out <= worst)) {
-      worst = out;
-      where = "cell (" + std::to_string(psi.to_global(0, i));
-      for (int d = 1; d < nd; ++d) {
-        where += ", " + std::to_string(psi.to_global(d, d == 1 ? j : k));
-      }
-      where += ")";
-    }
-  });
-  return {worst, where};
-}
-
 int run(app::context& ctx) {
   settings s;
   app::checked([&] {
@@ -349,7 +313,7 @@ int run(app::context& ctx) {
       grid::read_field(out_path, "psi", psi);
       step = static_cast<std::int64_t>(steps.back());
     } else if (s.initial_type == "file") {
-      grid::read_field(s.initial_file, s.initial_dataset, psi, s.initial_frame);
+      app::read_field(s.initial_file, psi);
     } else {
       set_initial(s, psi);
     }
@@ -364,7 +328,13 @@ int run(app::context& ctx) {
                  s.g_file + ": the G factor must be finite and positive everywhere" +
                      (bad_g.empty() ? std::string() : " (" + bad_g + ")"));
     }
-    const auto [worst, where] = largest_outflow(*solver, g_factor, nd);
+    const auto [worst, local] = solver->largest_outflow_courant();
+    std::string where = "cell (";
+    for (int d = 0; d < nd; ++d) {
+      where += (d > 0 ? ", " : "") +
+               std::to_string(decomp->to_global(d, local[static_cast<std::size_t>(d)]));
+    }
+    where += ")";
     app::agree(
         !(worst > 1.0),
         ctx.cfg.source() + ": advector: the donor-cell outflow Courant number reaches " +

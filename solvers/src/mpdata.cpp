@@ -782,6 +782,27 @@ int mpdata::advectees() const noexcept {
   return static_cast<int>(impl_->psi.size());
 }
 
+std::pair<double, grid::index3> mpdata::largest_outflow_courant() {
+  const impl& m = *impl_;
+  double worst = 0.0;
+  index3 at_cell{0, 0, 0};
+  grid::for_each_index(m.psi[0].interior(), [&](index_t i, index_t j, index_t k) {
+    double out = 0.0;
+    for (int d = 0; d < m.nd; ++d) {
+      const field<double>& c = m.advector[static_cast<std::size_t>(d)];
+      out += std::max(0.0, c(i + (d == 0), j + (d == 1), k + (d == 2))) - std::min(0.0, c(i, j, k));
+    }
+    if (m.g) {
+      out /= (*m.g)(i, j, k);
+    }
+    if (!(out <= worst)) { // NaN counts as the worst
+      worst = out;
+      at_cell = {i, j, k};
+    }
+  });
+  return {worst, at_cell};
+}
+
 void mpdata::advance(std::int64_t steps) {
   switch (impl_->nd) {
   case 1: impl_->advance<1>(steps); break;

@@ -358,4 +358,22 @@ std::string first_non_finite(const grid::field<double>& f) {
   return where;
 }
 
+file_source read_file_source(config& cfg, const std::string& section,
+                             const std::string& default_dataset) {
+  file_source src;
+  src.file = cfg.get_string(section + ".file", "");
+  src.dataset = cfg.get_string(section + ".dataset", default_dataset);
+  if (cfg.has(section + ".frame")) {
+    src.frame = cfg.get_int(section + ".frame", 0);
+  }
+  if (src.file.empty()) {
+    cfg.fail(section + ".file", "an initial condition of type \"file\" needs the HDF5 file");
+  }
+  return src;
+}
+
+void read_field(const file_source& src, grid::field<double>& f) {
+  grid::read_field(src.file, src.dataset, f, src.frame);
+}
+
 } // namespace tessera::app

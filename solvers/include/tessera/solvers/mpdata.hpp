@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace tessera::solvers {
 
@@ -83,6 +84,11 @@ public:
   [[nodiscard]] grid::field<double>& advector(int d);
   /// The G factor (cell-centred, constant in time). Throws if the solver was built without one.
   [[nodiscard]] grid::field<double>& g_factor();
+
+  /// The largest donor-cell outflow Courant number Σ_d ([C_d[i+1]]⁺ − [C_d[i]]⁻)/G_i over this
+  /// rank's cells (above 1 the scheme is unstable), and the local index of that cell. Local: no
+  /// communication.
+  [[nodiscard]] std::pair<double, grid::index3> largest_outflow_courant();
 
   /// Advances every advectee by `steps` time steps. Collective.
   void advance(std::int64_t steps);

@@ -10,6 +10,7 @@
 #include <tessera/grid/halo.hpp>
 #include <tessera/grid/io.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -79,6 +80,19 @@ void say(const char* format, ...) __attribute__((format(printf, 1, 2)));
 /// A text map of the decomposition (ranks, blocks, thread strips, memory) for --dry-run.
 [[nodiscard]] std::string describe_layout(const grid::decomposition& d, int halo,
                                           int fields_per_rank);
+
+/// A field read from an HDF5 file: `[initial] type = "file"` with file, dataset and frame.
+struct file_source {
+  std::string file;
+  std::string dataset;
+  std::optional<std::int64_t> frame; ///< empty: the last frame (or a dataset without frames)
+};
+/// Reads `<section>.file` (required), `<section>.dataset` (default `default_dataset`) and
+/// `<section>.frame`; a missing file is a config error naming the key.
+[[nodiscard]] file_source read_file_source(config& cfg, const std::string& section,
+                                           const std::string& default_dataset);
+/// Reads `src` into the interior of `f`. Collective.
+void read_field(const file_source& src, grid::field<double>& f);
 
 /// Where this rank's block of `f` first holds a NaN or infinity, as "cell (i, j) = nan" in global
 /// indices, or an empty string when every value is finite. Local: no communication.
