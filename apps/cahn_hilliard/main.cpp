@@ -194,11 +194,17 @@ int run(app::context& ctx) {
   const std::string out_path = restarting ? *ctx.opts.restart : s.output;
   double t = s.t_start;
   double dt = s.dt;
+  // The output interval being integrated began at segment_start and has taken segment_steps
+  // steps: a fixed-step segment's end time is computed from its start and its whole step count
+  // (py-pde's rule), so a stop inside it must remember both to continue bit for bit.
+  double segment_start = t;
+  std::int64_t segment_steps = 0;
   solvers::ch_stats stats;
   app::checked([&] {
     if (restarting) {
-      // The last frame holds everything the run needs: c, its time, the step count and the
-      // controller's next step, so the continuation is bit for bit the uninterrupted run.
+      // The last frame holds everything the run needs: c, its time, the step count, the
+      // controller's next step and the segment it stopped in, so the continuation is bit for
+      // bit the uninterrupted run.
       const auto times = grid::read_dataset(out_path, "time");
       if (times.empty()) {
         throw app::config_error(out_path + " has no frame to restart from");
@@ -207,6 +213,9 @@ int run(app::context& ctx) {
       t = times.back();
       stats.accepted = static_cast<std::int64_t>(grid::read_dataset(out_path, "step").back());
       dt = grid::read_dataset(out_path, "dt").back();
+      segment_start = grid::read_dataset(out_path, "segment_start").back();
+      segment_steps =
+          static_cast<std::int64_t>(grid::read_dataset(out_path, "segment_steps").back());
     } else if (s.initial_type == "random_uniform") {
       grid::fill_random_uniform(c, s.seed, s.low, s.high);
     } else if (s.initial_type == "constant") {
@@ -262,38 +271,72 @@ int run(app::context& ctx) {
          {"min_c", diag.min},
          {"max_c", diag.max},
          {"energy", diag.energy},
-         {"dt", s.adaptive ? dt : s.dt}}); // the next step size: what a restart continues with
+         {"dt", s.adaptive ? dt : s.dt}, // the next step size: what a restart continues with
+         {"segment_start", segment_start},
+         {"segment_steps", static_cast<double>(segment_steps)}});
   };
   app::progress bar(s.t_start, s.t_end, cells, ctx.opts.quiet);
   const double wall0 = tessera::comm::wtime();
+  const std::int64_t first_step = stats.accepted;
   double io_seconds = 0.0;
   double t0 = tessera::comm::wtime();
   if (!restarting) {
     write(t, 0);
   }
   io_seconds += tessera::comm::wtime() - t0;
-  for (int frame = 1; t < s.t_end; ++frame) {
-    const double target = std::min(s.t_start + frame * s.interval, s.t_end);
-    if (target <= t) {
-      continue;
-    }
+  // SIGINT/SIGTERM are looked for (collectively) every `check_every` steps, about 2e5 cell
+  // updates per rank; a stop writes a frame where it is, from which a restart continues.
+  const std::int64_t check_every =
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(2e5 * decomp->size() / cells));
+  auto advance = [&](auto&& call) {
     app::checked([&] {
       try {
-        t = s.adaptive ? solver->advance_adaptive(t, target, dt, s.tolerance, s.scheme, &stats)
-                       : solver->advance_fixed(t, target, s.dt, s.scheme, &stats);
+        call();
       } catch (const std::runtime_error& e) {
         throw tessera::comm::usage_error(e.what()); // the same on every rank: a controller failure
       }
     });
+  };
+  for (int frame = 1; t < s.t_end; ++frame) {
+    const double target = std::min(s.t_start + frame * s.interval, s.t_end);
+    if (target <= segment_start) {
+      continue;
+    }
+    bool stopped = false;
+    if (s.adaptive) {
+      while (t < target && !stopped) {
+        const std::int64_t before = stats.accepted;
+        advance([&] {
+          t = solver->advance_adaptive(t, target, dt, s.tolerance, s.scheme, &stats, check_every);
+        });
+        segment_steps += stats.accepted - before; // a record only: an adaptive restart needs t, dt
+        stopped = t < target && app::any_rank_signalled();
+      }
+    } else {
+      const std::int64_t steps =
+          std::max(segment_steps, solvers::cahn_hilliard::fixed_steps(segment_start, target, s.dt));
+      while (segment_steps < steps && !stopped) {
+        const std::int64_t chunk = std::min(steps - segment_steps, check_every);
+        advance([&] { solver->advance_steps(chunk, s.dt, s.scheme, &stats); });
+        segment_steps += chunk;
+        stopped = segment_steps < steps && app::any_rank_signalled();
+      }
+      t = stopped ? segment_start + static_cast<double>(segment_steps) * s.dt
+                  : solvers::cahn_hilliard::fixed_end(segment_start, steps, s.dt);
+    }
+    if (!stopped) {
+      segment_start = t;
+      segment_steps = 0;
+    }
     t0 = tessera::comm::wtime();
     write(t, stats.accepted);
     io_seconds += tessera::comm::wtime() - t0;
     bar.report(t, stats.accepted, s.adaptive ? dt : s.dt);
-    if (t < s.t_end && app::any_rank_signalled()) {
+    if (t < s.t_end && (stopped || app::any_rank_signalled())) {
       out->close();
-      app::say("\ninterrupted at t = %.17g: every frame up to this one is in %s; continue with\n"
-               "  --restart %s\n",
-               t, out_path.c_str(), out_path.c_str());
+      app::say("\ninterrupted at t = %.17g (step %lld): every frame up to this one is in %s; "
+               "continue with\n  --restart %s\n",
+               t, static_cast<long long>(stats.accepted), out_path.c_str(), out_path.c_str());
       return 130;
     }
   }
@@ -305,7 +348,7 @@ int run(app::context& ctx) {
   out->close();
   const double wall = tessera::comm::wtime() - wall0;
   const double halo = solver->halo_seconds();
-  const double updates = cells * static_cast<double>(stats.accepted);
+  const double updates = cells * static_cast<double>(stats.accepted - first_step);
   app::say("done: t = %g after %lld steps (%lld rejected), %lld right-hand sides\n", t,
            static_cast<long long>(stats.accepted), static_cast<long long>(stats.rejected),
            static_cast<long long>(stats.rhs_evaluations));

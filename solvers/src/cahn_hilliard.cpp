@@ -200,16 +200,17 @@ struct cahn_hilliard::impl {
   }
 
   template <int ND>
-  double fixed(double t, double t_end, double dt, ch_scheme scheme, ch_stats& stats);
+  void fixed(std::int64_t steps, double dt, ch_scheme scheme, ch_stats& stats);
   template <int ND>
-  double adaptive(double t, double t_end, double& dt, double tol, ch_scheme scheme,
-                  ch_stats& stats);
+  double adaptive(double t, double t_end, double& dt, double tol, ch_scheme scheme, ch_stats& stats,
+                  std::int64_t max_steps);
 };
 
 template <int ND>
-double cahn_hilliard::impl::fixed(double t, double t_end, double dt, ch_scheme scheme,
-                                  ch_stats& stats) {
-  const auto steps = static_cast<std::int64_t>(std::max(1.0, std::ceil((t_end - t) / dt)));
+void cahn_hilliard::impl::fixed(std::int64_t steps, double dt, ch_scheme scheme, ch_stats& stats) {
+  if (steps == 0) {
+    return;
+  }
   if (scheme == ch_scheme::rk4) {
     ensure_stages(4);
   }
@@ -249,17 +250,17 @@ double cahn_hilliard::impl::fixed(double t, double t_end, double dt, ch_scheme s
   stats.rhs_evaluations += steps * (scheme == ch_scheme::rk4 ? 4 : 1);
   stats.dt_min = stats.dt_min == 0.0 ? dt : std::min(stats.dt_min, dt);
   stats.dt_max = std::max(stats.dt_max, dt);
-  return (t + static_cast<double>(steps - 1) * dt) + dt;
 }
 
 template <int ND>
 double cahn_hilliard::impl::adaptive(double t, double t_end, double& dt, double tol,
-                                     ch_scheme scheme, ch_stats& stats) {
+                                     ch_scheme scheme, ch_stats& stats, std::int64_t max_steps) {
   if (scheme == ch_scheme::rkf45) {
     ensure_stages(6);
   }
   std::string failure;
   double dt_opt = dt;
+  double reached = t;
   parallel([&](int th) {
     const box mine = c.thread_box(th);
     double* pc = c.origin();
@@ -270,7 +271,8 @@ double cahn_hilliard::impl::adaptive(double t, double t_end, double& dt, double 
     if (scheme == ch_scheme::euler) {
       rhs_pass<ND>(th, c, plan_c, [&](index_t p, double f) { pr[p] = f; });
     }
-    while (time < t_end) {
+    std::int64_t accepted = 0;
+    while (time < t_end && accepted < max_steps) {
       const double h = std::max(std::min(dt_opt, t_end - time), dt_min);
       double e = 0.0;
       if (scheme == ch_scheme::euler) {
@@ -348,6 +350,7 @@ double cahn_hilliard::impl::adaptive(double t, double t_end, double& dt, double 
         pc = c.origin();
         ps = state.origin();
         time += h;
+        ++accepted;
         if (scheme == ch_scheme::euler) {
           rhs_pass<ND>(th, c, plan_c, [&](index_t p, double f) { pr[p] = f; });
         }
@@ -376,12 +379,15 @@ double cahn_hilliard::impl::adaptive(double t, double t_end, double& dt, double 
 #pragma omp barrier
       }
     }
+    if (th == 0) {
+      reached = time;
+    }
   });
   if (!failure.empty()) {
     throw std::runtime_error(failure);
   }
   dt = dt_opt;
-  return t_end;
+  return reached;
 }
 
 cahn_hilliard::cahn_hilliard(const grid::decomposition& d, cahn_hilliard_params p,
@@ -424,21 +430,43 @@ double cahn_hilliard::advance_fixed(double t, double t_end, double dt, ch_scheme
     throw comm::usage_error("cahn_hilliard: the time step must be positive, got " +
                             std::to_string(dt));
   }
+  const std::int64_t steps = fixed_steps(t, t_end, dt);
+  advance_steps(steps, dt, scheme, stats);
+  return fixed_end(t, steps, dt);
+}
+
+void cahn_hilliard::advance_steps(std::int64_t steps, double dt, ch_scheme scheme,
+                                  ch_stats* stats) {
+  if (!(dt > 0.0)) {
+    throw comm::usage_error("cahn_hilliard: the time step must be positive, got " +
+                            std::to_string(dt));
+  }
   if (scheme == ch_scheme::rkf45) {
     throw comm::usage_error(
         "cahn_hilliard: rkf45 is adaptive only; use euler or rk4 for fixed steps");
   }
+  if (steps < 0) {
+    throw comm::usage_error("cahn_hilliard: cannot take " + std::to_string(steps) + " steps");
+  }
   ch_stats local;
   ch_stats& s = stats != nullptr ? *stats : local;
   switch (impl_->nd) {
-  case 1: return impl_->fixed<1>(t, t_end, dt, scheme, s);
-  case 2: return impl_->fixed<2>(t, t_end, dt, scheme, s);
-  default: return impl_->fixed<3>(t, t_end, dt, scheme, s);
+  case 1: impl_->fixed<1>(steps, dt, scheme, s); break;
+  case 2: impl_->fixed<2>(steps, dt, scheme, s); break;
+  default: impl_->fixed<3>(steps, dt, scheme, s); break;
   }
 }
 
+std::int64_t cahn_hilliard::fixed_steps(double t, double t_end, double dt) {
+  return static_cast<std::int64_t>(std::max(1.0, std::ceil((t_end - t) / dt)));
+}
+
+double cahn_hilliard::fixed_end(double t, std::int64_t steps, double dt) {
+  return (t + static_cast<double>(steps - 1) * dt) + dt;
+}
+
 double cahn_hilliard::advance_adaptive(double t, double t_end, double& dt, double tolerance,
-                                       ch_scheme scheme, ch_stats* stats) {
+                                       ch_scheme scheme, ch_stats* stats, std::int64_t max_steps) {
   if (!(tolerance > 0.0) || !(dt > 0.0)) {
     throw comm::usage_error(
         "cahn_hilliard: adaptive stepping needs a positive tolerance and first step");
@@ -447,12 +475,16 @@ double cahn_hilliard::advance_adaptive(double t, double t_end, double& dt, doubl
     throw comm::usage_error(
         "cahn_hilliard: rk4 is fixed-step only; use euler or rkf45 when adaptive");
   }
+  if (max_steps < 1) {
+    throw comm::usage_error("cahn_hilliard: max_steps must be at least 1, got " +
+                            std::to_string(max_steps));
+  }
   ch_stats local;
   ch_stats& s = stats != nullptr ? *stats : local;
   switch (impl_->nd) {
-  case 1: return impl_->adaptive<1>(t, t_end, dt, tolerance, scheme, s);
-  case 2: return impl_->adaptive<2>(t, t_end, dt, tolerance, scheme, s);
-  default: return impl_->adaptive<3>(t, t_end, dt, tolerance, scheme, s);
+  case 1: return impl_->adaptive<1>(t, t_end, dt, tolerance, scheme, s, max_steps);
+  case 2: return impl_->adaptive<2>(t, t_end, dt, tolerance, scheme, s, max_steps);
+  default: return impl_->adaptive<3>(t, t_end, dt, tolerance, scheme, s, max_steps);
   }
 }
 

@@ -3,8 +3,9 @@
 # restart on another layout):
 #  1. reference: one uninterrupted run;
 #  2. a run to half time, then --restart on another rank/thread layout to the end: identical;
-#  3. SIGTERM to every rank mid-run: exits non-zero at a frame, saying how to restart; the
-#     restart completes the run identically;
+#  3. SIGTERM to every rank between two scheduled frames: exits non-zero after writing a frame
+#     at the step it stopped at, saying how to restart; the restart on another layout completes
+#     the run identically;
 #  4. SIGKILL mid-run: the file opens and every frame in it equals the reference frame.
 # Usage: restart_test.sh MPIEXEC APP CONFIG WORKDIR [adaptive]
 set -euo pipefail
@@ -26,9 +27,13 @@ OMP_NUM_THREADS=2 "$mpiexec" -n 4 "$app" --restart half.h5 --set time.t_end=6.0 
 same ref.h5 half.h5
 echo "restart: identical"
 
-long=(--config "$config" --set grid.shape=[40,32] --set time.dt=0.01 --set output.interval=0.5 --set time.t_end=4000.0 --quiet)
-echo "== 3. SIGTERM"
-"$mpiexec" -n 2 "$app" "${long[@]}" --output term.h5 > term.log 2>&1 &
+echo "== 3. SIGTERM inside an output interval"
+# One output interval longer than the run: the stop comes between scheduled frames, writes its
+# own frame at the step it stopped at, and the restart finishes that interval exactly as the
+# uninterrupted run does (a fixed-step interval's end time depends on its start and step count).
+mid=(--config "$config" --set grid.shape=[40,32] --set time.dt=0.01 --set output.interval=1e6 --set time.t_end=1e6 --quiet)
+[ "$mode" = adaptive ] && mid+=(--set time.adaptive=true --set time.tolerance=1e-5)
+"$mpiexec" -n 2 "$app" "${mid[@]}" --output term.h5 > term.log 2>&1 &
 launcher=$!
 sleep 3
 # Only the app processes (anchored: not mpiexec, whose command line names the app too), as a
@@ -39,13 +44,26 @@ cat term.log
 [ $rc -ne 0 ] || fail "an interrupted run must exit non-zero"
 grep -q "interrupted at t = " term.log || fail "no interruption message"
 grep -q -- "--restart term.h5" term.log || fail "no restart hint"
-t_stop=$(/usr/bin/python3 -c "import h5py; print(h5py.File('term.h5','r')['time'][-1])")
+t_stop=$(/usr/bin/python3 -c "import h5py; f = h5py.File('term.h5','r'); assert f['time'].shape == (2,); print(repr(f['time'][-1]))")
 echo "stopped at t = $t_stop"
-"$mpiexec" -n 3 "$app" --restart term.h5 --set time.t_end=$(/usr/bin/python3 -c "print($t_stop + 2.0)") --quiet
-"$mpiexec" -n 1 "$app" "${long[@]}" --set time.t_end=$(/usr/bin/python3 -c "print($t_stop + 2.0)") --output term_ref.h5
-same term_ref.h5 term.h5
-echo "SIGTERM + restart: identical"
+t_end=$(/usr/bin/python3 -c "print(repr($t_stop + 2.0))")
+OMP_NUM_THREADS=2 "$mpiexec" -n 3 "$app" --restart term.h5 --set time.t_end="$t_end" --threads 2 --quiet
+"$mpiexec" -n 1 "$app" "${mid[@]}" --set time.t_end="$t_end" --output term_ref.h5
+/usr/bin/python3 - <<'PY'
+import h5py, numpy as np
+with h5py.File("term.h5", "r") as a, h5py.File("term_ref.h5", "r") as b:
+    # term.h5 holds the reference's frames with the stop frame (index 1) inserted.
+    n = b["c"].shape[0]
+    assert a["c"].shape[0] == n + 1, (a["time"][:], b["time"][:])
+    assert 0 < a["step"][1] < b["step"][1], (a["step"][:], b["step"][:])
+    for name in ("c", "time", "step", "dt"):
+        kept = np.delete(a[name][:], 1, axis=0)
+        assert np.array_equal(kept, b[name][:]), f"{name} differs"
+print("SIGTERM inside an interval + restart on 3 ranks x 2 threads: identical")
+PY
 
+long=(--config "$config" --set grid.shape=[40,32] --set time.dt=0.01 --set output.interval=0.5 --set time.t_end=4000.0 --quiet)
+[ "$mode" = adaptive ] && long+=(--set time.adaptive=true --set time.tolerance=1e-5)
 echo "== 4. SIGKILL"
 "$mpiexec" -n 2 "$app" "${long[@]}" --output kill.h5 > kill.log 2>&1 &
 launcher=$!

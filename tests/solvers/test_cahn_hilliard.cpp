@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace comm = tessera::comm;
@@ -210,6 +211,63 @@ TEST(CahnHilliardLayouts, AllSchemesAreLayoutIndependent) {
       EXPECT_TRUE(results[r] == results[0]) << "layout " << r << " differs";
     }
   }
+}
+
+// A run cut into pieces (what a stop for a signal and a restart do) equals one call bit for bit:
+// fixed steps in chunks against advance_fixed, adaptive runs capped by max_steps against one
+// uninterrupted call, for every scheme.
+TEST(CahnHilliardSegments, PiecesEqualOneCall) {
+  grid::decomposition d(comm::world(), {{16, 12}, {true, false}, {}, 1, 2, 1});
+  solvers::cahn_hilliard_params cp;
+  cp.k = 0.01;
+  auto fresh = [&] {
+    auto solver = std::make_unique<solvers::cahn_hilliard>(d, cp, zero_flux(), zero_flux());
+    grid::fill_random_uniform(solver->c(), 3, 0.4, 0.6);
+    return solver;
+  };
+  for (auto scheme : {solvers::ch_scheme::euler, solvers::ch_scheme::rk4}) {
+    auto whole = fresh();
+    const double t_whole = whole->advance_fixed(0.0, 0.37, 0.01, scheme);
+    auto pieces = fresh();
+    const std::int64_t steps = solvers::cahn_hilliard::fixed_steps(0.0, 0.37, 0.01);
+    EXPECT_EQ(steps, 37);
+    for (std::int64_t done = 0; done < steps; done += 5) {
+      pieces->advance_steps(std::min<std::int64_t>(5, steps - done), 0.01, scheme);
+    }
+    pieces->advance_steps(0, 0.01, scheme); // zero steps: nothing happens
+    EXPECT_EQ(solvers::cahn_hilliard::fixed_end(0.0, steps, 0.01), t_whole);
+    EXPECT_TRUE(grid::gather(pieces->c()) == grid::gather(whole->c()));
+  }
+  for (auto scheme : {solvers::ch_scheme::euler, solvers::ch_scheme::rkf45}) {
+    auto whole = fresh();
+    double dt_whole = 1e-3;
+    solvers::ch_stats stats_whole;
+    EXPECT_EQ(whole->advance_adaptive(0.0, 3.0, dt_whole, 1e-4, scheme, &stats_whole), 3.0);
+    auto pieces = fresh();
+    double dt = 1e-3;
+    double t = 0.0;
+    solvers::ch_stats stats;
+    int calls = 0;
+    while (t < 3.0) {
+      const std::int64_t before = stats.accepted;
+      t = pieces->advance_adaptive(t, 3.0, dt, 1e-4, scheme, &stats, 3);
+      EXPECT_LE(stats.accepted - before, 3);
+      ++calls;
+    }
+    EXPECT_GT(calls, 3);
+    EXPECT_EQ(t, 3.0);
+    EXPECT_EQ(dt, dt_whole);
+    EXPECT_EQ(stats.accepted, stats_whole.accepted);
+    EXPECT_EQ(stats.rejected, stats_whole.rejected);
+    EXPECT_TRUE(grid::gather(pieces->c()) == grid::gather(whole->c()));
+  }
+  auto solver = fresh();
+  double dt = 1e-3;
+  EXPECT_THROW(solver->advance_steps(-1, 0.01, solvers::ch_scheme::euler), comm::usage_error);
+  EXPECT_THROW(solver->advance_steps(1, 0.01, solvers::ch_scheme::rkf45), comm::usage_error);
+  EXPECT_THROW(
+      (void)solver->advance_adaptive(0.0, 1.0, dt, 1e-4, solvers::ch_scheme::euler, nullptr, 0),
+      comm::usage_error);
 }
 
 // The spec's exact checks: the mean under fixed-dt Euler, and mass conservation for k = 0.

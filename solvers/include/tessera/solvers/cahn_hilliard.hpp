@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 
 namespace tessera::solvers {
@@ -72,16 +73,29 @@ public:
   /// Evaluates the right-hand side on the current c into `out` (interior). Collective.
   void rhs(grid::field<double>& out);
 
-  /// Fixed-step integration from t to t_end with step dt, by py-pde's rule: max(1,
-  /// ceil((t_end − t)/dt)) full steps, the last not shortened. Returns the time reached.
+  /// Fixed-step integration from t to t_end with step dt, by py-pde's rule: fixed_steps(t,
+  /// t_end, dt) full steps, the last not shortened. Returns fixed_end(t, that count, dt).
   double advance_fixed(double t, double t_end, double dt, ch_scheme scheme,
                        ch_stats* stats = nullptr);
 
-  /// Adaptive integration from t exactly to t_end; `dt` is the first trial step and receives
-  /// the controller's next step (carry it into the next segment). Throws if the step falls
-  /// below dt_min. Returns t_end.
+  /// Exactly `steps` (≥ 0) fixed steps of size dt. The equation is autonomous, so splitting a
+  /// segment into several calls gives bit for bit the state of one call; the time is the
+  /// caller's (fixed_end of the whole segment).
+  void advance_steps(std::int64_t steps, double dt, ch_scheme scheme, ch_stats* stats = nullptr);
+
+  /// py-pde's step count for a fixed-step segment from t to t_end: max(1, ceil((t_end − t)/dt)).
+  [[nodiscard]] static std::int64_t fixed_steps(double t, double t_end, double dt);
+
+  /// The time py-pde reports after `steps` (≥ 1) fixed steps from t: (t + (steps − 1) dt) + dt.
+  [[nodiscard]] static double fixed_end(double t, std::int64_t steps, double dt);
+
+  /// Adaptive integration from t towards t_end; `dt` is the first trial step and receives the
+  /// controller's next step. Stops at t_end, or earlier after `max_steps` accepted steps (a
+  /// stop for a signal); continuing from the returned time with the returned dt is bit for
+  /// bit one uninterrupted call. Throws if the step falls below dt_min. Returns the time reached.
   double advance_adaptive(double t, double t_end, double& dt, double tolerance, ch_scheme scheme,
-                          ch_stats* stats = nullptr);
+                          ch_stats* stats = nullptr,
+                          std::int64_t max_steps = std::numeric_limits<std::int64_t>::max());
 
   /// Mean, min, max and free energy of c. Collective.
   [[nodiscard]] ch_diagnostics diagnostics();
