@@ -329,7 +329,7 @@ void write_run_attributes(grid::h5_writer& out, const context& ctx, const grid::
                           const std::string& solver) {
   out.attribute("solver", solver);
   out.attribute("config", ctx.cfg.to_toml());
-  out.attribute("tessera_version", std::string("0.1.0"));
+  out.attribute("tessera_version", std::string(TESSERA_VERSION));
   out.attribute("mpi_library", std::string(comm::library_version()));
   out.attribute("mpi_dims",
                 std::vector<std::int64_t>(d.mpi_dims().begin(), d.mpi_dims().begin() + d.ndim()));
