@@ -88,9 +88,19 @@ private:
     std::vector<std::pair<std::size_t, box>> pieces;
     std::vector<T> buffer;
   };
-  struct local_copy {
-    std::vector<box> from; ///< one per field
-    std::vector<box> to;   ///< one per field
+  /// A periodic wrap onto this rank: interior cells `from` of a field into its ghosts `to`.
+  struct copy_piece {
+    std::size_t field = 0;
+    box from;
+    box to;
+  };
+  /// Local copies whose boxes span the same rows (extents along dimensions 0 and 1), done plane
+  /// by plane together: the two ends of a row share cache lines with the opposite faces'
+  /// ghosts, so each line is loaded once instead of once per face.
+  struct copy_batch {
+    index_t rows0 = 0;
+    index_t rows1 = 0;
+    std::vector<copy_piece> pieces;
   };
   struct side_job {
     int field = 0;
@@ -101,7 +111,7 @@ private:
   struct thread_work {
     std::vector<transfer> sends;
     std::vector<transfer> receives;
-    std::vector<local_copy> copies;
+    std::vector<copy_batch> copies;
     std::vector<side_job>
         sides_before;                  ///< side conditions of dimensions below the thread dimension
     std::vector<side_job> sides_along; ///< ... of the thread dimension (edge threads only)
@@ -115,7 +125,7 @@ private:
   void build();
   void pack(transfer& m) const;
   void unpack(const transfer& m);
-  void copy_locally(const local_copy& c);
+  void copy_locally(const copy_batch& b);
   void finish_locally(thread_work& w);
   void run_sides(const std::vector<side_job>& jobs);
   void post_receives(thread_work& w);
