@@ -18,6 +18,14 @@ using grid::index_t;
 
 namespace {
 
+// One advectee's initial condition (cell units: cell i has its centre at i + 0.5).
+struct initial_condition {
+  std::string type = "gaussian";
+  std::vector<double> center, sigma, lower, upper;
+  double amplitude = 1.0, background = 0.0, inside = 1.0, outside = 0.0, radius = 1.0;
+  app::file_source file;
+};
+
 struct settings {
   grid::decomposition_spec decomposition;
   grid::halo_options halo;
@@ -25,14 +33,12 @@ struct settings {
   solvers::mpdata_options options;
   solvers::mpdata_sides sides;
   std::string advector_type = "uniform";
-  std::vector<double> courant, rotation_center, center, sigma, lower, upper;
+  std::vector<double> courant, rotation_center;
   double omega_dt = 0.0;
   std::string advector_file;
   std::vector<std::string> advector_datasets;
   std::string g_file, g_dataset = "g";
-  std::string initial_type = "gaussian";
-  double amplitude = 1.0, background = 0.0, inside = 1.0, outside = 0.0, radius = 1.0;
-  app::file_source initial_file;
+  std::vector<initial_condition> initial; ///< one per advectee: [initial], [initial_1], …
   std::int64_t n_steps = 100;
   std::string output = "mpdata.h5";
   std::int64_t interval = 10;
@@ -100,6 +106,55 @@ void read_options(app::config& cfg, settings& s, std::size_t nd) {
   }
 }
 
+// One [initial] table (`section`) for the advectee stored as dataset `field`.
+initial_condition read_initial(app::config& cfg, const std::string& section,
+                               const std::string& field, std::size_t nd,
+                               const std::vector<double>& middle) {
+  initial_condition ic;
+  const std::string at = section + ".";
+  ic.type = cfg.get_string(at + "type", "gaussian");
+  // Keys of the other types are valid too (switching type with --set keeps the file valid).
+  for (const char* key : {"center", "sigma", "amplitude", "background", "lower", "upper", "inside",
+                          "outside", "radius", "height", "file", "dataset", "frame"}) {
+    cfg.allow(at + key);
+  }
+  if (ic.type == "gaussian") {
+    ic.center = cfg.has(at + "center") ? cfg.get_doubles(at + "center", nd) : middle;
+    ic.sigma =
+        cfg.has(at + "sigma") ? cfg.get_doubles(at + "sigma", nd) : std::vector<double>(nd, 4.0);
+    ic.amplitude = cfg.get_double(at + "amplitude", 1.0);
+    ic.background = cfg.get_double(at + "background", 0.0);
+    for (double v : ic.sigma) {
+      if (!(v > 0.0)) {
+        cfg.fail(at + "sigma", "every width must be positive");
+      }
+    }
+  } else if (ic.type == "box") {
+    ic.lower = cfg.get_doubles(at + "lower", nd);
+    ic.upper = cfg.get_doubles(at + "upper", nd);
+    if (ic.lower.empty() || ic.upper.empty()) {
+      cfg.fail(at + (ic.lower.empty() ? "lower" : "upper"),
+               "a box needs its lower and upper corners (cell units, one entry per dimension)");
+    }
+    ic.inside = cfg.get_double(at + "inside", 1.0);
+    ic.outside = cfg.get_double(at + "outside", 0.0);
+  } else if (ic.type == "cone") {
+    ic.center = cfg.has(at + "center") ? cfg.get_doubles(at + "center", nd) : middle;
+    ic.radius = cfg.get_double(at + "radius", 1.0);
+    ic.amplitude = cfg.get_double(at + "height", 1.0);
+    ic.background = cfg.get_double(at + "background", 0.0);
+    if (!(ic.radius > 0.0)) {
+      cfg.fail(at + "radius", "must be positive");
+    }
+  } else if (ic.type == "file") {
+    ic.file = app::read_file_source(cfg, section, field);
+  } else {
+    cfg.fail(at + "type",
+             "expected \"gaussian\", \"box\", \"cone\" or \"file\", got \"" + ic.type + "\"");
+  }
+  return ic;
+}
+
 settings read_settings(app::config& cfg) {
   settings s;
   s.decomposition = app::read_decomposition(cfg, 1);
@@ -155,44 +210,19 @@ settings read_settings(app::config& cfg) {
     }
   }
 
-  s.initial_type = cfg.get_string("initial.type", "gaussian");
-  for (const char* key : {"center", "sigma", "amplitude", "background", "lower", "upper", "inside",
-                          "outside", "radius", "height", "file", "dataset", "frame"}) {
-    cfg.allow(std::string("initial.") + key);
+  // Advectee 0 (dataset psi) starts from [initial]; further advectees sharing the advector
+  // (datasets psi_1, psi_2, …) from [initial_1], [initial_2], … in turn.
+  s.initial.push_back(read_initial(cfg, "initial", "psi", nd, middle));
+  for (int a = 1; cfg.has("initial_" + std::to_string(a)); ++a) {
+    s.initial.push_back(
+        read_initial(cfg, "initial_" + std::to_string(a), "psi_" + std::to_string(a), nd, middle));
   }
-  if (s.initial_type == "gaussian") {
-    s.center = cfg.has("initial.center") ? cfg.get_doubles("initial.center", nd) : middle;
-    s.sigma = cfg.has("initial.sigma") ? cfg.get_doubles("initial.sigma", nd)
-                                       : std::vector<double>(nd, 4.0);
-    s.amplitude = cfg.get_double("initial.amplitude", 1.0);
-    s.background = cfg.get_double("initial.background", 0.0);
-    for (double v : s.sigma) {
-      if (!(v > 0.0)) {
-        cfg.fail("initial.sigma", "every width must be positive");
-      }
+  const std::string missing = "initial_" + std::to_string(s.initial.size());
+  for (std::size_t a = s.initial.size() + 1; a <= s.initial.size() + 16; ++a) {
+    if (cfg.has("initial_" + std::to_string(a))) {
+      cfg.fail("initial_" + std::to_string(a),
+               "advectee tables are numbered without gaps, and [" + missing + "] is missing");
     }
-  } else if (s.initial_type == "box") {
-    s.lower = cfg.get_doubles("initial.lower", nd);
-    s.upper = cfg.get_doubles("initial.upper", nd);
-    if (s.lower.empty() || s.upper.empty()) {
-      cfg.fail(s.lower.empty() ? "initial.lower" : "initial.upper",
-               "a box needs its lower and upper corners (cell units, one entry per dimension)");
-    }
-    s.inside = cfg.get_double("initial.inside", 1.0);
-    s.outside = cfg.get_double("initial.outside", 0.0);
-  } else if (s.initial_type == "cone") {
-    s.center = cfg.has("initial.center") ? cfg.get_doubles("initial.center", nd) : middle;
-    s.radius = cfg.get_double("initial.radius", 1.0);
-    s.amplitude = cfg.get_double("initial.height", 1.0);
-    s.background = cfg.get_double("initial.background", 0.0);
-    if (!(s.radius > 0.0)) {
-      cfg.fail("initial.radius", "must be positive");
-    }
-  } else if (s.initial_type == "file") {
-    s.initial_file = app::read_file_source(cfg, "initial", "psi");
-  } else {
-    cfg.fail("initial.type", "expected \"gaussian\", \"box\", \"cone\" or \"file\", got \"" +
-                                 s.initial_type + "\"");
   }
 
   s.n_steps = cfg.get_int("time.n_steps", 100);
@@ -212,12 +242,12 @@ double centre(index_t i) {
   return static_cast<double>(i) + 0.5;
 }
 
-void set_initial(const settings& s, grid::field<double>& psi) {
+void set_initial(const initial_condition& s, grid::field<double>& psi) {
   const int nd = psi.decomp().ndim();
   grid::for_each_index(psi.interior(), [&](index_t i, index_t j, index_t k) {
     const std::array<index_t, 3> g{psi.to_global(0, i), psi.to_global(1, j), psi.to_global(2, k)};
     double value = 0.0;
-    if (s.initial_type == "gaussian") {
+    if (s.type == "gaussian") {
       double exponent = 0.0;
       for (int d = 0; d < nd; ++d) {
         const auto du = static_cast<std::size_t>(d);
@@ -225,7 +255,7 @@ void set_initial(const settings& s, grid::field<double>& psi) {
         exponent -= x * x / (2 * s.sigma[du] * s.sigma[du]);
       }
       value = s.background + s.amplitude * std::exp(exponent);
-    } else if (s.initial_type == "box") {
+    } else if (s.type == "box") {
       bool in = true;
       for (int d = 0; d < nd; ++d) {
         const auto du = static_cast<std::size_t>(d);
@@ -282,7 +312,8 @@ int run(app::context& ctx) {
   });
   const int nd = decomp->ndim();
   const bool g_factor = !s.g_file.empty();
-  const int fields_in_memory = 4 + 4 * nd + (s.options.nonoscillatory ? 4 : 0);
+  const int advectees = static_cast<int>(s.initial.size());
+  const int fields_in_memory = 3 + advectees + 4 * nd + (s.options.nonoscillatory ? 4 : 0);
   if (ctx.opts.layout_png) {
     app::layout_png(*decomp, *ctx.opts.layout_png);
   }
@@ -292,9 +323,13 @@ int run(app::context& ctx) {
   }
   std::unique_ptr<solvers::mpdata> solver;
   app::checked([&] {
-    solver = std::make_unique<solvers::mpdata>(*decomp, s.options, s.sides, 1, g_factor, s.halo);
+    solver =
+        std::make_unique<solvers::mpdata>(*decomp, s.options, s.sides, advectees, g_factor, s.halo);
   });
-  auto& psi = solver->advectee();
+  std::vector<grid::field<double>*> psis; // psi, psi_1, …: the datasets carry the field names
+  for (int a = 0; a < advectees; ++a) {
+    psis.push_back(&solver->advectee(a));
+  }
   const bool restarting = ctx.opts.restart.has_value();
   const std::string out_path = restarting ? *ctx.opts.restart : s.output;
   std::int64_t step = 0;
@@ -310,18 +345,27 @@ int run(app::context& ctx) {
       if (steps.empty()) {
         throw app::config_error(out_path + " has no frame to restart from");
       }
-      grid::read_field(out_path, "psi", psi);
+      for (auto* psi : psis) {
+        grid::read_field(out_path, psi->name(), *psi);
+      }
       step = static_cast<std::int64_t>(steps.back());
-    } else if (s.initial_type == "file") {
-      app::read_field(s.initial_file, psi);
     } else {
-      set_initial(s, psi);
+      for (std::size_t a = 0; a < psis.size(); ++a) {
+        if (s.initial[a].type == "file") {
+          app::read_field(s.initial[a].file, *psis[a]);
+        } else {
+          set_initial(s.initial[a], *psis[a]);
+        }
+      }
     }
   });
   {
-    const std::string bad = app::first_non_finite(psi);
-    app::agree(bad.empty(), "rank " + std::to_string(decomp->rank()) +
-                                ": the initial condition is not finite at " + bad);
+    for (const auto* psi : psis) {
+      const std::string bad = app::first_non_finite(*psi);
+      app::agree(bad.empty(), "rank " + std::to_string(decomp->rank()) +
+                                  ": the initial condition of " + psi->name() +
+                                  " is not finite at " + bad);
+    }
     if (g_factor) {
       const std::string bad_g = app::first_non_finite(solver->g_factor());
       app::agree(bad_g.empty() && grid::global_min(solver->g_factor()) > 0.0,
@@ -343,7 +387,7 @@ int run(app::context& ctx) {
   }
   std::unique_ptr<grid::h5_writer> out;
   app::checked([&] {
-    const std::vector<const grid::field<double>*> fields{&psi};
+    const std::vector<const grid::field<double>*> fields(psis.begin(), psis.end());
     out =
         restarting
             ? std::make_unique<grid::h5_writer>(grid::h5_writer::append(*decomp, out_path, fields))
@@ -353,7 +397,7 @@ int run(app::context& ctx) {
   app::write_run_attributes(*out, ctx, *decomp, "mpdata");
 
   grid::field<double> weighted(*decomp, 1, grid::centring::cells(), "weighted");
-  auto mass = [&] {
+  auto mass = [&](const grid::field<double>& psi) {
     grid::for_each_index(psi.interior(), [&](index_t i, index_t j, index_t k) {
       weighted(i, j, k) = psi(i, j, k) * (g_factor ? solver->g_factor()(i, j, k) : 1.0);
     });
@@ -367,16 +411,20 @@ int run(app::context& ctx) {
            ctx.cfg.source().c_str(), decomp->size(), decomp->threads(), s.options.n_iters,
            s.options.halo(), out_path.c_str(), restarting ? " (continued)" : "");
   auto write = [&](std::int64_t at_step) {
-    const std::string bad = app::first_non_finite(psi);
-    app::agree(bad.empty(), "rank " + std::to_string(decomp->rank()) +
-                                ": the solution became NaN or infinite by step " +
-                                std::to_string(at_step) + " at " + bad +
-                                "; the frames before it "
-                                "are in " +
-                                out_path);
-    out->write_frame(
-        static_cast<double>(at_step), at_step, {&psi},
-        {{"mass", mass()}, {"min_psi", grid::global_min(psi)}, {"max_psi", grid::global_max(psi)}});
+    std::vector<std::pair<std::string, double>> series;
+    for (const auto* psi : psis) {
+      const std::string bad = app::first_non_finite(*psi);
+      app::agree(bad.empty(), "rank " + std::to_string(decomp->rank()) + ": " + psi->name() +
+                                  " became NaN or infinite by step " + std::to_string(at_step) +
+                                  " at " + bad + "; the frames before it are in " + out_path);
+      // mass, min_psi, max_psi for psi; mass_1, min_psi_1, max_psi_1 for psi_1; …
+      const std::string suffix = psi->name().substr(3);
+      series.emplace_back("mass" + suffix, mass(*psi));
+      series.emplace_back("min_" + psi->name(), grid::global_min(*psi));
+      series.emplace_back("max_" + psi->name(), grid::global_max(*psi));
+    }
+    out->write_frame(static_cast<double>(at_step), at_step,
+                     std::vector<const grid::field<double>*>(psis.begin(), psis.end()), series);
   };
   const double start_step = static_cast<double>(step);
   app::progress bar(start_step, static_cast<double>(s.n_steps), cells, ctx.opts.quiet);

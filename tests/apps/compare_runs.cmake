@@ -1,5 +1,6 @@
-# Runs the same configuration on two layouts and requires bit-identical output fields (h5diff
-# without tolerance), also for the last frame.
+# Runs two commands (the same configuration on two layouts, or two configurations that must
+# agree) and requires bit-identical output fields (h5diff without tolerance), every frame:
+# DATASET of run A (default /c) against DATASET_B of run B (default the same name).
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 string(REPLACE "|" ";" COMMAND_A "${COMMAND_A}")
@@ -14,7 +15,10 @@ endforeach()
 if(NOT DEFINED DATASET)
   set(DATASET /c)
 endif()
-execute_process(COMMAND ${H5DIFF} ${WORK_DIR}/A.h5 ${WORK_DIR}/B.h5 ${DATASET} ${DATASET} RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT DEFINED DATASET_B) # the dataset of run B compared with DATASET of run A
+  set(DATASET_B ${DATASET})
+endif()
+execute_process(COMMAND ${H5DIFF} ${WORK_DIR}/A.h5 ${WORK_DIR}/B.h5 ${DATASET} ${DATASET_B} RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the two layouts differ:\n${out}")
 endif()

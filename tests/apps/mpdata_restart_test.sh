@@ -17,6 +17,15 @@ OMP_NUM_THREADS=2 "$mpiexec" -n 4 "$app" --restart half.h5 "${common[@]}" --set 
 same ref.h5 half.h5
 echo "restart: identical"
 
+echo "== 1b. two advectees (psi, psi_1): half + restart on 3 ranks x 2 threads"
+two=(--config "$(dirname "$config")/mpdata_two_tracers.toml" --set output.interval=5 --quiet) # 100 x 100: both tracers inside
+"$mpiexec" -n 1 "$app" "${two[@]}" --set time.n_steps=40 --output two_ref.h5
+"$mpiexec" -n 2 "$app" "${two[@]}" --set time.n_steps=20 --output two_half.h5
+OMP_NUM_THREADS=2 "$mpiexec" -n 3 "$app" --restart two_half.h5 "${two[@]}" --set time.n_steps=40 --threads 2
+same two_ref.h5 two_half.h5
+h5diff -q two_ref.h5 two_half.h5 /psi_1 /psi_1 || fail "psi_1 differs after the restart"
+echo "restart with two advectees: identical"
+
 echo "== 2. SIGTERM mid-run (between regular frames), restart on 3 ranks"
 # No regular frame before the end: the stop writes its own frame at the step it stops at.
 long=(--config "$config" --set grid.shape=[40,32] --set output.interval=1000000000 --set time.n_steps=100000000 --quiet)
