@@ -132,9 +132,18 @@ int run(app::context& ctx) {
   const std::vector<const grid::field<double>*> fields{&u, &v};
   std::unique_ptr<grid::halo_plan<double>> plan; // only u needs ghosts: v has no derivative
   std::unique_ptr<grid::h5_writer> out;
+  long step = 0;
   app::checked([&] {
     plan = std::make_unique<grid::halo_plan<double>>(std::vector{&u}, std::vector{bc}, s.halo);
-    out = std::make_unique<grid::h5_writer>(*d, s.output, fields, ctx.opts.overwrite);
+    if (ctx.opts.restart) { // u, v and the step of the last frame are the whole state
+      grid::read_field(*ctx.opts.restart, "u", u);
+      grid::read_field(*ctx.opts.restart, "v", v);
+      step = static_cast<long>(grid::read_dataset(*ctx.opts.restart, "step").back());
+      out =
+          std::make_unique<grid::h5_writer>(grid::h5_writer::append(*d, *ctx.opts.restart, fields));
+    } else {
+      out = std::make_unique<grid::h5_writer>(*d, s.output, fields, ctx.opts.overwrite);
+    }
   });
   out->spacing(s.dx);
   out->attribute("config", ctx.cfg.to_toml());
@@ -147,7 +156,6 @@ int run(app::context& ctx) {
     }
     return c2dt * sum;
   };
-  long step = 0;
   auto write = [&] { // energy = sum (v^2 - c^2 u lap u) dV / 2, conserved between fixed sides
     plan->exchange();
     double local = 0;
@@ -158,7 +166,9 @@ int run(app::context& ctx) {
     out->write_frame(static_cast<double>(step) * s.dt, step, fields,
                      {{"energy", 0.5 * cell * grid::reduce_sum(*d, local)}});
   };
-  write();
+  if (!ctx.opts.restart) {
+    write();
+  }
   const long last = std::lround(s.t_end / s.dt), per_frame = std::lround(s.interval / s.dt);
   app::say("wave: %d-D on %d rank(s) x %d thread(s), %ld steps, output %s\n", nd, d->size(),
            d->threads(), last, out->path().c_str());
@@ -188,8 +198,9 @@ int run(app::context& ctx) {
     write();
     bar.report(static_cast<double>(step) * s.dt, step, s.dt);
     if (step < last && app::any_rank_signalled()) {
-      app::say("\ninterrupted at step %ld; the frames so far are in %s\n", step,
-               out->path().c_str());
+      app::say("\ninterrupted at step %ld; the frames so far are in %s; continue with\n"
+               "  --restart %s\n",
+               step, out->path().c_str(), out->path().c_str());
       return 130;
     }
   }

@@ -143,8 +143,9 @@ def parse_toml(text):
 
 def same(path, other):
     with h5py.File(path, "r") as f, h5py.File(other, "r") as g:
-        equal = all(np.array_equal(f[name][:], g[name][:]) for name in ("u", "time", "step"))
-        print(f"{'ok  ' if equal else 'FAIL'} same: {path} and {other}: u, time and step "
+        names = [n for n in ("u", "v", "time", "step") if n in f]  # v: the wave example
+        equal = all(n in g and np.array_equal(f[n][:], g[n][:]) for n in names)
+        print(f"{'ok  ' if equal else 'FAIL'} same: {path} and {other}: {', '.join(names)} "
               f"{'identical' if equal else 'differ'} ({len(f['time'])} and {len(g['time'])} frames)")
     sys.exit(0 if equal else 1)
 

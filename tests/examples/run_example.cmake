@@ -56,6 +56,13 @@ elseif(STEP STREQUAL "wave")
   # Standing mode between fixed sides (x), periodic along y: frequency and energy.
   solve(wave_mode wave)
   solve(wave_mode_threads wave --threads 2 --thread-dim 0 --set parallel.halo_mode=funneled)
+  # Half the run, then --restart to the end on 1 rank x 2 threads: bit for bit the full run.
+  run(${MPIEXEC} -n 2 ${build}/wave --config ${SOURCE_DIR}/examples/wave/wave.toml --quiet
+      --overwrite --output ${build}/wave_restart.h5 --set time.t_end=0.9)
+  run(${MPIEXEC} -n 1 ${build}/wave --restart ${build}/wave_restart.h5 --quiet --threads 2
+      --set time.t_end=1.8)
+  run(${PYTHON} ${SOURCE_DIR}/tests/examples/check.py same ${build}/wave_restart.h5
+      ${build}/wave_mode.h5)
   # A plane pulse between two open sides (the example's custom condition): it must leave.
   solve(wave_open open --threads 2 --thread-dim 0 --set "grid.shape=[200,4]"
         --set grid.spacing=0.005 --set boundary.all=open --set initial.type=pulse
