@@ -213,9 +213,19 @@ int run(app::context& ctx) {
       t = times.back();
       stats.accepted = static_cast<std::int64_t>(grid::read_dataset(out_path, "step").back());
       dt = grid::read_dataset(out_path, "dt").back();
+      if (!grid::has_dataset(out_path, "segment_start")) {
+        throw app::config_error(out_path + " has no /segment_start: it was written by an older "
+                                           "tessera and cannot be continued");
+      }
       segment_start = grid::read_dataset(out_path, "segment_start").back();
       segment_steps =
           static_cast<std::int64_t>(grid::read_dataset(out_path, "segment_steps").back());
+      if (segment_steps > 0 && !s.adaptive && dt != s.dt) {
+        // A stop frame of a run with another step (or an adaptive one): its steps do not count
+        // in this dt, so the interval continues from the frame's own time.
+        segment_start = t;
+        segment_steps = 0;
+      }
     } else if (s.initial_type == "random_uniform") {
       grid::fill_random_uniform(c, s.seed, s.low, s.high);
     } else if (s.initial_type == "constant") {
@@ -286,8 +296,12 @@ int run(app::context& ctx) {
   io_seconds += tessera::comm::wtime() - t0;
   // SIGINT/SIGTERM are looked for (collectively) every `check_every` steps, about 2e5 cell
   // updates per rank; a stop writes a frame where it is, from which a restart continues.
-  const std::int64_t check_every =
-      std::max<std::int64_t>(1, static_cast<std::int64_t>(2e5 * decomp->size() / cells));
+  const double rhs_per_step = s.scheme == solvers::ch_scheme::rk4     ? 4.0
+                              : s.scheme == solvers::ch_scheme::rkf45 ? 6.0
+                              : s.adaptive                            ? 3.0
+                                                                      : 1.0;
+  const std::int64_t check_every = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(2e5 * decomp->size() / (cells * rhs_per_step)));
   auto advance = [&](auto&& call) {
     app::checked([&] {
       try {
@@ -297,10 +311,14 @@ int run(app::context& ctx) {
       }
     });
   };
-  for (int frame = 1; t < s.t_end; ++frame) {
+  // A stop frame may lie on t_end by rounding with steps of its interval still to take.
+  for (int frame = 1; t < s.t_end || segment_steps > 0; ++frame) {
     const double target = std::min(s.t_start + frame * s.interval, s.t_end);
     if (target <= segment_start) {
-      continue;
+      if (target < s.t_end) {
+        continue;
+      }
+      break; // restarted with a t_end before the interval the frame stopped in: nothing to do
     }
     bool stopped = false;
     if (s.adaptive) {
@@ -332,7 +350,7 @@ int run(app::context& ctx) {
     write(t, stats.accepted);
     io_seconds += tessera::comm::wtime() - t0;
     bar.report(t, stats.accepted, s.adaptive ? dt : s.dt);
-    if (t < s.t_end && (stopped || app::any_rank_signalled())) {
+    if (stopped || (t < s.t_end && app::any_rank_signalled())) {
       out->close();
       app::say("\ninterrupted at t = %.17g (step %lld): every frame up to this one is in %s; "
                "continue with\n  --restart %s\n",

@@ -348,6 +348,12 @@ int run(app::context& ctx) {
       for (auto* psi : psis) {
         grid::read_field(out_path, psi->name(), *psi);
       }
+      const std::string next = "psi_" + std::to_string(advectees);
+      if (grid::has_dataset(out_path, next)) {
+        throw app::config_error(out_path + " holds /" + next + ", but the configuration has " +
+                                std::to_string(advectees) +
+                                " advectee(s): give every [initial_k] of the run being continued");
+      }
       step = static_cast<std::int64_t>(steps.back());
     } else {
       for (std::size_t a = 0; a < psis.size(); ++a) {
@@ -440,8 +446,8 @@ int run(app::context& ctx) {
   // updates per rank: a stop comes within a millisecond or so of work, and the agreement costs
   // no more than a per-step allreduce would on a large grid. A stop writes a frame at that step;
   // the restart continues from it to the regular frames, bit for bit (steps are integers).
-  const std::int64_t check_every =
-      std::max<std::int64_t>(1, static_cast<std::int64_t>(2e5 * decomp->size() / cells));
+  const std::int64_t check_every = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(2e5 * decomp->size() / (cells * advectees)));
   while (step < s.n_steps) {
     const std::int64_t target = std::min(s.n_steps, (step / s.interval + 1) * s.interval);
     while (step < target) {

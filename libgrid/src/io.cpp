@@ -513,6 +513,13 @@ std::vector<double> read_dataset(const std::string& path, const std::string& nam
   return values;
 }
 
+bool has_dataset(const std::string& path, const std::string& name) {
+  quiet_hdf5();
+  h5_id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  require(file.valid(), "cannot open " + path + " for reading");
+  return H5Lexists(file.get(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
 std::string read_text_attribute(const std::string& path, const std::string& name) {
   quiet_hdf5();
   h5_id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);

@@ -380,7 +380,7 @@ double cahn_hilliard::impl::adaptive(double t, double t_end, double& dt, double 
       }
     }
     if (th == 0) {
-      reached = time;
+      reached = time < t_end ? time : t_end; // a finished segment ends exactly on t_end
     }
   });
   if (!failure.empty()) {

@@ -47,6 +47,8 @@ grep -q -- "--restart term.h5" term.log || fail "no restart hint"
 t_stop=$(/usr/bin/python3 -c "import h5py; f = h5py.File('term.h5','r'); assert f['time'].shape == (2,); print(repr(f['time'][-1]))")
 echo "stopped at t = $t_stop"
 t_end=$(/usr/bin/python3 -c "print(repr($t_stop + 2.0))")
+cp term.h5 term_dt.h5
+cp term.xdmf term_dt.xdmf 2>/dev/null || true
 OMP_NUM_THREADS=2 "$mpiexec" -n 3 "$app" --restart term.h5 --set time.t_end="$t_end" --threads 2 --quiet
 "$mpiexec" -n 1 "$app" "${mid[@]}" --set time.t_end="$t_end" --output term_ref.h5
 /usr/bin/python3 - <<'PY'
@@ -60,6 +62,20 @@ with h5py.File("term.h5", "r") as a, h5py.File("term_ref.h5", "r") as b:
         kept = np.delete(a[name][:], 1, axis=0)
         assert np.array_equal(kept, b[name][:]), f"{name} differs"
 print("SIGTERM inside an interval + restart on 3 ranks x 2 threads: identical")
+PY
+# The stop frame continued with another (fixed) step: the steps already taken in its interval
+# do not count in the new dt, so the run continues from the frame's own time to t_end.
+"$mpiexec" -n 2 "$app" --restart term_dt.h5 --set time.adaptive=false --set time.scheme=euler \
+  --set time.dt=0.005 --set time.t_end="$t_end" --quiet
+/usr/bin/python3 - "$t_end" <<'PY'
+import sys, h5py
+t_end = float(sys.argv[1])
+with h5py.File("term_dt.h5", "r") as f:
+    t, step = f["time"][:], f["step"][:]
+    assert t.shape[0] == 3, t
+    assert 0.0 <= t[-1] - t_end < 0.005 + 1e-9, (t, t_end)
+    assert step[-1] - step[1] in (400, 401), step
+print(f"restart with another dt: from t = {t[1]!r} to {t[-1]!r} in {step[-1] - step[1]} steps")
 PY
 
 long=(--config "$config" --set grid.shape=[40,32] --set time.dt=0.01 --set output.interval=0.5 --set time.t_end=4000.0 --quiet)

@@ -89,6 +89,10 @@ void read_field(const std::string& path, const std::string& name, field<double>&
 [[nodiscard]] std::vector<double> read_dataset(const std::string& path, const std::string& name,
                                                std::vector<std::int64_t>* shape = nullptr);
 
+/// True if `path` has a dataset (or other object) `name` at the root; throws io_error if the
+/// file cannot be opened.
+[[nodiscard]] bool has_dataset(const std::string& path, const std::string& name);
+
 /// Reads a string attribute of the root group.
 [[nodiscard]] std::string read_text_attribute(const std::string& path, const std::string& name);
 
