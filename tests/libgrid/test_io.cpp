@@ -56,6 +56,9 @@ TEST(Io, FramesRoundTripAndSidecar) {
   EXPECT_EQ(time, (std::vector<double>{0.0, 0.5, 1.0}));
   EXPECT_EQ(grid::read_dataset(path, "step"), (std::vector<double>{0, 10, 20}));
   EXPECT_EQ(grid::read_dataset(path, "mean_c").size(), 3u);
+  EXPECT_TRUE(grid::has_dataset(path, "mean_c"));
+  EXPECT_FALSE(grid::has_dataset(path, "mean_d"));
+  EXPECT_THROW((void)grid::has_dataset("no_such_file.h5", "c"), grid::io_error);
   EXPECT_EQ(grid::read_attribute(path, "gamma"), 1.5);
   (void)grid::read_dataset(path, "u", &shape);
   EXPECT_EQ(shape, (std::vector<std::int64_t>{3, 10, 7}));
