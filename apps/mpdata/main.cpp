@@ -327,6 +327,7 @@ int run(app::context& ctx) {
         std::make_unique<solvers::mpdata>(*decomp, s.options, s.sides, advectees, g_factor, s.halo);
   });
   std::vector<grid::field<double>*> psis; // psi, psi_1, …: the datasets carry the field names
+  psis.reserve(static_cast<std::size_t>(advectees));
   for (int a = 0; a < advectees; ++a) {
     psis.push_back(&solver->advectee(a));
   }
