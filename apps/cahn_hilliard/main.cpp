@@ -192,13 +192,8 @@ int run(app::context& ctx) {
   auto& c = solver->c();
   const bool restarting = ctx.opts.restart.has_value();
   const std::string out_path = restarting ? *ctx.opts.restart : s.output;
-  double t = s.t_start;
-  double dt = s.dt;
-  // The output interval being integrated began at segment_start and has taken segment_steps
-  // steps: a fixed-step segment's end time is computed from its start and its whole step count
-  // (py-pde's rule), so a stop inside it must remember both to continue bit for bit.
-  double segment_start = t;
-  std::int64_t segment_steps = 0;
+  // Time, step and position inside the current output interval (segment); see ch_clock.
+  solvers::ch_clock clock{s.t_start, s.dt, s.t_start, 0};
   solvers::ch_stats stats;
   app::checked([&] {
     if (restarting) {
@@ -210,21 +205,23 @@ int run(app::context& ctx) {
         throw app::config_error(out_path + " has no frame to restart from");
       }
       grid::read_field(out_path, "c", c);
-      t = times.back();
+      clock.t = times.back();
       stats.accepted = static_cast<std::int64_t>(grid::read_dataset(out_path, "step").back());
-      dt = grid::read_dataset(out_path, "dt").back();
+      const double stored_dt = grid::read_dataset(out_path, "dt").back();
       if (!grid::has_dataset(out_path, "segment_start")) {
         throw app::config_error(out_path + " has no /segment_start: it was written by an older "
                                            "tessera and cannot be continued");
       }
-      segment_start = grid::read_dataset(out_path, "segment_start").back();
-      segment_steps =
+      clock.segment_start = grid::read_dataset(out_path, "segment_start").back();
+      clock.segment_steps =
           static_cast<std::int64_t>(grid::read_dataset(out_path, "segment_steps").back());
-      if (segment_steps > 0 && !s.adaptive && dt != s.dt) {
+      if (s.adaptive) {
+        clock.dt = stored_dt; // the controller's next step
+      } else if (clock.segment_steps > 0 && stored_dt != s.dt) {
         // A stop frame of a run with another step (or an adaptive one): its steps do not count
         // in this dt, so the interval continues from the frame's own time.
-        segment_start = t;
-        segment_steps = 0;
+        clock.segment_start = clock.t;
+        clock.segment_steps = 0;
       }
     } else if (s.initial_type == "random_uniform") {
       grid::fill_random_uniform(c, s.seed, s.low, s.high);
@@ -275,15 +272,14 @@ int run(app::context& ctx) {
                                 bad + "; the frames before it are in " + out_path +
                                 " (a smaller time step, or time.adaptive = true, may help)");
     const auto diag = solver->diagnostics();
-    out->write_frame(
-        time, steps, {&c},
-        {{"mean_c", diag.mean},
-         {"min_c", diag.min},
-         {"max_c", diag.max},
-         {"energy", diag.energy},
-         {"dt", s.adaptive ? dt : s.dt}, // the next step size: what a restart continues with
-         {"segment_start", segment_start},
-         {"segment_steps", static_cast<double>(segment_steps)}});
+    out->write_frame(time, steps, {&c},
+                     {{"mean_c", diag.mean},
+                      {"min_c", diag.min},
+                      {"max_c", diag.max},
+                      {"energy", diag.energy},
+                      {"dt", clock.dt}, // the next step size: what a restart continues with
+                      {"segment_start", clock.segment_start},
+                      {"segment_steps", static_cast<double>(clock.segment_steps)}});
   };
   app::progress bar(s.t_start, s.t_end, cells, ctx.opts.quiet);
   const double wall0 = tessera::comm::wtime();
@@ -291,7 +287,7 @@ int run(app::context& ctx) {
   double io_seconds = 0.0;
   double t0 = tessera::comm::wtime();
   if (!restarting) {
-    write(t, 0);
+    write(clock.t, 0);
   }
   io_seconds += tessera::comm::wtime() - t0;
   // SIGINT/SIGTERM are looked for (collectively) every `check_every` steps, about 2e5 cell
@@ -312,49 +308,32 @@ int run(app::context& ctx) {
     });
   };
   // A stop frame may lie on t_end by rounding with steps of its interval still to take.
-  for (int frame = 1; t < s.t_end || segment_steps > 0; ++frame) {
+  for (int frame = 1; clock.t < s.t_end || clock.segment_steps > 0; ++frame) {
     const double target = std::min(s.t_start + frame * s.interval, s.t_end);
-    if (target <= segment_start) {
+    if (target <= clock.segment_start) {
       if (target < s.t_end) {
         continue;
       }
       break; // restarted with a t_end before the interval the frame stopped in: nothing to do
     }
+    bool done = false;
     bool stopped = false;
-    if (s.adaptive) {
-      while (t < target && !stopped) {
-        const std::int64_t before = stats.accepted;
-        advance([&] {
-          t = solver->advance_adaptive(t, target, dt, s.tolerance, s.scheme, &stats, check_every);
-        });
-        segment_steps += stats.accepted - before; // a record only: an adaptive restart needs t, dt
-        stopped = t < target && app::any_rank_signalled();
-      }
-    } else {
-      const std::int64_t steps =
-          std::max(segment_steps, solvers::cahn_hilliard::fixed_steps(segment_start, target, s.dt));
-      while (segment_steps < steps && !stopped) {
-        const std::int64_t chunk = std::min(steps - segment_steps, check_every);
-        advance([&] { solver->advance_steps(chunk, s.dt, s.scheme, &stats); });
-        segment_steps += chunk;
-        stopped = segment_steps < steps && app::any_rank_signalled();
-      }
-      t = stopped ? segment_start + static_cast<double>(segment_steps) * s.dt
-                  : solvers::cahn_hilliard::fixed_end(segment_start, steps, s.dt);
-    }
-    if (!stopped) {
-      segment_start = t;
-      segment_steps = 0;
+    while (!done && !stopped) {
+      advance([&] {
+        done = solver->advance_segment(clock, target, s.adaptive, s.tolerance, s.scheme, &stats,
+                                       check_every);
+      });
+      stopped = !done && app::any_rank_signalled();
     }
     t0 = tessera::comm::wtime();
-    write(t, stats.accepted);
+    write(clock.t, stats.accepted);
     io_seconds += tessera::comm::wtime() - t0;
-    bar.report(t, stats.accepted, s.adaptive ? dt : s.dt);
-    if (stopped || (t < s.t_end && app::any_rank_signalled())) {
+    bar.report(clock.t, stats.accepted, clock.dt);
+    if (stopped || (clock.t < s.t_end && app::any_rank_signalled())) {
       out->close();
       app::say("\ninterrupted at t = %.17g (step %lld): every frame up to this one is in %s; "
                "continue with\n  --restart %s\n",
-               t, static_cast<long long>(stats.accepted), out_path.c_str(), out_path.c_str());
+               clock.t, static_cast<long long>(stats.accepted), out_path.c_str(), out_path.c_str());
       return 130;
     }
   }
@@ -367,7 +346,7 @@ int run(app::context& ctx) {
   const double wall = tessera::comm::wtime() - wall0;
   const double halo = solver->halo_seconds();
   const double updates = cells * static_cast<double>(stats.accepted - first_step);
-  app::say("done: t = %g after %lld steps (%lld rejected), %lld right-hand sides\n", t,
+  app::say("done: t = %g after %lld steps (%lld rejected), %lld right-hand sides\n", clock.t,
            static_cast<long long>(stats.accepted), static_cast<long long>(stats.rejected),
            static_cast<long long>(stats.rhs_evaluations));
   app::say("wall %.3f s: halo exchange %.3f s, output %.3f s, compute %.3f s; %.3g cell updates/s "

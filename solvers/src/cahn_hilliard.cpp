@@ -380,7 +380,8 @@ double cahn_hilliard::impl::adaptive(double t, double t_end, double& dt, double 
       }
     }
     if (th == 0) {
-      reached = time < t_end ? time : t_end; // a finished segment ends exactly on t_end
+      // A finished segment ends exactly on t_end; a call with nothing to do stays where it is.
+      reached = time < t_end || accepted == 0 ? time : t_end;
     }
   });
   if (!failure.empty()) {
@@ -486,6 +487,38 @@ double cahn_hilliard::advance_adaptive(double t, double t_end, double& dt, doubl
   case 2: return impl_->adaptive<2>(t, t_end, dt, tolerance, scheme, s, max_steps);
   default: return impl_->adaptive<3>(t, t_end, dt, tolerance, scheme, s, max_steps);
   }
+}
+
+bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptive, double tolerance,
+                                    ch_scheme scheme, ch_stats* stats, std::int64_t max_steps) {
+  if (max_steps < 1) {
+    throw comm::usage_error("cahn_hilliard: max_steps must be at least 1, got " +
+                            std::to_string(max_steps));
+  }
+  ch_stats local;
+  ch_stats& s = stats != nullptr ? *stats : local;
+  bool done = false;
+  if (adaptive) {
+    const std::int64_t before = s.accepted;
+    clock.t = advance_adaptive(clock.t, target, clock.dt, tolerance, scheme, &s, max_steps);
+    clock.segment_steps += s.accepted - before; // a record only: adaptive steps resume from t, dt
+    done = !(clock.t < target);
+  } else {
+    // A segment restarted with a t_end inside it may already hold more steps than it needs.
+    const std::int64_t steps =
+        std::max(clock.segment_steps, fixed_steps(clock.segment_start, target, clock.dt));
+    const std::int64_t chunk = std::min(steps - clock.segment_steps, max_steps);
+    advance_steps(chunk, clock.dt, scheme, &s);
+    clock.segment_steps += chunk;
+    done = clock.segment_steps == steps;
+    clock.t = done ? fixed_end(clock.segment_start, steps, clock.dt)
+                   : clock.segment_start + static_cast<double>(clock.segment_steps) * clock.dt;
+  }
+  if (done) {
+    clock.segment_start = clock.t;
+    clock.segment_steps = 0;
+  }
+  return done;
 }
 
 ch_diagnostics cahn_hilliard::diagnostics() {

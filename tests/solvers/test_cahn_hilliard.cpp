@@ -261,6 +261,26 @@ TEST(CahnHilliardSegments, PiecesEqualOneCall) {
     EXPECT_EQ(stats.rejected, stats_whole.rejected);
     EXPECT_TRUE(grid::gather(pieces->c()) == grid::gather(whole->c()));
   }
+  // advance_segment, as the app calls it between signal checks: capped calls until done.
+  for (bool adaptive : {false, true}) {
+    const auto scheme = solvers::ch_scheme::euler;
+    auto whole = fresh();
+    double dt_whole = 0.01;
+    const double t_whole = adaptive ? whole->advance_adaptive(0.0, 0.37, dt_whole, 1e-4, scheme)
+                                    : whole->advance_fixed(0.0, 0.37, 0.01, scheme);
+    auto pieces = fresh();
+    solvers::ch_clock clock{0.0, 0.01, 0.0, 0};
+    int calls = 1;
+    while (!pieces->advance_segment(clock, 0.37, adaptive, 1e-4, scheme, nullptr, 4)) {
+      ++calls;
+    }
+    EXPECT_GT(calls, 2);
+    EXPECT_EQ(clock.t, t_whole);
+    EXPECT_EQ(clock.dt, dt_whole);
+    EXPECT_EQ(clock.segment_start, t_whole); // the next segment starts at the end
+    EXPECT_EQ(clock.segment_steps, 0);
+    EXPECT_TRUE(grid::gather(pieces->c()) == grid::gather(whole->c()));
+  }
   auto solver = fresh();
   double dt = 1e-3;
   EXPECT_THROW(solver->advance_steps(-1, 0.01, solvers::ch_scheme::euler), comm::usage_error);

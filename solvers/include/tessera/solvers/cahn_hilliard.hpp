@@ -45,6 +45,16 @@ struct ch_stats {
   double dt_max = 0.0; ///< largest step taken in the segment
 };
 
+/// Where a run stands: its time, its step size, and how far it is into the current output
+/// interval (segment). A fixed-step segment's end time is computed from its start and its whole
+/// step count (py-pde's rule), so a stop inside a segment keeps both to continue bit for bit.
+struct ch_clock {
+  double t = 0.0;                 ///< current time
+  double dt = 0.0;                ///< the fixed step, or the adaptive controller's next trial step
+  double segment_start = 0.0;     ///< time at which the current segment began
+  std::int64_t segment_steps = 0; ///< accepted steps taken in it so far
+};
+
 /// Per-frame diagnostics.
 struct ch_diagnostics {
   double mean = 0.0;
@@ -96,6 +106,14 @@ public:
   double advance_adaptive(double t, double t_end, double& dt, double tolerance, ch_scheme scheme,
                           ch_stats* stats = nullptr,
                           std::int64_t max_steps = std::numeric_limits<std::int64_t>::max());
+
+  /// Advances `clock` towards `target`, the end of its current segment, taking at most
+  /// `max_steps` (≥ 1) steps: fixed steps by py-pde's rule counted from segment_start, or
+  /// adaptive ones. Returns true once the segment is complete (clock.t is its end and the next
+  /// segment starts there); false if max_steps stopped it first (clock.t is then where it
+  /// stands). Any split into calls gives the same result bit for bit. Collective.
+  bool advance_segment(ch_clock& clock, double target, bool adaptive, double tolerance,
+                       ch_scheme scheme, ch_stats* stats, std::int64_t max_steps);
 
   /// Mean, min, max and free energy of c. Collective.
   [[nodiscard]] ch_diagnostics diagnostics();
