@@ -96,13 +96,12 @@ void read_options(app::config& cfg, settings& s, std::size_t nd) {
     std::copy(mu.begin(), mu.end(), o.mu_coeff.begin());
   }
   const bool g_factor = cfg.has("g_factor");
-  if (const std::string error = solvers::mpdata_option_error(o, static_cast<int>(nd), g_factor);
-      !error.empty()) {
-    const std::string key = error.find("mu_coeff") != std::string::npos ? "diffusion.mu_coeff"
-                            : error.find("n_iters must") != std::string::npos
-                                ? "options.n_iters"
-                                : "options." + error.substr(0, error.find(' '));
-    cfg.fail(key, error);
+  try {
+    solvers::check_mpdata_options(o, static_cast<int>(nd), g_factor);
+  } catch (const tessera::usage_error& e) {
+    const std::string key =
+        e.option() == "mu_coeff" ? "diffusion.mu_coeff" : "options." + e.option();
+    cfg.fail(key, std::string(e.what()).substr(std::string("mpdata: ").size()));
   }
 }
 

@@ -1,6 +1,6 @@
 #include "tessera/grid/decomposition.hpp"
 
-#include <tessera/comm/error.hpp>
+#include <tessera/error.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -12,7 +12,7 @@ namespace tessera::grid {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
-  throw comm::usage_error("tessera::grid::decomposition: " + what);
+  throw usage_error("tessera::grid::decomposition: " + what);
 }
 
 std::string list(const std::vector<int>& v) {

@@ -1,4 +1,5 @@
 #include "tessera/grid/halo.hpp"
+#include "tessera/grid/threads.hpp"
 
 #include <tessera/comm/collectives.hpp>
 #include <tessera/comm/p2p.hpp>
@@ -73,12 +74,12 @@ halo_plan<T>::halo_plan(std::vector<field<T>*> fields, std::vector<boundary<T>> 
     : fields_(std::move(fields)), conditions_(std::move(conditions)), options_(options),
       decomp_(nullptr) {
   if (fields_.empty()) {
-    throw comm::usage_error("tessera::grid::halo_plan: no fields to exchange");
+    throw usage_error("tessera::grid::halo_plan: no fields to exchange");
   }
   decomp_ = &fields_.front()->decomp();
   for (const auto* f : fields_) {
     if (&f->decomp() != decomp_) {
-      throw comm::usage_error("tessera::grid::halo_plan: all fields must share one decomposition");
+      throw usage_error("tessera::grid::halo_plan: all fields must share one decomposition");
     }
   }
   if (conditions_.empty()) {
@@ -86,9 +87,8 @@ halo_plan<T>::halo_plan(std::vector<field<T>*> fields, std::vector<boundary<T>> 
   } else if (conditions_.size() == 1) {
     conditions_.assign(fields_.size(), conditions_.front());
   } else if (conditions_.size() != fields_.size()) {
-    throw comm::usage_error("tessera::grid::halo_plan: " + std::to_string(conditions_.size()) +
-                            " boundary conditions for " + std::to_string(fields_.size()) +
-                            " fields");
+    throw usage_error("tessera::grid::halo_plan: " + std::to_string(conditions_.size()) +
+                      " boundary conditions for " + std::to_string(fields_.size()) + " fields");
   }
   build();
 }
@@ -106,7 +106,7 @@ void halo_plan<T>::build() {
           d.global_shape()[static_cast<std::size_t>(e)] / d.mpi_dims()[static_cast<std::size_t>(e)];
       const index_t thread_piece = e == td ? smallest / threads : smallest;
       if (thread_piece < f->halo()) {
-        throw comm::usage_error(
+        throw usage_error(
             "tessera::grid::halo_plan: field '" + f->name() + "' has halo width " +
             std::to_string(f->halo()) + ", but pieces along dimension " + std::to_string(e) +
             " can be as small as " + std::to_string(thread_piece) +
@@ -118,9 +118,9 @@ void halo_plan<T>::build() {
     int provided = MPI_THREAD_SINGLE;
     MPI_Query_thread(&provided);
     if (provided < MPI_THREAD_MULTIPLE) {
-      throw comm::usage_error("tessera::grid::halo_plan: per-thread halo exchange needs "
-                              "MPI_THREAD_MULTIPLE; use halo_mode::funneled or initialise MPI "
-                              "with thread_level::multiple");
+      throw usage_error("tessera::grid::halo_plan: per-thread halo exchange needs "
+                        "MPI_THREAD_MULTIPLE; use halo_mode::funneled or initialise MPI "
+                        "with thread_level::multiple");
     }
   }
 
@@ -131,17 +131,17 @@ void halo_plan<T>::build() {
   const int lowest = comm::allreduce(created, comm::op::min, c);
   const int highest = comm::allreduce(created, comm::op::max, c);
   if (lowest != highest) {
-    throw comm::usage_error("tessera::grid::halo_plan: ranks built halo plans in different "
-                            "orders; build them in the same order on every rank");
+    throw usage_error("tessera::grid::halo_plan: ranks built halo plans in different "
+                      "orders; build them in the same order on every rank");
   }
   // Tags: (slot, direction of travel along the thread dimension, strip). Everything else a
   // message carries is fixed by the plan on both sides.
   constexpr int channels = 3;
   const int tag_ub = mpi_tag_upper_bound(c);
   if (channels * threads > tag_ub + 1) {
-    throw comm::usage_error("tessera::grid::halo_plan: " + std::to_string(threads) +
-                            " threads need tags up to " + std::to_string(channels * threads) +
-                            ", above MPI_TAG_UB = " + std::to_string(tag_ub));
+    throw usage_error("tessera::grid::halo_plan: " + std::to_string(threads) +
+                      " threads need tags up to " + std::to_string(channels * threads) +
+                      ", above MPI_TAG_UB = " + std::to_string(tag_ub));
   }
   const int slots = (tag_ub + 1) / (channels * threads);
   slot_ = created % slots;
@@ -463,22 +463,8 @@ void halo_plan<T>::finish(int t) noexcept {
 
 template <class T>
 void halo_plan<T>::exchange() {
-  const int threads = decomp_->threads();
-  if (threads == 1) {
-    exchange(0);
-  } else {
-#pragma omp parallel num_threads(threads)
-    {
-      if (omp_get_num_threads() == threads) {
-        exchange(omp_get_thread_num());
-      } else {
-#pragma omp single
-        work_[0].usage_error = "exchange(): the parallel region got " +
-                               std::to_string(omp_get_num_threads()) + " threads instead of " +
-                               std::to_string(threads);
-      }
-    }
-  }
+  run_on_threads(decomp_->threads(), "tessera::grid::halo_plan: exchange()",
+                 [this](int t) { exchange(t); });
   check();
 }
 
@@ -497,7 +483,7 @@ void halo_plan<T>::check() {
     w.mpi_error = MPI_SUCCESS;
   }
   if (!usage.empty()) {
-    throw comm::usage_error("tessera::grid::halo_plan: " + usage);
+    throw usage_error("tessera::grid::halo_plan: " + usage);
   }
   comm::check(code, "halo exchange");
 }

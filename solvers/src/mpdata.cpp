@@ -1,9 +1,8 @@
 #include "tessera/solvers/mpdata.hpp"
 
-#include "thread_team.hpp"
-
-#include <tessera/comm/error.hpp>
+#include <tessera/error.hpp>
 #include <tessera/grid/boundary.hpp>
+#include <tessera/grid/threads.hpp>
 
 #include <omp.h>
 
@@ -157,9 +156,12 @@ grid::boundary<double> conditions_for(const grid::decomposition& d, const mpdata
 
 } // namespace
 
-std::string mpdata_option_error(const mpdata_options& o, int ndim, bool g_factor) {
+void check_mpdata_options(const mpdata_options& o, int ndim, bool g_factor) {
+  const auto refuse = [](const std::string& option, const std::string& what) {
+    throw usage_error("mpdata: " + what, option);
+  };
   if (o.n_iters < 1) {
-    return "n_iters must be at least 1, got " + std::to_string(o.n_iters);
+    refuse("n_iters", "n_iters must be at least 1, got " + std::to_string(o.n_iters));
   }
   const std::pair<bool, const char*> need_corrective[] = {
       {o.infinite_gauge, "infinite_gauge"},
@@ -170,31 +172,30 @@ std::string mpdata_option_error(const mpdata_options& o, int ndim, bool g_factor
   };
   for (const auto& [on, name] : need_corrective) {
     if (on && o.n_iters < 2) {
-      return std::string(name) + " needs n_iters >= 2 (n_iters = 1 is plain donor cell)";
+      refuse(name, std::string(name) + " needs n_iters >= 2 (n_iters = 1 is plain donor cell)");
     }
   }
   if (o.dpdc && ndim > 1) {
-    return "dpdc is defined for 1-D grids only (this grid has " + std::to_string(ndim) +
-           " dimensions)";
+    refuse("dpdc", "dpdc is defined for 1-D grids only (this grid has " + std::to_string(ndim) +
+                       " dimensions)");
   }
   for (int d = 0; d < 3; ++d) {
     const double mu = o.mu_coeff[static_cast<std::size_t>(d)];
     if (!(mu >= 0.0) || !std::isfinite(mu)) {
-      return "mu_coeff must be finite and >= 0, got " + std::to_string(mu) + " for dimension " +
-             std::to_string(d);
+      refuse("mu_coeff", "mu_coeff must be finite and >= 0, got " + std::to_string(mu) +
+                             " for dimension " + std::to_string(d));
     }
     if (d >= ndim && mu != 0.0) {
-      return "mu_coeff has a non-zero entry for dimension " + std::to_string(d) + " of a " +
-             std::to_string(ndim) + "-D grid";
+      refuse("mu_coeff", "mu_coeff has a non-zero entry for dimension " + std::to_string(d) +
+                             " of a " + std::to_string(ndim) + "-D grid");
     }
   }
   if (o.diffusion() && g_factor) {
-    return "diffusion (mu_coeff) needs G = 1: it cannot be combined with a G factor";
+    refuse("mu_coeff", "diffusion (mu_coeff) needs G = 1: it cannot be combined with a G factor");
   }
   if (!(o.epsilon >= 0.0) || !std::isfinite(o.epsilon)) {
-    return "epsilon must be finite and >= 0, got " + std::to_string(o.epsilon);
+    refuse("epsilon", "epsilon must be finite and >= 0, got " + std::to_string(o.epsilon));
   }
-  return {};
 }
 
 struct mpdata::impl {
@@ -670,7 +671,7 @@ struct mpdata::impl {
 
   template <class Fn>
   void parallel(Fn&& fn) {
-    detail::run_on_threads(threads, "mpdata", fn);
+    grid::run_on_threads(threads, "mpdata", fn);
     for (auto& p : psi_plans) {
       p->check();
     }
@@ -736,12 +737,9 @@ struct mpdata::impl {
 mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
                const mpdata_sides& sides, int advectees, bool g_factor, grid::halo_options halo)
     : options_(options) {
-  if (const std::string error = mpdata_option_error(options, d.ndim(), g_factor); !error.empty()) {
-    throw comm::usage_error("mpdata: " + error);
-  }
+  check_mpdata_options(options, d.ndim(), g_factor);
   if (advectees < 1) {
-    throw comm::usage_error("mpdata: at least one advectee is needed, got " +
-                            std::to_string(advectees));
+    throw usage_error("mpdata: at least one advectee is needed, got " + std::to_string(advectees));
   }
   for (int e = 0; e < d.ndim(); ++e) {
     const auto eu = static_cast<std::size_t>(e);
@@ -751,11 +749,11 @@ mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
                            sides[eu][1].type == mpdata_side::kind::extrapolated);
     const index_t needed = std::max<index_t>(options.halo(), extrapolated ? 3 : 1);
     if (piece < needed) {
-      throw comm::usage_error("mpdata: dimension " + std::to_string(e) + " has pieces of " +
-                              std::to_string(piece) + " cells on some rank, fewer than the " +
-                              std::to_string(needed) + " these options need" +
-                              (extrapolated ? " (extrapolated sides read 3 cells)" : "") +
-                              "; use fewer ranks along it or a larger grid");
+      throw usage_error("mpdata: dimension " + std::to_string(e) + " has pieces of " +
+                        std::to_string(piece) + " cells on some rank, fewer than the " +
+                        std::to_string(needed) + " these options need" +
+                        (extrapolated ? " (extrapolated sides read 3 cells)" : "") +
+                        "; use fewer ranks along it or a larger grid");
     }
   }
   impl_ = std::make_unique<impl>(d, options, sides, advectees, g_factor, halo);
@@ -774,7 +772,7 @@ field<double>& mpdata::advector(int d) {
 }
 field<double>& mpdata::g_factor() {
   if (!impl_->g) {
-    throw comm::usage_error("mpdata: this solver was built without a G factor");
+    throw usage_error("mpdata: this solver was built without a G factor");
   }
   return *impl_->g;
 }

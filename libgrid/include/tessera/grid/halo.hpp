@@ -66,7 +66,7 @@ public:
   }
   /// From serial code: runs the exchange on all threads and throws if anything failed.
   void exchange();
-  /// Throws comm::mpi_error or comm::usage_error if an exchange on any thread failed (and
+  /// Throws comm::mpi_error or usage_error if an exchange on any thread failed (and
   /// clears the record). Call after the parallel region.
   void check();
 

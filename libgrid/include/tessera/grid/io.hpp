@@ -9,6 +9,8 @@
 
 #include "tessera/grid/field.hpp"
 
+#include <tessera/error.hpp>
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -17,11 +19,9 @@
 
 namespace tessera::grid {
 
-/// An HDF5 or file-system failure, with the file and object named.
-class io_error : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
+/// An HDF5 or file-system failure, with the file and object named: tessera::io_error
+/// (tessera/error.hpp), named here for libgrid's users.
+using io_error = tessera::io_error;
 
 /// Appends frames of fields to one HDF5 file, written collectively by every rank of the
 /// decomposition. Each call is collective. After each frame the file is flushed, so a frame

@@ -43,9 +43,10 @@ struct mpdata_options {
   }
 };
 
-/// Checks `o` for an `ndim`-dimensional grid (with or without a G factor) and returns an empty
-/// string, or a message naming the offending option, for the combinations PyMPDATA refuses.
-[[nodiscard]] std::string mpdata_option_error(const mpdata_options& o, int ndim, bool g_factor);
+/// Checks `o` for an `ndim`-dimensional grid (with or without a G factor): for a combination
+/// PyMPDATA refuses, throws usage_error whose option() names the offending option (PyMPDATA's
+/// name: "n_iters", "nonoscillatory", "mu_coeff", ...).
+void check_mpdata_options(const mpdata_options& o, int ndim, bool g_factor);
 
 /// The condition on one non-periodic side, applied (as PyMPDATA does) to every field.
 struct mpdata_side {
@@ -67,7 +68,7 @@ class mpdata {
 public:
   /// Builds the fields and halo plans. The decomposition must outlive the solver and allow
   /// pieces of at least options.halo() cells (3 along dimensions with an extrapolated side).
-  /// Throws comm::usage_error for refused option combinations.
+  /// Throws usage_error for refused option combinations.
   mpdata(const grid::decomposition& d, const mpdata_options& options,
          const mpdata_sides& sides = {}, int advectees = 1, bool g_factor = false,
          grid::halo_options halo = {});

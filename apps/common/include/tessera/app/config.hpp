@@ -4,6 +4,8 @@
 /// accessors that remember which keys were used, so unknown keys can be reported (with the
 /// nearest valid key as a suggestion). Every error names the key, the file and what was expected.
 
+#include <tessera/error.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,10 +17,7 @@
 namespace tessera::app {
 
 /// A configuration error: the same on every rank (every rank reads the same file).
-class config_error : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
+using config_error = tessera::config_error;
 
 /// The effective configuration.
 class config {
