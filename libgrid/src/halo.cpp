@@ -13,6 +13,21 @@
 namespace tessera::grid {
 
 namespace {
+// Thread 0's time in every plan of this process (only thread 0 adds to it).
+double all_plans_seconds = 0.0;
+} // namespace
+
+namespace detail {
+void add_halo_seconds(double seconds) noexcept {
+  all_plans_seconds += seconds;
+}
+} // namespace detail
+
+double halo_seconds() noexcept {
+  return all_plans_seconds;
+}
+
+namespace {
 
 using offset3 = std::array<int, 3>;
 
@@ -426,7 +441,9 @@ void halo_plan<T>::start(int t) noexcept {
     }
   }
   if (t == 0) {
-    seconds_ += MPI_Wtime() - t0;
+    const double spent = MPI_Wtime() - t0;
+    seconds_ += spent;
+    detail::add_halo_seconds(spent);
   }
 }
 
@@ -457,7 +474,9 @@ void halo_plan<T>::finish(int t) noexcept {
     w.in_flight = false;
   }
   if (t == 0) {
-    seconds_ += MPI_Wtime() - t0;
+    const double spent = MPI_Wtime() - t0;
+    seconds_ += spent;
+    detail::add_halo_seconds(spent);
   }
 }
 

@@ -514,6 +514,22 @@ bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptiv
   return done;
 }
 
+ch_clock resume_clock(const ch_clock& stored, bool adaptive, double dt) {
+  ch_clock c = stored;
+  if (!adaptive) {
+    if (c.segment_steps > 0 && c.dt != dt) {
+      c.segment_start = c.t;
+      c.segment_steps = 0;
+    }
+    c.dt = dt;
+  }
+  return c;
+}
+
+double rhs_per_step(ch_scheme scheme, bool adaptive) {
+  return scheme == ch_scheme::rk4 ? 4.0 : scheme == ch_scheme::rkf45 ? 6.0 : adaptive ? 3.0 : 1.0;
+}
+
 ch_diagnostics cahn_hilliard::diagnostics() {
   auto& m = *impl_;
   m.plan_c.exchange(); // the gradient needs c's ghosts

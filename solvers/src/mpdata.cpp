@@ -2,6 +2,7 @@
 
 #include <tessera/error.hpp>
 #include <tessera/grid/boundary.hpp>
+#include <tessera/grid/parallel.hpp>
 #include <tessera/grid/threads.hpp>
 
 #include <omp.h>
@@ -801,12 +802,78 @@ std::pair<double, grid::index3> mpdata::largest_outflow_courant() {
   return {worst, at_cell};
 }
 
+std::string mpdata::input_problem() {
+  const impl& m = *impl_;
+  const auto cell = [&](const index3& at) {
+    std::string where = "cell (";
+    for (int d = 0; d < m.nd; ++d) {
+      where += (d > 0 ? ", " : "") +
+               std::to_string(m.decomp.to_global(d, at[static_cast<std::size_t>(d)]));
+    }
+    return where + ")";
+  };
+  if (m.g) {
+    std::string bad;
+    grid::for_each_index(m.g->interior(), [&](index_t i, index_t j, index_t k) {
+      const double g = (*m.g)(i, j, k);
+      if (bad.empty() && !(std::isfinite(g) && g > 0.0)) {
+        bad = cell({i, j, k}) + " = " + std::to_string(g);
+      }
+    });
+    if (!bad.empty()) {
+      return "the G factor must be finite and positive everywhere; it is not at " + bad;
+    }
+  }
+  const auto [worst, at] = largest_outflow_courant();
+  if (!(worst <= 1.0)) { // NaN too
+    return "advector: the donor-cell outflow Courant number reaches " + std::to_string(worst) +
+           " at " + cell(at) +
+           " (it must not exceed 1: use smaller Courant numbers, i.e. a smaller time step)";
+  }
+  return {};
+}
+
 void mpdata::advance(std::int64_t steps) {
   switch (impl_->nd) {
   case 1: impl_->advance<1>(steps); break;
   case 2: impl_->advance<2>(steps); break;
   default: impl_->advance<3>(steps); break;
   }
+}
+
+double mpdata::mass(int i) {
+  const impl& m = *impl_;
+  const field<double>& psi = m.psi.at(static_cast<std::size_t>(i));
+  double local = 0.0;
+  grid::for_each_index(psi.interior(), [&](index_t a, index_t b, index_t c) {
+    local += psi(a, b, c) * (m.g ? (*m.g)(a, b, c) : 1.0);
+  });
+  return grid::reduce_sum(m.decomp, local);
+}
+
+void set_uniform_advector(mpdata& solver, const std::array<double, 3>& courant) {
+  const int nd = solver.advectee().decomp().ndim();
+  for (int d = 0; d < nd; ++d) {
+    field<double>& c = solver.advector(d);
+    const double value = courant[static_cast<std::size_t>(d)];
+    grid::for_each_index(c.interior(),
+                         [&](index_t i, index_t j, index_t k) { c(i, j, k) = value; });
+  }
+}
+
+void set_rotation_advector(mpdata& solver, const std::array<double, 2>& center, double omega_dt) {
+  if (solver.advectee().decomp().ndim() != 2) {
+    throw usage_error("mpdata: a rotation advector needs a 2-D grid");
+  }
+  const auto centre = [](index_t i) { return static_cast<double>(i) + 0.5; };
+  field<double>& c0 = solver.advector(0);
+  grid::for_each_index(c0.interior(), [&](index_t i, index_t j, index_t k) {
+    c0(i, j, k) = omega_dt * (centre(c0.to_global(1, j)) - center[1]);
+  });
+  field<double>& c1 = solver.advector(1);
+  grid::for_each_index(c1.interior(), [&](index_t i, index_t j, index_t k) {
+    c1(i, j, k) = -omega_dt * (centre(c1.to_global(0, i)) - center[0]);
+  });
 }
 
 double mpdata::halo_seconds() const noexcept {

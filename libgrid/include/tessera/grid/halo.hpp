@@ -143,6 +143,14 @@ private:
   double started_at_ = 0.0;
 };
 
+/// Wall time thread 0 spent inside start() and finish() of every halo plan of this process, in
+/// seconds, since the process started: what a run's summary reports as halo exchange.
+[[nodiscard]] double halo_seconds() noexcept;
+
+namespace detail {
+void add_halo_seconds(double seconds) noexcept;
+} // namespace detail
+
 extern template class halo_plan<double>;
 extern template class halo_plan<float>;
 

@@ -99,4 +99,7 @@ void read_field(const std::string& path, const std::string& name, field<double>&
 /// Reads a numeric attribute of the root group (as double).
 [[nodiscard]] double read_attribute(const std::string& path, const std::string& name);
 
+/// The HDF5 library's version, e.g. "1.10.8" (for --version and bug reports).
+[[nodiscard]] std::string hdf5_version();
+
 } // namespace tessera::grid
