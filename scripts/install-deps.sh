@@ -6,7 +6,7 @@ set -euo pipefail
 
 flavour="${1:-both}"
 common=(build-essential cmake pkg-config hdf5-tools libeigen3-dev libcli11-dev
-        libtomlplusplus-dev libgtest-dev clang-format clang-tidy
+        libtomlplusplus-dev libgtest-dev libcairo2-dev clang-format clang-tidy
         python3-numpy python3-h5py-serial python3-matplotlib)
 # petsc-dev (built on Open MPI) only for bench/petsc_halo_bench, the DMDA halo comparison.
 openmpi=(openmpi-bin libopenmpi-dev libhdf5-openmpi-dev petsc-dev)
