@@ -157,15 +157,22 @@ void simulation::impl::read_keys() {
     if (!c.describing_only() && !(t_end > t_start)) {
       c.fail("time.t_end", "must be after time.t_start");
     }
-    interval = c.get_double("output.interval", (t_end - t_start) / 10.0,
-                            "simulated time between output frames", positive());
-    if (info.clock == clock_kind::time && !c.describing_only()) {
+    if (info.clock == clock_kind::time) {
+      // Whole steps: by default a frame every tenth of the run, at least every step.
       total_steps = std::llround((t_end - t_start) / dt);
-      frame_steps = std::llround(interval / dt);
-      if (total_steps < 1 || frame_steps < 1) {
-        c.fail(total_steps < 1 ? "time.t_end" : "output.interval",
-               "time.t_end - time.t_start and output.interval must be at least time.dt");
+      if (!c.describing_only() && total_steps < 1) {
+        c.fail("time.t_end", "time.t_end - time.t_start must be at least time.dt");
       }
+      interval = c.get_double("output.interval",
+                              static_cast<double>(std::max<std::int64_t>(1, total_steps / 10)) * dt,
+                              "simulated time between output frames (whole steps)", positive());
+      frame_steps = std::llround(interval / dt);
+      if (!c.describing_only() && frame_steps < 1) {
+        c.fail("output.interval", "must be at least time.dt");
+      }
+    } else {
+      interval = c.get_double("output.interval", (t_end - t_start) / 10.0,
+                              "simulated time between output frames", positive());
     }
   }
   setup.dt = dt;
