@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// Cahn-Hilliard with a reaction term, discretised exactly as py-pde does it
-/// (specs/cahn_hilliard.md): ∂c/∂t = M ∇²μ − k (c − c0), μ = c³ − c − γ ∇²c, second-order
+/// (docs/cahn_hilliard.md): ∂c/∂t = M ∇²μ − k (c − c0), μ = c³ − c − γ ∇²c, second-order
 /// central Laplacians on a cell-centred Cartesian grid, explicit time stepping.
 ///
 /// Numerics only: the decomposition, halos and reductions come from libgrid; this code makes no

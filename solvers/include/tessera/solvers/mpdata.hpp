@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// MPDATA (Multidimensional Positive Definite Advection Transport Algorithm) for
-/// ∂t(Gψ) + ∇·(G u ψ) = μ∇²ψ, exactly as PyMPDATA computes it (specs/mpdata.md), including its
+/// ∂t(Gψ) + ∇·(G u ψ) = μ∇²ψ, exactly as PyMPDATA computes it (docs/mpdata.md), including its
 /// documented quirks: one cyclic cross term in 3-D, boundary faces computed from halo values,
 /// β stored as (β↓, β↑) with β↑'s constant halo 0.
 ///
