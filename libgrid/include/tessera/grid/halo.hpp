@@ -102,6 +102,21 @@ private:
     index_t rows1 = 0;
     std::vector<copy_piece> pieces;
   };
+  /// Mapped ghost values travelling between two ranks: the sender's source cells, or the
+  /// receiver's ghost cells with their factors, in the one order both ends enumerate alike.
+  struct mapped_transfer {
+    int peer = 0;
+    std::vector<std::pair<std::size_t, index_t>> cells; ///< (field, offset from its origin)
+    std::vector<T> factors;                             ///< receiver only
+    std::vector<T> buffer;
+  };
+  /// A mapped ghost whose source is on this rank.
+  struct mapped_copy {
+    std::size_t field = 0;
+    index_t from = 0;
+    index_t to = 0;
+    T factor{};
+  };
   struct side_job {
     int field = 0;
     int dim = 0;
@@ -123,6 +138,9 @@ private:
   };
 
   void build();
+  void build_mapped();
+  void start_mapped(thread_work& w);
+  void finish_mapped(thread_work& w);
   void pack(transfer& m) const;
   void unpack(const transfer& m);
   void copy_locally(const copy_batch& b);
@@ -137,6 +155,11 @@ private:
   const decomposition* decomp_;
   std::vector<thread_work> work_;
   std::vector<comm::request> funnel_requests_;
+  std::vector<mapped_transfer> mapped_sends_;
+  std::vector<mapped_transfer> mapped_receives_;
+  std::vector<mapped_copy> mapped_copies_;
+  std::vector<comm::request> mapped_requests_; ///< receives first, then sends
+  int mapped_tag_ = 0;
   bool fence_thread_dim_sides_ = false; ///< same on every thread of a rank
   int slot_ = 0;
   double seconds_ = 0.0;
