@@ -123,6 +123,8 @@ TEST(CartesianErrors, WrongProductIsAClearError) {
         std::string::npos)
         << e.what();
   }
+  // A negative number of dimensions: refused, not a vector of SIZE_MAX entries.
+  EXPECT_THROW((void)comm::dims_create(comm::size(), -1), comm::usage_error);
   const int fixed[] = {3, 0};
   if (comm::size() % 3 != 0) {
     EXPECT_THROW((void)comm::dims_create(comm::size(), 2, fixed), comm::mpi_error);

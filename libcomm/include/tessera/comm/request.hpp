@@ -101,6 +101,7 @@ testany_result testany(std::span<request> rs, status* st = nullptr);
 
 /// No-throw forms for per-thread code (an exception must never leave an OpenMP region).
 /// Each returns the MPI error code; turn it into an exception after the region with check().
+/// More than INT_MAX requests give MPI_ERR_COUNT without any MPI call.
 namespace nothrow {
 int wait(request& r, status* st = nullptr) noexcept;
 int test(request& r, bool& done, status* st = nullptr) noexcept;
