@@ -22,6 +22,8 @@ TEST(Environment, QueriesAgreeWithMpi) {
   int provided = 0;
   MPI_Query_thread(&provided);
   EXPECT_EQ(provided, MPI_THREAD_MULTIPLE);
+  // numba_mpi.query_thread(): the level MPI provides, as MPI_Query_thread reports it
+  EXPECT_EQ(comm::query_thread(), comm::thread_level::multiple);
   EXPECT_THROW(comm::environment{}, comm::usage_error); // a second environment is refused
 }
 
