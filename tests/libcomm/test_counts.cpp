@@ -213,6 +213,7 @@ TEST(Counts, ContiguousBuffersInEveryCall) {
   expect_refused("irecv", too_many, [&] { auto r = comm::irecv(big, 0, 0); });
   expect_refused("sendrecv", too_many, [&] { comm::sendrecv(big, 0, 0, few, 0, 0); });
   expect_refused("sendrecv", too_many, [&] { comm::sendrecv(few, 0, 0, big, 0, 0); });
+  expect_refused("sendrecv", too_many, [&] { comm::sendrecv(few, 0, big); });
   expect_refused("bcast", too_many, [&] { comm::bcast(big, 0); });
   expect_refused("scatter", too_many, [&] { comm::scatter(few, big, 0); });
   expect_refused("gather", too_many, [&] { comm::gather(big, few, 0); });
@@ -244,6 +245,7 @@ TEST(Counts, StridedAndEigenViewsInEveryCall) {
   expect_refused("isend", total, [&] { auto r = comm::isend(map, 0, 0); });
   expect_refused("irecv", total, [&] { auto r = comm::irecv(view, 0, 0); });
   expect_refused("sendrecv", total, [&] { comm::sendrecv(map, 0, 0, few, 0, 0); });
+  expect_refused("sendrecv", total, [&] { comm::sendrecv(few, 0, view); });
   expect_refused("bcast", total, [&] { comm::bcast(map, 0); });
   expect_refused("scatter", total, [&] { comm::scatter(few, view, 0); });
   expect_refused("gather", total, [&] { comm::gather(map, few, 0); });

@@ -4,6 +4,7 @@
 
 #include <Eigen/Dense>
 
+#include <algorithm>
 #include <array>
 #include <span>
 #include <vector>
@@ -292,4 +293,57 @@ TEST(P2PStrided, NonblockingBlocksBothWays) {
     EXPECT_EQ(in(2 + k / 2, 3 + k % 2), 100.0 * prev + 8 * si + sj) << "element " << k;
   }
   EXPECT_EQ((in.array() == -1.0).count(), 64 - 8);
+}
+
+// numba-mpi's sendrecv(send, dest, recv, source = any, sendtag = 0, recvtag = any).
+TEST(P2P, SendrecvNumbaMpiDefaults) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  const int next = (rank + 1) % size;
+  const int prev = (rank + size - 1) % size;
+  std::vector<double> mine(5, rank + 0.5);
+  std::vector<double> theirs(5, -1.0);
+  // Defaults: any source, send tag 0, any tag. Exactly one message is addressed to each rank.
+  auto st = comm::sendrecv(mine, next, theirs);
+  EXPECT_EQ(st.source(), prev);
+  EXPECT_EQ(st.tag(), 0);
+  EXPECT_EQ(theirs, std::vector<double>(5, prev + 0.5));
+  // Source given, tags defaulted.
+  std::fill(theirs.begin(), theirs.end(), -1.0);
+  st = comm::sendrecv(mine, next, theirs, prev);
+  EXPECT_EQ(st.source(), prev);
+  EXPECT_EQ(st.tag(), 0);
+  EXPECT_EQ(theirs, std::vector<double>(5, prev + 0.5));
+  // Everything given: the receive tag must match the send tag.
+  std::fill(theirs.begin(), theirs.end(), -1.0);
+  st = comm::sendrecv(mine, next, theirs, prev, 7, 7);
+  EXPECT_EQ(st.tag(), 7);
+  EXPECT_EQ(theirs, std::vector<double>(5, prev + 0.5));
+  // A send tag with the receive tag left as any.
+  std::fill(theirs.begin(), theirs.end(), -1.0);
+  st = comm::sendrecv(mine, next, theirs, comm::any_source, 9);
+  EXPECT_EQ(st.tag(), 9);
+  EXPECT_EQ(st.source(), prev);
+  // Scalars and a non-owning view as the receive buffer; the communicator last.
+  const long one = 10L * rank;
+  long got = -1;
+  st = comm::sendrecv(one, next, got, prev, 3, 3, comm::world());
+  EXPECT_EQ(got, 10L * prev);
+  std::vector<int> wide(6, -1);
+  comm::sendrecv(std::array<int, 2>{rank, -rank}, next, std::span<int>(wide).subspan(2, 2));
+  EXPECT_EQ(wide, (std::vector<int>{-1, -1, prev, -prev, -1, -1}));
+}
+
+// The six-argument MPI order keeps working beside numba-mpi's, also for int scalars with
+// literal tags (the numba-mpi form refuses a temporary as its receive buffer).
+TEST(P2P, SendrecvMpiOrderWithIntScalars) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  const int next = (rank + 1) % size;
+  const int prev = (rank + size - 1) % size;
+  const int mine = 100 + rank;
+  int theirs = -1;
+  const auto st = comm::sendrecv(mine, next, 4, theirs, prev, 4);
+  EXPECT_EQ(st.tag(), 4);
+  EXPECT_EQ(theirs, 100 + prev);
 }

@@ -98,6 +98,20 @@ status sendrecv(const S& out, int dest, int send_tag, R&& in, int source, int re
   return st;
 }
 
+/// sendrecv in numba-mpi's argument order and with its defaults: sends `out` to `dest` with
+/// `send_tag` (default 0) and receives `in` from `source` (default any source) with `recv_tag`
+/// (default any tag). `in` must not be a temporary container (what it received would be
+/// lost), which also keeps the six-argument form above with a literal tag unambiguous. When
+/// the third argument is an int variable and the fourth an int as well, both orders match and
+/// the call is ambiguous — a compile error, never a silent mix-up: wrap the int receive buffer
+/// in std::span(&x, 1) or write the tag as a literal.
+template <buffer S, buffer R>
+requires(std::is_lvalue_reference_v<R> || !owning_buffer<R>) status
+    sendrecv(const S& out, int dest, R&& in, int source = any_source, int send_tag = 0,
+             int recv_tag = any_tag, const communicator& c = world()) {
+  return sendrecv(out, dest, send_tag, std::forward<R>(in), source, recv_tag, c);
+}
+
 /// Starts sending `data`; it must stay alive and unchanged until the request completes.
 /// Throws usage_error (before any MPI call) when `data` holds more than INT_MAX elements.
 template <buffer S>
