@@ -188,3 +188,30 @@ TEST(Collectives, ScalarConveniences) {
   EXPECT_EQ(comm::allreduce(std::uint8_t{1} << (rank % 8), comm::op::bor),
             static_cast<std::uint8_t>((1u << std::min(size, 8)) - 1));
 }
+
+// every_kth in the other collectives.
+TEST(CollectivesStrided, EveryKthInBcastAllreduceReduce) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  std::vector<long> v(9, -1);
+  if (rank == 0) {
+    v = {0, -1, 1, -1, 2, -1, 3, -1, 4};
+  }
+  comm::bcast(comm::every_kth(v, 2), 0);
+  EXPECT_EQ(v, (std::vector<long>{0, -1, 1, -1, 2, -1, 3, -1, 4}));
+  std::vector<long> in = {rank, 100, rank + 1L, 100, rank + 2L};
+  std::vector<long> out(7, -1);
+  comm::allreduce(comm::every_kth(in, 2), comm::every_kth(out, 3));
+  const long s = static_cast<long>(size) * (size - 1) / 2;
+  EXPECT_EQ(out, (std::vector<long>{s, -1, -1, s + size, -1, -1, s + 2L * size}));
+  comm::allreduce(comm::in_place, comm::every_kth(in, 2, 1), comm::op::max);
+  EXPECT_EQ(in[1], 100);
+  EXPECT_EQ(in[0], rank); // not in the view
+  std::vector<long> reduced(3, -1);
+  comm::reduce(comm::every_kth(in, 2), reduced, size - 1, comm::op::min);
+  if (rank == size - 1) {
+    EXPECT_EQ(reduced, (std::vector<long>{0, 1, 2}));
+  } else {
+    EXPECT_EQ(reduced, std::vector<long>(3, -1));
+  }
+}

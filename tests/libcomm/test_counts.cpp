@@ -227,6 +227,8 @@ TEST(Counts, ContiguousBuffersInEveryCall) {
                                                                                  1 << 16, 1 << 15);
   expect_refused("send", too_many, [&] { comm::send(matrix, 0, 0); });
   expect_refused("irecv", too_many, [&] { auto r = comm::irecv(matrix, 0, 0); });
+  // every_kth with k = 1 is dense as well.
+  expect_refused("bcast", too_many, [&] { comm::bcast(comm::every_kth(big, 1), 0); });
 }
 
 TEST(Counts, StridedAndEigenViewsInEveryCall) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <numeric>
 #include <span>
 #include <vector>
 
@@ -346,4 +347,55 @@ TEST(P2P, SendrecvMpiOrderWithIntScalars) {
   const auto st = comm::sendrecv(mine, next, 4, theirs, prev, 4);
   EXPECT_EQ(st.tag(), 4);
   EXPECT_EQ(theirs, 100 + prev);
+}
+
+TEST(EveryKth, ViewsEveryKthElement) {
+  std::vector<int> v(10);
+  std::iota(v.begin(), v.end(), 0);
+  const auto all = comm::every_kth(v, 3); // 0 3 6 9
+  EXPECT_EQ(all.size(), 4u);
+  EXPECT_EQ(all(0, 3), 9);
+  const auto shifted = comm::every_kth(v, 3, 1); // 1 4 7
+  EXPECT_EQ(shifted.size(), 3u);
+  EXPECT_EQ(shifted(0, 2), 7);
+  EXPECT_EQ(comm::every_kth(v, 1).size(), 10u);
+  EXPECT_EQ(comm::every_kth(v, 20, 9).size(), 1u);
+  EXPECT_EQ(comm::every_kth(v, 2, 10).size(), 0u); // first == size: empty
+  EXPECT_THROW((void)comm::every_kth(v, 0), comm::usage_error);
+  EXPECT_THROW((void)comm::every_kth(v, 2, 11), comm::usage_error);
+  const std::vector<int>& cv = v;
+  static_assert(std::is_same_v<decltype(comm::every_kth(cv, 2)), comm::strided_view<const int>>);
+  static_assert(
+      std::is_same_v<decltype(comm::every_kth(std::span<int>(v), 2)), comm::strided_view<int>>);
+}
+
+// Every 3rd element of one vector into every 2nd (from index 1) of another: exactly those
+// elements change, in order, blocking and nonblocking, also from a const vector.
+TEST(EveryKth, SendRecvIsendIrecv) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  const int next = (rank + 1) % size;
+  const int prev = (rank + size - 1) % size;
+  std::vector<double> out(12);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = 100.0 * rank + static_cast<double>(i);
+  }
+  const std::vector<double>& const_out = out;
+  std::vector<double> in(9, -1.0);
+  auto r = comm::irecv(comm::every_kth(in, 2, 1), prev, 61); // in[1], in[3], in[5], in[7]
+  comm::send(comm::every_kth(const_out, 3), next, 61);       // out[0], out[3], out[6], out[9]
+  comm::wait(r);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const std::size_t source_index = 3 * (i / 2); // in[2j + 1] comes from out[3j]
+    const double expected = i % 2 == 1 ? 100.0 * prev + static_cast<double>(source_index) : -1.0;
+    EXPECT_EQ(in[i], expected) << "element " << i;
+  }
+  // The same the other way round: isend of a view, blocking recv into a view.
+  std::vector<double> back(4, -2.0);
+  auto s = comm::isend(comm::every_kth(out, 4, 2), prev, 62); // out[2], out[6], out[10]
+  const auto st = comm::recv(comm::every_kth(back, 1, 1), next, 62);
+  comm::wait(s);
+  EXPECT_EQ(st.count<double>(), 3u);
+  EXPECT_EQ(back,
+            (std::vector<double>{-2.0, 100.0 * next + 2, 100.0 * next + 6, 100.0 * next + 10}));
 }

@@ -2,9 +2,9 @@
 /// \file
 /// How data becomes a message: every call turns its argument into (pointer, count, datatype)
 /// here, in one place. Accepted: a single element (by reference), contiguous ranges
-/// (std::vector, std::array, std::span, C arrays), strided_view, and Eigen dense objects —
-/// matrices, arrays, Maps and blocks, contiguous or not, row- or column-major. Counts above
-/// INT_MAX are refused here, before MPI is called (count.hpp).
+/// (std::vector, std::array, std::span, C arrays), strided_view (every_kth makes a 1-D one),
+/// and Eigen dense objects — matrices, arrays, Maps and blocks, contiguous or not, row- or
+/// column-major. Counts above INT_MAX are refused here, before MPI is called (count.hpp).
 ///
 /// Wire order is storage order (the inner index varies fastest), exactly as raw MPI would
 /// send the underlying memory: a column-major matrix received into a row-major one of the
@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <ranges>
 #include <span>
+#include <string>
 #include <type_traits>
 
 namespace Eigen {
@@ -110,6 +111,29 @@ concept owning_buffer = buffer<B> && !(
     (eigen_dense_like<std::remove_cvref_t<B>> &&
      !std::is_base_of_v<Eigen::PlainObjectBase<std::remove_cvref_t<B>>, std::remove_cvref_t<B>>) ||
     detail::is_strided_view<std::remove_cvref_t<B>>::value);
+
+/// Every `k`-th element of the contiguous range `r`, starting at index `first`: r[first],
+/// r[first + k], r[first + 2k], ... up to the end of `r` (numpy's r[first::k]). The result
+/// views `r` (it must outlive the view and any request that uses it) and works in every call
+/// that takes a buffer; it is const when `r` is. Throws usage_error when k is 0 or `first` is
+/// beyond the end of `r` (first == size gives an empty view).
+template <class C>
+requires detail::contiguous_buffer<std::remove_cvref_t<C>> && std::ranges::borrowed_range<C>
+[[nodiscard]] auto every_kth(C&& r, std::size_t k, std::size_t first = 0) {
+  auto* data = std::ranges::data(r);
+  using T = std::remove_pointer_t<decltype(data)>;
+  const auto n = static_cast<std::size_t>(std::ranges::size(r));
+  if (k == 0) {
+    throw usage_error("tessera::comm::every_kth: k must be at least 1");
+  }
+  if (first > n) {
+    throw usage_error("tessera::comm::every_kth: first index " + std::to_string(first) +
+                      " is beyond the end of a range of " + std::to_string(n) + " elements");
+  }
+  const std::size_t count = first == n ? 0 : (n - first - 1) / k + 1;
+  return strided_view<T>{data + first, 1, count, static_cast<std::ptrdiff_t>(count * k),
+                         static_cast<std::ptrdiff_t>(k)};
+}
 
 namespace detail {
 
