@@ -269,6 +269,17 @@ TEST(Counts, StridedAndEigenViewsInEveryCall) {
   expect_refused("send", SIZE_MAX, [&] { comm::send(overflowing, 0, 0); });
 }
 
+TEST(Counts, ExplicitCountsOfScatterGatherAllgather) {
+  std::vector<int> small(4, 0);
+  expect_refused("scatter", too_many, [&] { comm::scatter(small, small, too_many, 0); });
+  expect_refused("gather", too_many, [&] { comm::gather(small, small, too_many, 0); });
+  expect_refused("allgather", too_many, [&] { comm::allgather(small, small, too_many); });
+  // A count that is negative as an int becomes a huge size_t: refused the same way.
+  const int negative = -1;
+  expect_refused("scatter", static_cast<std::size_t>(negative),
+                 [&] { comm::scatter(small, small, static_cast<std::size_t>(negative), 0); });
+}
+
 TEST(Counts, CartesianDimensions) {
   const reserved_memory memory;
   ASSERT_TRUE(memory.ok());

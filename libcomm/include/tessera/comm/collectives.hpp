@@ -143,6 +143,17 @@ void unstage(const layout<T>& l, const staged_output<T>& s) {
   }
 }
 
+/// Throws usage_error when `l` holds fewer than `needed` elements.
+template <class T>
+void require_at_least(const layout<T>& l, std::size_t needed, const char* function,
+                      const char* which) {
+  if (l.size() < needed) {
+    throw_size_mismatch(function, std::string(which) + " has " + std::to_string(l.size()) +
+                                      " elements, fewer than the " + std::to_string(needed) +
+                                      " the count asks for");
+  }
+}
+
 } // namespace detail
 
 /// Combines `in` from every rank with `o` into `out` on every rank. Same element count required.
@@ -263,6 +274,33 @@ void scatter(const S& in, R&& out, int root = 0, const communicator& c = world()
         "MPI_Scatter");
 }
 
+/// numba-mpi's scatter(send, recv, count, root): rank r receives elements [r × count,
+/// (r + 1) × count) of `in` on `root` into the first `count` elements of `out` (in storage
+/// order; the rest of `out` is untouched). On the root `in` must hold at least size() × count
+/// elements (more are ignored); elsewhere it is ignored. `out` must hold at least `count`.
+/// Throws usage_error before any MPI call when count > INT_MAX (on every rank) or a buffer is
+/// too small (where it is).
+template <buffer S, buffer R>
+void scatter(const S& in, R&& out, std::size_t count, int root, const communicator& c = world()) {
+  using T = element_t<R>;
+  static_assert(std::is_same_v<element_t<S>, T>, "scatter: element types differ");
+  const int n = detail::checked_count(count, "scatter");
+  const auto part = detail::layout_of(out);
+  detail::require_at_least(part, count, "scatter", "receive buffer");
+  const bool at_root = c.rank() == root;
+  detail::staged_input<T> src;
+  if (at_root) {
+    const auto whole = detail::layout_of(in);
+    const std::size_t needed = count * static_cast<std::size_t>(c.size());
+    detail::require_at_least(whole, needed, "scatter", "root buffer");
+    src = detail::stage_in(whole, needed);
+  }
+  auto dst = detail::stage_out(part, count);
+  check(MPI_Scatter(src.data, n, datatype_of<T>(), dst.data, n, datatype_of<T>(), root, c.get()),
+        "MPI_Scatter");
+  detail::unstage(part, dst);
+}
+
 /// Collects `in` from every rank into `out` on `root`, rank r's part at offset r × |in|.
 /// On the root, `out` must hold exactly size() × |in| elements; elsewhere it is ignored.
 template <buffer S, buffer R>
@@ -289,6 +327,34 @@ void gather(const S& in, R&& out, int root = 0, const communicator& c = world())
   }
 }
 
+/// numba-mpi's gather(send, recv, count, root): the first `count` elements of `in` (in storage
+/// order) from rank r land at elements [r × count, (r + 1) × count) of `out` on `root`; the rest
+/// of `out` is untouched, and `out` is ignored away from the root. `in` must hold at least
+/// `count` elements, `out` on the root at least size() × count. Throws usage_error before any
+/// MPI call when count > INT_MAX (on every rank) or a buffer is too small (where it is).
+template <buffer S, buffer R>
+void gather(const S& in, R&& out, std::size_t count, int root, const communicator& c = world()) {
+  using T = element_t<R>;
+  static_assert(std::is_same_v<element_t<S>, T>, "gather: element types differ");
+  const int n = detail::checked_count(count, "gather");
+  const auto part = detail::layout_of(in);
+  detail::require_at_least(part, count, "gather", "send buffer");
+  const auto whole = detail::layout_of(out);
+  const bool at_root = c.rank() == root;
+  detail::staged_output<T> dst;
+  if (at_root) {
+    const std::size_t needed = count * static_cast<std::size_t>(c.size());
+    detail::require_at_least(whole, needed, "gather", "root buffer");
+    dst = detail::stage_out(whole, needed);
+  }
+  const auto src = detail::stage_in(part, count);
+  check(MPI_Gather(src.data, n, datatype_of<T>(), dst.data, n, datatype_of<T>(), root, c.get()),
+        "MPI_Gather");
+  if (at_root) {
+    detail::unstage(whole, dst);
+  }
+}
+
 /// Collects `in` from every rank into `out` on every rank; |out| must be size() × |in|.
 template <buffer S, buffer R>
 void allgather(const S& in, R&& out, const communicator& c = world()) {
@@ -304,6 +370,27 @@ void allgather(const S& in, R&& out, const communicator& c = world()) {
   auto dst = detail::stage_out(whole);
   check(MPI_Allgather(part.data, part.count, part.type, dst.data, static_cast<int>(part.elements),
                       datatype_of<T>(), c.get()),
+        "MPI_Allgather");
+  detail::unstage(whole, dst);
+}
+
+/// numba-mpi's allgather(send, recv, count): the first `count` elements of `in` from rank r land
+/// at elements [r × count, (r + 1) × count) of `out` on every rank (the rest of `out` is
+/// untouched). `in` must hold at least `count` elements, `out` at least size() × count. Throws
+/// usage_error before any MPI call when count > INT_MAX or a buffer is too small.
+template <buffer S, buffer R>
+void allgather(const S& in, R&& out, std::size_t count, const communicator& c = world()) {
+  using T = element_t<R>;
+  static_assert(std::is_same_v<element_t<S>, T>, "allgather: element types differ");
+  const int n = detail::checked_count(count, "allgather");
+  const auto part = detail::layout_of(in);
+  detail::require_at_least(part, count, "allgather", "send buffer");
+  const auto whole = detail::layout_of(out);
+  const std::size_t needed = count * static_cast<std::size_t>(c.size());
+  detail::require_at_least(whole, needed, "allgather", "output");
+  const auto src = detail::stage_in(part, count);
+  auto dst = detail::stage_out(whole, needed);
+  check(MPI_Allgather(src.data, n, datatype_of<T>(), dst.data, n, datatype_of<T>(), c.get()),
         "MPI_Allgather");
   detail::unstage(whole, dst);
 }
