@@ -2,6 +2,7 @@
 
 #include "tessera/comm/count.hpp"
 
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <sched.h>
@@ -105,6 +106,50 @@ std::span<MPI_Request> handles(std::span<request> rs) noexcept {
   return {detail::natives(rs), rs.size()};
 }
 
+// The handles of separately stored requests, copied into one array for MPI and copied back
+// when this object goes out of scope — also when MPI reports an error — so each request object
+// again owns exactly what MPI left in its slot (MPI_REQUEST_NULL once completed).
+class handle_copies {
+public:
+  handle_copies(request_list rs, const char* function) : owners_(rs) {
+    for (auto a = rs.begin(); a != rs.end(); ++a) {
+      for (auto b = a + 1; b != rs.end(); ++b) {
+        if (&a->get() == &b->get()) {
+          throw usage_error(std::string("tessera::comm::") + function +
+                            ": the same request is listed twice (MPI would complete it twice)");
+        }
+      }
+    }
+    if (rs.size() > local_.size()) {
+      heap_.resize(rs.size());
+    }
+    std::size_t k = 0;
+    for (const auto& r : rs) {
+      data()[k++] = r.get().native();
+    }
+  }
+  handle_copies(const handle_copies&) = delete;
+  handle_copies& operator=(const handle_copies&) = delete;
+  handle_copies(handle_copies&&) = delete;
+  handle_copies& operator=(handle_copies&&) = delete;
+  ~handle_copies() {
+    std::size_t k = 0;
+    for (const auto& r : owners_) {
+      r.get().native() = data()[k++];
+    }
+  }
+
+  [[nodiscard]] std::span<MPI_Request> span() noexcept { return {data(), owners_.size()}; }
+
+private:
+  [[nodiscard]] MPI_Request* data() noexcept {
+    return heap_.empty() ? local_.data() : heap_.data();
+  }
+  request_list owners_;
+  std::array<MPI_Request, 8> local_{}; // lists are written out by hand: usually short
+  std::vector<MPI_Request> heap_;
+};
+
 } // namespace
 
 namespace nothrow {
@@ -190,6 +235,32 @@ std::size_t waitany(std::span<request> rs, status* st, wait_mode mode) {
 
 testany_result testany(std::span<request> rs, status* st) {
   return testany_handles(handles(rs), st);
+}
+
+void waitall(request_list rs, wait_mode mode) {
+  handle_copies hs(rs, "waitall");
+  waitall_handles(hs.span(), MPI_STATUSES_IGNORE, mode, "waitall");
+}
+
+void waitall(request_list rs, std::span<status> statuses, wait_mode mode) {
+  MPI_Status* native_statuses = status_array(statuses, rs.size());
+  handle_copies hs(rs, "waitall");
+  waitall_handles(hs.span(), native_statuses, mode, "waitall");
+}
+
+bool testall(request_list rs) {
+  handle_copies hs(rs, "testall");
+  return testall_handles(hs.span());
+}
+
+std::size_t waitany(request_list rs, status* st, wait_mode mode) {
+  handle_copies hs(rs, "waitany");
+  return waitany_handles(hs.span(), st, mode);
+}
+
+testany_result testany(request_list rs, status* st) {
+  handle_copies hs(rs, "testany");
+  return testany_handles(hs.span(), st);
 }
 
 } // namespace tessera::comm
