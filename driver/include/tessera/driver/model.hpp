@@ -67,7 +67,7 @@ using initial_fill = std::function<void(grid::field<double>&)>;
 /// The initial conditions offered for one state field, and the built-ins' defaults.
 struct initial_defaults {
   std::string type = "constant"; ///< a built-in kind (below) or one of the model's
-  /// The built-in kinds offered, in the order messages list them (after the model's own kinds):
+  /// The built-in kinds offered, in the order messages list them (before the model's own kinds):
   /// any of constant, random_uniform, file, gaussian, box, cone, mode (docs/driver.md).
   std::vector<std::string> builtin{"constant", "random_uniform", "file", "gaussian",
                                    "box",      "cone",           "mode"};
@@ -127,8 +127,9 @@ public:
 
   /// The state fields, in output order (may depend on the configuration).
   [[nodiscard]] virtual std::vector<state_decl> state_fields() const = 0;
-  /// Initial conditions of the model's own, offered for every state field.
-  [[nodiscard]] virtual std::vector<initial_kind> initial_kinds() const { return {}; }
+  /// Initial conditions of the model's own, offered for every state field (their readers may
+  /// keep what they read in the model).
+  [[nodiscard]] virtual std::vector<initial_kind> initial_kinds() { return {}; }
 
   /// Ghost layers the model needs: the smallest rank piece the decomposition must allow.
   [[nodiscard]] virtual int halo() const { return 1; }

@@ -18,8 +18,15 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace tessera::solvers {
+
+/// What the vector (velocity) fields hold beyond a polar side.
+enum class polar_vector_halo {
+  pympdata, ///< zeros, as PyMPDATA does ("TODO #120"): the cross term leaks mass at the poles
+  mirrored, ///< the face mirrored across the pole, half the longitudes round: pole fluxes cancel
+};
 
 /// PyMPDATA's options (names as in PyMPDATA.Options).
 struct mpdata_options {
@@ -32,6 +39,8 @@ struct mpdata_options {
   bool dimensionally_split = false; ///< drop −½·C·Ȳ·B (the third-order cross part stays)
   double epsilon = 1e-15;           ///< guards the denominators
   std::array<double, 3> mu_coeff{}; ///< μΔt/Δx_d² per dimension (dimensionless); 0: none
+  /// Velocity halos beyond polar sides (not a PyMPDATA option: PyMPDATA does `pympdata`).
+  polar_vector_halo polar_vectors = polar_vector_halo::pympdata;
 
   /// Ghost layers the options need: 2 with the limiter, third-order terms or divergent flow.
   [[nodiscard]] int halo() const noexcept {
@@ -53,6 +62,9 @@ struct mpdata_side {
   enum class kind {
     constant,     ///< every ghost value is `value` (ψ, G and velocities; β↓ = value, β↑ = 0)
     extrapolated, ///< scalars: ratio-of-differences extrapolation clipped at 0; vectors: copy
+    polar, ///< PyMPDATA's Polar on the latitude (dimension 1 of a 2-D grid whose dimension 0,
+           ///< the longitude, is periodic with an even number of cells): scalars mirrored across
+           ///< the pole half the longitudes round (β both parts); vectors per polar_vectors
   };
   kind type = kind::constant;
   double value = 0.0;
@@ -61,6 +73,12 @@ struct mpdata_side {
 /// sides[d][0] is the low side of dimension d, sides[d][1] the high side; ignored for periodic
 /// dimensions.
 using mpdata_sides = std::array<std::array<mpdata_side, 2>, 3>;
+
+/// Checks `sides` for a grid of `shape` (ndim entries) and periodicity: the polar condition
+/// belongs on both sides of dimension 1 of a 2-D grid whose dimension 0 is periodic with an even
+/// number of cells. Throws usage_error (option "boundary") naming what is wrong.
+void check_mpdata_sides(const mpdata_sides& sides, const std::vector<grid::index_t>& shape,
+                        const std::vector<bool>& periodic);
 
 /// The solver: owns the advectees, the advector (G·C on the staggered faces), the optional G
 /// factor and all scratch fields. Every call that advances time is collective.
