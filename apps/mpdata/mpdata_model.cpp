@@ -2,6 +2,7 @@
 // (numerics: solvers/mpdata), described to the run driver: its configuration keys, state fields and
 // clock. Everything else (command line, files, restart, signals, progress) is the driver's.
 #include "mpdata_model.hpp"
+#include "mpdata_options.hpp"
 
 #include <tessera/driver.hpp>
 #include <tessera/grid/io.hpp>
@@ -44,19 +45,7 @@ public:
     nd_ = g.ndim;
     const auto n = static_cast<std::size_t>(nd_);
     auto& o = options_;
-    o.n_iters = static_cast<int>(cfg.get_int("options.n_iters", 2, "MPDATA passes", 1, 1000));
-    for (auto [key, flag] : {std::pair{"infinite_gauge", &o.infinite_gauge},
-                             {"nonoscillatory", &o.nonoscillatory},
-                             {"third_order_terms", &o.third_order_terms},
-                             {"divergent_flow", &o.divergent_flow},
-                             {"dpdc", &o.dpdc},
-                             {"dimensionally_split", &o.dimensionally_split}}) {
-      *flag = cfg.get_bool(std::string("options.") + key, false, "PyMPDATA's option of this name");
-    }
-    o.epsilon = cfg.get_double("options.epsilon", 1e-15, "guard of the denominators");
-    const auto mu = cfg.get_doubles("diffusion.mu_coeff", n, std::vector<double>(n, 0.0),
-                                    "mu dt / dx^2 per dimension");
-    std::copy(mu.begin(), mu.end(), o.mu_coeff.begin());
+    o = read_mpdata_options(cfg, nd_, {});
     if (cfg.has("g_factor") || cfg.describing_only()) {
       g_type_ = cfg.choose(
           "g_factor", "type", "file",
@@ -75,12 +64,7 @@ public:
                        "mirrored faces (conserves mass)") == "mirrored"
             ? solvers::polar_vector_halo::mirrored
             : solvers::polar_vector_halo::pympdata;
-    try {
-      solvers::check_mpdata_options(o, nd_, !g_type_.empty());
-    } catch (const tessera::usage_error& e) {
-      const std::string what = std::string(e.what()).substr(std::string("mpdata: ").size());
-      cfg.fail(e.option() == "mu_coeff" ? "diffusion.mu_coeff" : "options." + e.option(), what);
-    }
+    check_mpdata_options(cfg, o, nd_, !g_type_.empty());
     const auto sides = driver::read_boundary(
         cfg, "boundary",
         {driver::constant_side(),

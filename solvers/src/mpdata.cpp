@@ -244,7 +244,7 @@ void check_mpdata_sides(const mpdata_sides& sides, const std::vector<index_t>& s
 
 struct mpdata::impl {
   impl(const grid::decomposition& d, const mpdata_options& opt, const mpdata_sides& sides,
-       int n_advectees, bool with_g, grid::halo_options halo)
+       const std::vector<std::string>& names, bool with_g, grid::halo_options halo)
       : decomp(d), o(opt), nd(d.ndim()), threads(d.threads()), h(opt.halo()) {
     const auto faces = [&](std::vector<field<double>>& set, int width, const std::string& name) {
       set.reserve(static_cast<std::size_t>(nd));
@@ -252,10 +252,9 @@ struct mpdata::impl {
         set.emplace_back(d, width, grid::centring::faces(e), name + "_" + std::to_string(e));
       }
     };
-    psi.reserve(static_cast<std::size_t>(n_advectees));
-    for (int a = 0; a < n_advectees; ++a) {
-      psi.emplace_back(d, h, grid::centring::cells(),
-                       a == 0 ? std::string("psi") : "psi_" + std::to_string(a));
+    psi.reserve(names.size());
+    for (const auto& name : names) {
+      psi.emplace_back(d, h, grid::centring::cells(), name);
     }
     faces(advector, h, "courant");
     faces(flux, 1, "flux");
@@ -728,7 +727,7 @@ struct mpdata::impl {
   }
 
   template <int ND>
-  void advance(std::int64_t steps) {
+  void advance(std::int64_t steps, const mpdata_hooks* hooks) {
     // The advector and G may have been changed through a reference kept by the caller: their
     // halos are refreshed at every call (one exchange, against the many of the steps).
     advector_plan->exchange();
@@ -736,6 +735,12 @@ struct mpdata::impl {
     parallel([&](int t) {
       for (std::int64_t s = 0; s < steps; ++s) {
         for (std::size_t a = 0; a < psi.size(); ++a) {
+          if (hooks != nullptr && hooks->ante_step) {
+            hooks->ante_step(t, static_cast<int>(a));
+            if (hooks->dynamic_advector) {
+              exchange(*advector_plan, t);
+            }
+          }
           field<double>& ps = psi[a];
           grid::halo_plan<double>& psi_plan = *psi_plans[a];
           exchange(psi_plan, t);
@@ -772,15 +777,37 @@ struct mpdata::impl {
             }
             velocity = &vel;
           }
+          if (hooks != nullptr && hooks->post_step) {
+#pragma omp barrier
+            hooks->post_step(t, static_cast<int>(a));
+          }
         }
       }
     });
   }
 };
 
+namespace {
+std::vector<std::string> default_names(int advectees) {
+  std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(std::max(advectees, 0)));
+  for (int a = 0; a < advectees; ++a) {
+    names.push_back(a == 0 ? std::string("psi") : "psi_" + std::to_string(a));
+  }
+  return names;
+}
+} // namespace
+
 mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
                const mpdata_sides& sides, int advectees, bool g_factor, grid::halo_options halo)
+    : mpdata(d, options, sides, default_names(advectees), g_factor, halo) {
+}
+
+mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
+               const mpdata_sides& sides, const std::vector<std::string>& names, bool g_factor,
+               grid::halo_options halo)
     : options_(options) {
+  const auto advectees = static_cast<int>(names.size());
   check_mpdata_options(options, d.ndim(), g_factor);
   {
     std::vector<index_t> shape;
@@ -809,7 +836,7 @@ mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
                         "; use fewer ranks along it or a larger grid");
     }
   }
-  impl_ = std::make_unique<impl>(d, options, sides, advectees, g_factor, halo);
+  impl_ = std::make_unique<impl>(d, options, sides, names, g_factor, halo);
 }
 
 mpdata::~mpdata() = default;
@@ -887,9 +914,17 @@ std::string mpdata::input_problem() {
 
 void mpdata::advance(std::int64_t steps) {
   switch (impl_->nd) {
-  case 1: impl_->advance<1>(steps); break;
-  case 2: impl_->advance<2>(steps); break;
-  default: impl_->advance<3>(steps); break;
+  case 1: impl_->advance<1>(steps, nullptr); break;
+  case 2: impl_->advance<2>(steps, nullptr); break;
+  default: impl_->advance<3>(steps, nullptr); break;
+  }
+}
+
+void mpdata::advance(std::int64_t steps, const mpdata_hooks& hooks) {
+  switch (impl_->nd) {
+  case 1: impl_->advance<1>(steps, &hooks); break;
+  case 2: impl_->advance<2>(steps, &hooks); break;
+  default: impl_->advance<3>(steps, &hooks); break;
   }
 }
 

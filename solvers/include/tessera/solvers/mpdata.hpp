@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -80,6 +81,18 @@ using mpdata_sides = std::array<std::array<mpdata_side, 2>, 3>;
 void check_mpdata_sides(const mpdata_sides& sides, const std::vector<grid::index_t>& shape,
                         const std::vector<bool>& periodic);
 
+/// Code run inside advance() around each advectee's MPDATA passes, as PyMPDATA's ante- and
+/// post-step hooks: by every thread t of the team (on its strip), at every step, in advectee
+/// order. They may exchange halos of their own fields (plan.exchange(t)) and must end with
+/// their writes complete (a grid::thread_barrier() after writing what other threads read).
+struct mpdata_hooks {
+  std::function<void(int thread, int advectee)> ante_step;
+  std::function<void(int thread, int advectee)> post_step;
+  /// The hooks change the advector (PyMPDATA's dynamic_advector): its halo is refreshed after
+  /// every ante_step.
+  bool dynamic_advector = false;
+};
+
 /// The solver: owns the advectees, the advector (G·C on the staggered faces), the optional G
 /// factor and all scratch fields. Every call that advances time is collective.
 class mpdata {
@@ -89,6 +102,11 @@ public:
   /// Throws usage_error for refused option combinations.
   mpdata(const grid::decomposition& d, const mpdata_options& options,
          const mpdata_sides& sides = {}, int advectees = 1, bool g_factor = false,
+         grid::halo_options halo = {});
+  /// The same with advectees named `names` (their fields' names: the datasets they are written
+  /// as), e.g. {"h", "uh", "vh"}.
+  mpdata(const grid::decomposition& d, const mpdata_options& options, const mpdata_sides& sides,
+         const std::vector<std::string>& names, bool g_factor = false,
          grid::halo_options halo = {});
   ~mpdata();
   mpdata(const mpdata&) = delete;
@@ -116,6 +134,8 @@ public:
 
   /// Advances every advectee by `steps` time steps. Collective.
   void advance(std::int64_t steps);
+  /// The same with hooks around each advectee's passes (hooks.ante_step, hooks.post_step).
+  void advance(std::int64_t steps, const mpdata_hooks& hooks);
 
   /// The conserved mass of advectee i: Σ G·ψ over every cell (Σ ψ without a G factor), summed in
   /// cell order on each rank, then over ranks. Collective.
