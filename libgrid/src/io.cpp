@@ -286,6 +286,20 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
   std::string history = utc_now() + " " + what + " by tessera::grid::h5_writer on " +
                         std::to_string(c.size()) + " MPI rank(s)";
   same_everywhere(history, c); // the clocks of two ranks may straddle a second
+  // CF global attributes; the caller may replace the title with attribute("title", ...).
+  std::string title;
+  for (const auto& n : names_) {
+    append_item(title, n, ", ");
+  }
+  std::string shape;
+  for (int e = 0; e < d.ndim(); ++e) {
+    append_item(shape, std::to_string(d.global_shape()[static_cast<std::size_t>(e)]), " x ");
+  }
+  title += " on a " + shape + " grid";
+  const std::vector<std::pair<std::string, std::string>> cf{
+      {"Conventions", "CF-1.8"},
+      {"title", title},
+      {"source", "tessera " TESSERA_VERSION " (tessera::grid::h5_writer)"}};
   if (append) {
     for (std::size_t fi = 0; fi < fields.size(); ++fi) {
       h5_id ds(H5Dopen2(file, names_[fi].c_str(), H5P_DEFAULT), H5Dclose);
@@ -307,8 +321,10 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
     const std::string before = text_attribute(file, "history", path_);
     detail::write_text_attribute(file, "history",
                                  before.empty() ? history : before + "\n" + history);
-    if (!detail::has_attribute(file, "Conventions")) {
-      detail::write_text_attribute(file, "Conventions", "CF-1.8");
+    for (const auto& [name, value] : cf) { // a file from before they were written
+      if (!detail::has_attribute(file, name)) {
+        detail::write_text_attribute(file, name, value);
+      }
     }
     return;
   }
@@ -353,20 +369,9 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
   h5_id time_ds(create_series(file, "time", H5T_NATIVE_DOUBLE), H5Dclose);
   h5_id step_ds(create_series(file, "step", H5T_NATIVE_INT64), H5Dclose);
   agree(time_ds.valid() && step_ds.valid(), "cannot create /time and /step in " + path_, c);
-  // CF global attributes; the caller may replace the title with attribute("title", ...).
-  std::string title;
-  for (const auto& n : names_) {
-    append_item(title, n, ", ");
+  for (const auto& [name, value] : cf) {
+    detail::write_text_attribute(file, name, value);
   }
-  std::string shape;
-  for (int e = 0; e < d.ndim(); ++e) {
-    append_item(shape, std::to_string(d.global_shape()[static_cast<std::size_t>(e)]), " x ");
-  }
-  title += " on a " + shape + " grid";
-  detail::write_text_attribute(file, "Conventions", "CF-1.8");
-  detail::write_text_attribute(file, "title", title);
-  detail::write_text_attribute(file, "source",
-                               "tessera " TESSERA_VERSION " (tessera::grid::h5_writer)");
   detail::write_text_attribute(file, "history", history);
 }
 

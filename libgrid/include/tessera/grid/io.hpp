@@ -9,9 +9,10 @@
 /// The file is netCDF-4 compatible: HDF5 dimension scales name every axis (time, the grid
 /// dimensions, the face dimensions of staggered fields), coordinate variables hold cell centres
 /// and face positions, and every dataset carries CF `units` and `long_name` attributes.
-/// The sidecar <name>.xdmf reads the frames through <name>.xdmf.h5, a small file of HDF5
-/// virtual datasets (one per field and frame) and mesh node positions, so that every XDMF
-/// reader in ParaView loads them.
+/// The XDMF sidecar <name>.xdmf (and <name>.<dimension>_face.xdmf per staggered dimension)
+/// reads the frames through <name>.xdmf.h5, a small file of HDF5 virtual datasets (one per
+/// field and frame), as the values at the nodes of a mesh placed at the coordinate variables,
+/// the form every XDMF reader of ParaView loads and draws.
 
 #include "tessera/grid/field.hpp"
 
@@ -32,8 +33,9 @@ public:
 
 /// Appends frames of fields to one HDF5 file, written collectively by every rank of the
 /// decomposition. Each call is collective. After each frame the file is flushed, so a frame
-/// written is a frame kept even if the run is killed; rank 0 then updates the XDMF sidecar
-/// (<file> with .xdmf for .h5) and its companion <file>.xdmf.h5 to list every frame.
+/// written is a frame kept even if the run is killed; rank 0 then updates the XDMF sidecars
+/// (<file> with .xdmf for .h5, one more per staggered dimension) and their companion
+/// <file>.xdmf.h5 to list every frame.
 ///
 /// What the file says about itself is declared with describe(), origin(), spacing(),
 /// length_units() and dimension_names(); all have defaults, and all take effect when the
