@@ -122,7 +122,8 @@ void make_dimension_scale(hid_t scale, const std::string& name) {
   write_fixed_string(scale, "NAME", name, name.size() + 1);
 }
 
-bool attach_dimension_scales(hid_t dataset, const std::vector<hid_t>& scales) {
+bool attach_dimension_scales(hid_t dataset, const std::vector<hid_t>& scales,
+                             bool back_references) {
   if (has_attribute(dataset, "DIMENSION_LIST")) {
     return false;
   }
@@ -144,6 +145,9 @@ bool attach_dimension_scales(hid_t dataset, const std::vector<hid_t>& scales) {
       H5Aclose);
   require(attr.valid() && H5Awrite(attr.get(), type.get(), lists.data()) >= 0,
           "cannot write a DIMENSION_LIST");
+  if (!back_references) {
+    return true;
+  }
   const hobj_ref_t to_dataset = reference_to(dataset);
   for (std::size_t i = 0; i < scales.size(); ++i) {
     add_reference(scales[i], {to_dataset, static_cast<unsigned int>(i)});

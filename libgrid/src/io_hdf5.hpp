@@ -64,10 +64,12 @@ void write_text_attribute(hid_t obj, const std::string& name, const std::string&
 void make_dimension_scale(hid_t scale, const std::string& name);
 
 /// Attaches `scales[i]` to dimension i of `dataset`, every dimension at once, as
-/// H5DSattach_scale does (DIMENSION_LIST on the dataset, REFERENCE_LIST on each scale); does
+/// H5DSattach_scale does: DIMENSION_LIST on the dataset, naming its scales (what netCDF, h5py
+/// and xarray read), and, if `back_references`, an entry in each scale's REFERENCE_LIST. Does
 /// nothing and returns false if the dataset has a DIMENSION_LIST already. Written here because
 /// libgrid links only HDF5's core library, not the high-level one that holds H5DS. In parallel
 /// HDF5 every rank must call this with the same arguments.
-bool attach_dimension_scales(hid_t dataset, const std::vector<hid_t>& scales);
+bool attach_dimension_scales(hid_t dataset, const std::vector<hid_t>& scales,
+                             bool back_references = true);
 
 } // namespace tessera::grid::detail

@@ -65,9 +65,9 @@ public:
 
   /// Declares what dataset `name` holds: its CF `units` (a UDUNITS string such as "m", "s" or
   /// "kg m-3"; "1" for a dimensionless quantity) and `long_name` (a few words; empty keeps the
-  /// default, the name itself). `name` is a field, a per-frame series (also one not written
-  /// yet), "time" or "step". Defaults: units "1" everywhere. Collective; rank 0's strings are
-  /// used.
+  /// default). `name` is a field, a per-frame series (also one not written yet), "time" or
+  /// "step". Defaults: units "1"; long_name "values at the cell centres" (or "... at the x
+  /// faces") for a field, the name for a series. Collective; rank 0's strings are used.
   void describe(const std::string& name, std::string units, std::string long_name = {});
 
   /// Cell size per dimension, in length_units() (default 1): the coordinate variables and
@@ -113,7 +113,8 @@ private:
   h5_writer(const decomposition& d, std::string path,
             const std::vector<const field<double>*>& fields, bool overwrite, bool append);
   void write_layout();
-  void describe_dataset(std::int64_t dataset, const std::string& name) const;
+  void describe_dataset(std::int64_t dataset, const std::string& name,
+                        const std::string& default_long_name) const;
   void update_sidecar();
   [[nodiscard]] std::vector<std::string> dimension_names_or_default() const;
 
