@@ -6,7 +6,7 @@ set -euo pipefail
 
 flavour="${1:-both}"
 common=(build-essential cmake pkg-config hdf5-tools libeigen3-dev libcli11-dev
-        libtomlplusplus-dev libgtest-dev clang-format clang-tidy
+        libtomlplusplus-dev libgtest-dev libcairo2-dev clang-format clang-tidy
         python3-numpy python3-h5py-serial python3-matplotlib)
 # The output-file tests (tests/libgrid/check_netcdf.py, check_paraview.py): xarray through
 # h5netcdf, ncdump, and ParaView's XDMF readers through pvpython on a virtual X server.

@@ -1,5 +1,6 @@
 #include "tessera/comm/cartesian.hpp"
 
+#include "tessera/comm/count.hpp"
 #include "tessera/comm/error.hpp"
 
 #include <functional>
@@ -81,6 +82,7 @@ cartesian_communicator cartesian_communicator::sub(std::span<const bool> remain)
 
 cartesian_communicator cart_create(const communicator& c, std::span<const int> dims,
                                    std::span<const bool> periods, bool reorder) {
+  const int ndims = detail::checked_count(dims.size(), "cart_create", "dimensions");
   if (dims.size() != periods.size()) {
     throw usage_error("tessera::comm::cart_create: " + std::to_string(dims.size()) +
                       " dimensions but " + std::to_string(periods.size()) + " periodicity flags");
@@ -93,14 +95,16 @@ cartesian_communicator cart_create(const communicator& c, std::span<const int> d
   }
   const auto p = to_ints(periods);
   MPI_Comm out = MPI_COMM_NULL;
-  check(MPI_Cart_create(c.get(), static_cast<int>(dims.size()), dims.data(), p.data(),
-                        reorder ? 1 : 0, &out),
+  check(MPI_Cart_create(c.get(), ndims, dims.data(), p.data(), reorder ? 1 : 0, &out),
         "MPI_Cart_create");
   check(MPI_Comm_set_errhandler(out, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
   return cartesian_communicator(out);
 }
 
 std::vector<int> dims_create(int nranks, int ndims, std::span<const int> fixed) {
+  if (ndims < 0) {
+    throw usage_error("tessera::comm::dims_create: " + std::to_string(ndims) + " dimensions");
+  }
   std::vector<int> d(static_cast<std::size_t>(ndims), 0);
   if (!fixed.empty()) {
     if (static_cast<int>(fixed.size()) != ndims) {

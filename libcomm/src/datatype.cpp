@@ -1,5 +1,6 @@
 #include "tessera/comm/datatype.hpp"
 #include "tessera/comm/buffer.hpp"
+#include "tessera/comm/count.hpp"
 #include "tessera/comm/error.hpp"
 
 #include <map>
@@ -58,17 +59,14 @@ MPI_Datatype contiguous_bytes_type(std::size_t bytes) {
   if (auto it = c.types.find(bytes); it != c.types.end()) {
     return it->second;
   }
+  const int count = detail::checked_count(bytes, "contiguous_bytes_type", "bytes");
   if (c.keyval == MPI_KEYVAL_INVALID) {
     check(MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, free_cached_types, &c.keyval, nullptr),
           "MPI_Comm_create_keyval");
     check(MPI_Comm_set_attr(MPI_COMM_SELF, c.keyval, nullptr), "MPI_Comm_set_attr");
   }
-  if (bytes > static_cast<std::size_t>(INT_MAX)) {
-    throw usage_error("tessera::comm: a registered type of " + std::to_string(bytes) +
-                      " bytes is too large for MPI");
-  }
   MPI_Datatype type = MPI_DATATYPE_NULL;
-  check(MPI_Type_contiguous(static_cast<int>(bytes), MPI_BYTE, &type), "MPI_Type_contiguous");
+  check(MPI_Type_contiguous(count, MPI_BYTE, &type), "MPI_Type_contiguous");
   check(MPI_Type_commit(&type), "MPI_Type_commit");
   c.types.emplace(bytes, type);
   return type;
@@ -77,9 +75,8 @@ MPI_Datatype contiguous_bytes_type(std::size_t bytes) {
 int make_strided_type(MPI_Datatype element, std::size_t element_bytes, std::size_t outer_size,
                       std::size_t inner_size, std::ptrdiff_t outer_stride,
                       std::ptrdiff_t inner_stride, datatype& out) noexcept {
-  if (outer_size > static_cast<std::size_t>(INT_MAX) ||
-      inner_size > static_cast<std::size_t>(INT_MAX)) {
-    return MPI_ERR_COUNT;
+  if (!fits_count(outer_size) || !fits_count(inner_size)) {
+    return MPI_ERR_COUNT; // unreachable through describe_layout, which checks the product first
   }
   const auto bytes = static_cast<MPI_Aint>(element_bytes);
   MPI_Datatype inner = MPI_DATATYPE_NULL;

@@ -47,6 +47,16 @@ bool finalized() noexcept {
   return flag != 0;
 }
 
+thread_level query_thread() {
+  if (!initialized() || finalized()) {
+    throw usage_error("tessera::comm::query_thread: MPI is not running (called before MPI_Init "
+                      "or after MPI_Finalize)");
+  }
+  int provided = MPI_THREAD_SINGLE;
+  check(MPI_Query_thread(&provided), "MPI_Query_thread");
+  return static_cast<thread_level>(provided);
+}
+
 const char* library_version() {
   static const std::string version = [] {
     char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};

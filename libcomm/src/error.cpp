@@ -39,9 +39,9 @@ std::string error_string(int code) {
 }
 
 mpi_error::mpi_error(int code, std::string operation)
-    : std::runtime_error("tessera::comm: " + operation + " failed on rank " +
-                         std::to_string(current_world_rank()) + ": " + error_string(code) +
-                         " (MPI error class " + std::to_string(class_of(code)) + ")"),
+    : tessera::error("tessera::comm: " + operation + " failed on rank " +
+                     std::to_string(current_world_rank()) + ": " + error_string(code) +
+                     " (MPI error class " + std::to_string(class_of(code)) + ")"),
       code_(code), error_class_(class_of(code)), operation_(std::move(operation)),
       world_rank_(current_world_rank()) {
 }

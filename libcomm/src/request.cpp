@@ -1,8 +1,12 @@
 #include "tessera/comm/request.hpp"
 
+#include "tessera/comm/count.hpp"
+
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <sched.h>
+#include <string>
 
 namespace tessera::comm {
 
@@ -42,6 +46,112 @@ void request::report_pending() noexcept {
   }
 }
 
+namespace {
+
+// wait/test over raw handle arrays, shared by the span forms (which pass the requests' own
+// storage) and the list forms (which pass copies, see handle_copies). Counts are checked first.
+void waitall_handles(std::span<MPI_Request> hs, MPI_Status* statuses, wait_mode mode,
+                     const char* function) {
+  const int n = detail::checked_count(hs.size(), function, "requests");
+  if (mode == wait_mode::blocking) {
+    check(MPI_Waitall(n, hs.data(), statuses), "MPI_Waitall");
+    return;
+  }
+  for (;;) {
+    int flag = 0;
+    check(MPI_Testall(n, hs.data(), &flag, statuses), "MPI_Testall");
+    if (flag != 0) {
+      return;
+    }
+    pause_briefly();
+  }
+}
+
+bool testall_handles(std::span<MPI_Request> hs) {
+  const int n = detail::checked_count(hs.size(), "testall", "requests");
+  int flag = 0;
+  check(MPI_Testall(n, hs.data(), &flag, MPI_STATUSES_IGNORE), "MPI_Testall");
+  return flag != 0;
+}
+
+std::size_t waitany_handles(std::span<MPI_Request> hs, status* st, wait_mode mode) {
+  const int n = detail::checked_count(hs.size(), "waitany", "requests");
+  int index = MPI_UNDEFINED;
+  MPI_Status* native_status = st != nullptr ? &st->native() : MPI_STATUS_IGNORE;
+  if (mode == wait_mode::blocking) {
+    check(MPI_Waitany(n, hs.data(), &index, native_status), "MPI_Waitany");
+  } else {
+    for (;;) {
+      int flag = 0;
+      check(MPI_Testany(n, hs.data(), &index, &flag, native_status), "MPI_Testany");
+      if (flag != 0) {
+        break;
+      }
+      pause_briefly();
+    }
+  }
+  return index == MPI_UNDEFINED ? no_active_request : static_cast<std::size_t>(index);
+}
+
+testany_result testany_handles(std::span<MPI_Request> hs, status* st) {
+  const int n = detail::checked_count(hs.size(), "testany", "requests");
+  int index = MPI_UNDEFINED;
+  int flag = 0;
+  check(MPI_Testany(n, hs.data(), &index, &flag, st != nullptr ? &st->native() : MPI_STATUS_IGNORE),
+        "MPI_Testany");
+  return {flag != 0, index == MPI_UNDEFINED ? no_active_request : static_cast<std::size_t>(index)};
+}
+
+std::span<MPI_Request> handles(std::span<request> rs) noexcept {
+  return {detail::natives(rs), rs.size()};
+}
+
+// The handles of separately stored requests, copied into one array for MPI and copied back
+// when this object goes out of scope — also when MPI reports an error — so each request object
+// again owns exactly what MPI left in its slot (MPI_REQUEST_NULL once completed).
+class handle_copies {
+public:
+  handle_copies(request_list rs, const char* function) : owners_(rs) {
+    for (auto a = rs.begin(); a != rs.end(); ++a) {
+      for (auto b = a + 1; b != rs.end(); ++b) {
+        if (&a->get() == &b->get()) {
+          throw usage_error(std::string("tessera::comm::") + function +
+                            ": the same request is listed twice (MPI would complete it twice)");
+        }
+      }
+    }
+    if (rs.size() > local_.size()) {
+      heap_.resize(rs.size());
+    }
+    std::size_t k = 0;
+    for (const auto& r : rs) {
+      data()[k++] = r.get().native();
+    }
+  }
+  handle_copies(const handle_copies&) = delete;
+  handle_copies& operator=(const handle_copies&) = delete;
+  handle_copies(handle_copies&&) = delete;
+  handle_copies& operator=(handle_copies&&) = delete;
+  ~handle_copies() {
+    std::size_t k = 0;
+    for (const auto& r : owners_) {
+      r.get().native() = data()[k++];
+    }
+  }
+
+  [[nodiscard]] std::span<MPI_Request> span() noexcept { return {data(), owners_.size()}; }
+
+private:
+  [[nodiscard]] MPI_Request* data() noexcept {
+    return heap_.empty() ? local_.data() : heap_.data();
+  }
+  request_list owners_;
+  std::array<MPI_Request, 8> local_{}; // lists are written out by hand: usually short
+  std::vector<MPI_Request> heap_;
+};
+
+} // namespace
+
 namespace nothrow {
 
 int wait(request& r, status* st) noexcept {
@@ -56,6 +166,9 @@ int test(request& r, bool& done, status* st) noexcept {
 }
 
 int testall(std::span<request> rs, bool& done) noexcept {
+  if (!detail::fits_count(rs.size())) {
+    return MPI_ERR_COUNT;
+  }
   int flag = 0;
   const int rc =
       MPI_Testall(static_cast<int>(rs.size()), detail::natives(rs), &flag, MPI_STATUSES_IGNORE);
@@ -64,6 +177,9 @@ int testall(std::span<request> rs, bool& done) noexcept {
 }
 
 int waitall(std::span<request> rs, wait_mode mode) noexcept {
+  if (!detail::fits_count(rs.size())) {
+    return MPI_ERR_COUNT;
+  }
   if (mode == wait_mode::blocking) {
     return MPI_Waitall(static_cast<int>(rs.size()), detail::natives(rs), MPI_STATUSES_IGNORE);
   }
@@ -91,63 +207,60 @@ bool test(request& r, status* st) {
 }
 
 void waitall(std::span<request> rs, wait_mode mode) {
-  check(nothrow::waitall(rs, mode), mode == wait_mode::blocking ? "MPI_Waitall" : "MPI_Testall");
+  waitall_handles(handles(rs), MPI_STATUSES_IGNORE, mode, "waitall");
 }
 
-void waitall(std::span<request> rs, std::span<status> statuses, wait_mode mode) {
-  if (statuses.size() != rs.size()) {
-    throw usage_error("tessera::comm::waitall: " + std::to_string(rs.size()) + " requests but " +
+namespace {
+MPI_Status* status_array(std::span<status> statuses, std::size_t requests) {
+  if (statuses.size() != requests) {
+    throw usage_error("tessera::comm::waitall: " + std::to_string(requests) + " requests but " +
                       std::to_string(statuses.size()) + " statuses");
   }
   static_assert(sizeof(status) == sizeof(MPI_Status));
-  auto* native_statuses = statuses.empty() ? nullptr : &statuses.front().native();
-  const int n = static_cast<int>(rs.size());
-  if (mode == wait_mode::blocking) {
-    check(MPI_Waitall(n, detail::natives(rs), native_statuses), "MPI_Waitall");
-    return;
-  }
-  for (;;) {
-    int flag = 0;
-    check(MPI_Testall(n, detail::natives(rs), &flag, native_statuses), "MPI_Testall");
-    if (flag != 0) {
-      return;
-    }
-    pause_briefly();
-  }
+  return statuses.empty() ? nullptr : &statuses.front().native();
+}
+} // namespace
+
+void waitall(std::span<request> rs, std::span<status> statuses, wait_mode mode) {
+  waitall_handles(handles(rs), status_array(statuses, rs.size()), mode, "waitall");
 }
 
 bool testall(std::span<request> rs) {
-  bool done = false;
-  check(nothrow::testall(rs, done), "MPI_Testall");
-  return done;
+  return testall_handles(handles(rs));
 }
 
 std::size_t waitany(std::span<request> rs, status* st, wait_mode mode) {
-  int index = MPI_UNDEFINED;
-  MPI_Status* native_status = st != nullptr ? &st->native() : MPI_STATUS_IGNORE;
-  const int n = static_cast<int>(rs.size());
-  if (mode == wait_mode::blocking) {
-    check(MPI_Waitany(n, detail::natives(rs), &index, native_status), "MPI_Waitany");
-  } else {
-    for (;;) {
-      int flag = 0;
-      check(MPI_Testany(n, detail::natives(rs), &index, &flag, native_status), "MPI_Testany");
-      if (flag != 0) {
-        break;
-      }
-      pause_briefly();
-    }
-  }
-  return index == MPI_UNDEFINED ? no_active_request : static_cast<std::size_t>(index);
+  return waitany_handles(handles(rs), st, mode);
 }
 
 testany_result testany(std::span<request> rs, status* st) {
-  int index = MPI_UNDEFINED;
-  int flag = 0;
-  check(MPI_Testany(static_cast<int>(rs.size()), detail::natives(rs), &index, &flag,
-                    st != nullptr ? &st->native() : MPI_STATUS_IGNORE),
-        "MPI_Testany");
-  return {flag != 0, index == MPI_UNDEFINED ? no_active_request : static_cast<std::size_t>(index)};
+  return testany_handles(handles(rs), st);
+}
+
+void waitall(request_list rs, wait_mode mode) {
+  handle_copies hs(rs, "waitall");
+  waitall_handles(hs.span(), MPI_STATUSES_IGNORE, mode, "waitall");
+}
+
+void waitall(request_list rs, std::span<status> statuses, wait_mode mode) {
+  MPI_Status* native_statuses = status_array(statuses, rs.size());
+  handle_copies hs(rs, "waitall");
+  waitall_handles(hs.span(), native_statuses, mode, "waitall");
+}
+
+bool testall(request_list rs) {
+  handle_copies hs(rs, "testall");
+  return testall_handles(hs.span());
+}
+
+std::size_t waitany(request_list rs, status* st, wait_mode mode) {
+  handle_copies hs(rs, "waitany");
+  return waitany_handles(hs.span(), st, mode);
+}
+
+testany_result testany(request_list rs, status* st) {
+  handle_copies hs(rs, "testany");
+  return testany_handles(hs.span(), st);
 }
 
 } // namespace tessera::comm

@@ -1,6 +1,6 @@
 #include "tessera/grid/decomposition.hpp"
 
-#include <tessera/comm/error.hpp>
+#include <tessera/error.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -12,7 +12,7 @@ namespace tessera::grid {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
-  throw comm::usage_error("tessera::grid::decomposition: " + what);
+  throw usage_error("tessera::grid::decomposition: " + what);
 }
 
 std::string list(const std::vector<int>& v) {
@@ -240,6 +240,23 @@ box decomposition::box_of_rank(int rank) const {
     coords[d] = c[d];
   }
   return box_of(coords);
+}
+
+int decomposition::owner_of(const index3& cell) const noexcept {
+  std::array<int, 3> c{0, 0, 0};
+  for (std::size_t d = 0; d < 3; ++d) {
+    // The pieces differ by at most one cell: start from the even-split guess and correct it.
+    int p = static_cast<int>(cell[d] * mpi_dims_[d] / std::max<index_t>(shape_[d], 1));
+    p = std::clamp(p, 0, mpi_dims_[d] - 1);
+    while (p > 0 && cell[d] < split_start(shape_[d], mpi_dims_[d], p)) {
+      --p;
+    }
+    while (p < mpi_dims_[d] - 1 && cell[d] >= split_start(shape_[d], mpi_dims_[d], p + 1)) {
+      ++p;
+    }
+    c[d] = p;
+  }
+  return (c[0] * mpi_dims_[1] + c[1]) * mpi_dims_[2] + c[2];
 }
 
 int decomposition::neighbour(const std::array<int, 3>& offset) const noexcept {

@@ -1,4 +1,5 @@
 #include "tessera/grid/halo.hpp"
+#include "tessera/grid/threads.hpp"
 
 #include <tessera/comm/collectives.hpp>
 #include <tessera/comm/p2p.hpp>
@@ -10,6 +11,21 @@
 #include <tuple>
 
 namespace tessera::grid {
+
+namespace {
+// Thread 0's time in every plan of this process (only thread 0 adds to it).
+double all_plans_seconds = 0.0;
+} // namespace
+
+namespace detail {
+void add_halo_seconds(double seconds) noexcept {
+  all_plans_seconds += seconds;
+}
+} // namespace detail
+
+double halo_seconds() noexcept {
+  return all_plans_seconds;
+}
 
 namespace {
 
@@ -73,12 +89,12 @@ halo_plan<T>::halo_plan(std::vector<field<T>*> fields, std::vector<boundary<T>> 
     : fields_(std::move(fields)), conditions_(std::move(conditions)), options_(options),
       decomp_(nullptr) {
   if (fields_.empty()) {
-    throw comm::usage_error("tessera::grid::halo_plan: no fields to exchange");
+    throw usage_error("tessera::grid::halo_plan: no fields to exchange");
   }
   decomp_ = &fields_.front()->decomp();
   for (const auto* f : fields_) {
     if (&f->decomp() != decomp_) {
-      throw comm::usage_error("tessera::grid::halo_plan: all fields must share one decomposition");
+      throw usage_error("tessera::grid::halo_plan: all fields must share one decomposition");
     }
   }
   if (conditions_.empty()) {
@@ -86,9 +102,8 @@ halo_plan<T>::halo_plan(std::vector<field<T>*> fields, std::vector<boundary<T>> 
   } else if (conditions_.size() == 1) {
     conditions_.assign(fields_.size(), conditions_.front());
   } else if (conditions_.size() != fields_.size()) {
-    throw comm::usage_error("tessera::grid::halo_plan: " + std::to_string(conditions_.size()) +
-                            " boundary conditions for " + std::to_string(fields_.size()) +
-                            " fields");
+    throw usage_error("tessera::grid::halo_plan: " + std::to_string(conditions_.size()) +
+                      " boundary conditions for " + std::to_string(fields_.size()) + " fields");
   }
   build();
 }
@@ -106,7 +121,7 @@ void halo_plan<T>::build() {
           d.global_shape()[static_cast<std::size_t>(e)] / d.mpi_dims()[static_cast<std::size_t>(e)];
       const index_t thread_piece = e == td ? smallest / threads : smallest;
       if (thread_piece < f->halo()) {
-        throw comm::usage_error(
+        throw usage_error(
             "tessera::grid::halo_plan: field '" + f->name() + "' has halo width " +
             std::to_string(f->halo()) + ", but pieces along dimension " + std::to_string(e) +
             " can be as small as " + std::to_string(thread_piece) +
@@ -118,9 +133,9 @@ void halo_plan<T>::build() {
     int provided = MPI_THREAD_SINGLE;
     MPI_Query_thread(&provided);
     if (provided < MPI_THREAD_MULTIPLE) {
-      throw comm::usage_error("tessera::grid::halo_plan: per-thread halo exchange needs "
-                              "MPI_THREAD_MULTIPLE; use halo_mode::funneled or initialise MPI "
-                              "with thread_level::multiple");
+      throw usage_error("tessera::grid::halo_plan: per-thread halo exchange needs "
+                        "MPI_THREAD_MULTIPLE; use halo_mode::funneled or initialise MPI "
+                        "with thread_level::multiple");
     }
   }
 
@@ -131,17 +146,18 @@ void halo_plan<T>::build() {
   const int lowest = comm::allreduce(created, comm::op::min, c);
   const int highest = comm::allreduce(created, comm::op::max, c);
   if (lowest != highest) {
-    throw comm::usage_error("tessera::grid::halo_plan: ranks built halo plans in different "
-                            "orders; build them in the same order on every rank");
+    throw usage_error("tessera::grid::halo_plan: ranks built halo plans in different "
+                      "orders; build them in the same order on every rank");
   }
-  // Tags: (slot, direction of travel along the thread dimension, strip). Everything else a
-  // message carries is fixed by the plan on both sides.
-  constexpr int channels = 3;
+  // Tags: (slot, channel, strip), the channel being the direction of travel along the thread
+  // dimension (0, 1, 2) or the mapped ghosts (3). Everything else a message carries is fixed by
+  // the plan on both sides.
+  constexpr int channels = 4;
   const int tag_ub = mpi_tag_upper_bound(c);
   if (channels * threads > tag_ub + 1) {
-    throw comm::usage_error("tessera::grid::halo_plan: " + std::to_string(threads) +
-                            " threads need tags up to " + std::to_string(channels * threads) +
-                            ", above MPI_TAG_UB = " + std::to_string(tag_ub));
+    throw usage_error("tessera::grid::halo_plan: " + std::to_string(threads) +
+                      " threads need tags up to " + std::to_string(channels * threads) +
+                      ", above MPI_TAG_UB = " + std::to_string(tag_ub));
   }
   const int slots = (tag_ub + 1) / (channels * threads);
   slot_ = created % slots;
@@ -246,8 +262,9 @@ void halo_plan<T>::build() {
         continue;
       }
       for (std::size_t fi = 0; fi < fields_.size(); ++fi) {
-        if (conditions_[fi].side(dim, side).type == side_condition<T>::kind::none) {
-          continue;
+        const auto kind = conditions_[fi].side(dim, side).type;
+        if (kind == side_condition<T>::kind::none || kind == side_condition<T>::kind::mapped) {
+          continue; // mapped sides are filled by the plan's own transfers (build_mapped)
         }
         const field<T>& f = *fields_[fi];
         box region = f.with_ghosts();
@@ -274,6 +291,139 @@ void halo_plan<T>::build() {
   }
   for (auto& w : work_) {
     w.requests.resize(w.receives.size() + w.sends.size());
+  }
+  mapped_tag_ = (slot_ * channels + 3) * threads;
+  build_mapped();
+}
+
+template <class T>
+void halo_plan<T>::build_mapped() {
+  // Every rank enumerates every rank's mapped ghosts in one global order (field, dimension,
+  // side, rank, cell), so a sender and its receiver list the travelling values alike without
+  // talking. A ghost's source is an interior value: nothing depends on the order of filling.
+  const decomposition& d = *decomp_;
+  const int me = d.rank();
+  std::map<int, mapped_transfer> sends;
+  std::map<int, mapped_transfer> receives;
+  mapped_copies_.clear();
+  const box mine = d.local_box();
+  for (std::size_t fi = 0; fi < fields_.size(); ++fi) {
+    const field<T>& f = *fields_[fi];
+    const int stag = f.where().staggered_dim;
+    index3 extent = d.global_shape();
+    if (stag >= 0) {
+      extent[static_cast<std::size_t>(stag)] += 1;
+    }
+    for (int dim = 0; dim < d.ndim(); ++dim) {
+      for (int side : {-1, +1}) {
+        const side_condition<T>& c = conditions_[fi].side(dim, side);
+        if (c.type != side_condition<T>::kind::mapped || d.periodic(dim)) {
+          continue;
+        }
+        if (!c.source) {
+          throw usage_error("tessera::grid::halo_plan: a mapped side of field '" + f.name() +
+                            "' has no source function");
+        }
+        const auto du = static_cast<std::size_t>(dim);
+        for (int r = 0; r < d.size(); ++r) {
+          const box block = d.box_of_rank(r);
+          const bool on_edge = side < 0 ? block.lo[du] == 0 : block.hi[du] == d.global_shape()[du];
+          if (!on_edge) {
+            continue;
+          }
+          box region; // rank r's ghosts beyond this side, in its local indices
+          for (int e = 0; e < 3; ++e) {
+            const auto eu = static_cast<std::size_t>(e);
+            const index_t n = block.extent(e) + (e == stag ? 1 : 0);
+            const index_t w = f.ghosts(e);
+            region.lo[eu] = e == dim ? (side < 0 ? -w : n) : -w;
+            region.hi[eu] = e == dim ? (side < 0 ? 0 : n + w) : n + w;
+          }
+          for_each_index(region, [&](index_t i, index_t j, index_t k) {
+            const index3 local{i, j, k};
+            index3 ghost{};
+            for (std::size_t e = 0; e < 3; ++e) {
+              ghost[e] = block.lo[e] + local[e];
+            }
+            const index3 src = c.source(ghost, extent, f.where());
+            for (std::size_t e = 0; e < 3; ++e) {
+              const index_t top = static_cast<int>(e) < d.ndim() ? extent[e] : 1;
+              if (src[e] < 0 || src[e] >= top) {
+                throw usage_error("tessera::grid::halo_plan: the mapped side " +
+                                  std::to_string(dim) + (side < 0 ? "-" : "+") + " of field '" +
+                                  f.name() + "' maps the ghost at " + to_string({ghost, ghost}) +
+                                  " to " + to_string({src, src}) +
+                                  ", which is not an interior value");
+              }
+            }
+            const int owner = d.owner_of(src);
+            if (r != me && owner != me) {
+              return;
+            }
+            const index_t to = f.offset(i, j, k);
+            const index_t from =
+                f.offset(src[0] - mine.lo[0], src[1] - mine.lo[1], src[2] - mine.lo[2]);
+            if (r == me && owner == me) {
+              mapped_copies_.push_back({fi, from, to, c.value});
+            } else if (r == me) {
+              auto& m = receives[owner];
+              m.peer = owner;
+              m.cells.emplace_back(fi, to);
+              m.factors.push_back(c.value);
+            } else {
+              auto& m = sends[r];
+              m.peer = r;
+              m.cells.emplace_back(fi, from);
+            }
+          });
+        }
+      }
+    }
+  }
+  mapped_sends_.clear();
+  mapped_receives_.clear();
+  for (auto& [peer, m] : receives) {
+    m.buffer.resize(m.cells.size());
+    mapped_receives_.push_back(std::move(m));
+  }
+  for (auto& [peer, m] : sends) {
+    m.buffer.resize(m.cells.size());
+    mapped_sends_.push_back(std::move(m));
+  }
+  mapped_requests_.clear();
+  mapped_requests_.resize(mapped_receives_.size() + mapped_sends_.size());
+}
+
+template <class T>
+void halo_plan<T>::start_mapped(thread_work& w) {
+  const auto& c = decomp_->communicator();
+  for (std::size_t i = 0; i < mapped_receives_.size() && w.mpi_error == MPI_SUCCESS; ++i) {
+    auto& m = mapped_receives_[i];
+    w.mpi_error = comm::nothrow::irecv(m.buffer, m.peer, mapped_tag_, mapped_requests_[i], c);
+  }
+  const std::size_t n = mapped_receives_.size();
+  for (std::size_t i = 0; i < mapped_sends_.size() && w.mpi_error == MPI_SUCCESS; ++i) {
+    auto& m = mapped_sends_[i];
+    for (std::size_t v = 0; v < m.cells.size(); ++v) {
+      m.buffer[v] = fields_[m.cells[v].first]->origin()[m.cells[v].second];
+    }
+    w.mpi_error = comm::nothrow::isend(m.buffer, m.peer, mapped_tag_, mapped_requests_[n + i], c);
+  }
+}
+
+template <class T>
+void halo_plan<T>::finish_mapped(thread_work& w) {
+  if (!mapped_requests_.empty() && w.mpi_error == MPI_SUCCESS) {
+    w.mpi_error = comm::nothrow::waitall(mapped_requests_, options_.wait);
+  }
+  for (const auto& m : mapped_receives_) {
+    for (std::size_t v = 0; v < m.cells.size(); ++v) {
+      fields_[m.cells[v].first]->origin()[m.cells[v].second] = m.factors[v] * m.buffer[v];
+    }
+  }
+  for (const auto& c : mapped_copies_) {
+    T* o = fields_[c.field]->origin();
+    o[c.to] = c.factor * o[c.from];
   }
 }
 
@@ -391,6 +541,9 @@ void halo_plan<T>::start(int t) noexcept {
     w.usage_error =
         "start() called while an exchange of the same fields is in flight; call finish() first";
   }
+  if (t == 0 && !refused) {
+    start_mapped(w); // thread 0 carries the (few) mapped ghost values of every thread
+  }
   if (options_.mode == halo_mode::per_thread) {
     if (!refused) {
       w.in_flight = true;
@@ -426,7 +579,9 @@ void halo_plan<T>::start(int t) noexcept {
     }
   }
   if (t == 0) {
-    seconds_ += MPI_Wtime() - t0;
+    const double spent = MPI_Wtime() - t0;
+    seconds_ += spent;
+    detail::add_halo_seconds(spent);
   }
 }
 
@@ -454,31 +609,24 @@ void halo_plan<T>::finish(int t) noexcept {
   }
   if (!refused) {
     finish_locally(w);
+    if (t == 0) {
+      // Mapped ghosts last: they read interior values only, and every thread's caller waits
+      // at its barrier after finish() before reading ghosts.
+      finish_mapped(w);
+    }
     w.in_flight = false;
   }
   if (t == 0) {
-    seconds_ += MPI_Wtime() - t0;
+    const double spent = MPI_Wtime() - t0;
+    seconds_ += spent;
+    detail::add_halo_seconds(spent);
   }
 }
 
 template <class T>
 void halo_plan<T>::exchange() {
-  const int threads = decomp_->threads();
-  if (threads == 1) {
-    exchange(0);
-  } else {
-#pragma omp parallel num_threads(threads)
-    {
-      if (omp_get_num_threads() == threads) {
-        exchange(omp_get_thread_num());
-      } else {
-#pragma omp single
-        work_[0].usage_error = "exchange(): the parallel region got " +
-                               std::to_string(omp_get_num_threads()) + " threads instead of " +
-                               std::to_string(threads);
-      }
-    }
-  }
+  run_on_threads(decomp_->threads(), "tessera::grid::halo_plan: exchange()",
+                 [this](int t) { exchange(t); });
   check();
 }
 
@@ -497,7 +645,7 @@ void halo_plan<T>::check() {
     w.mpi_error = MPI_SUCCESS;
   }
   if (!usage.empty()) {
-    throw comm::usage_error("tessera::grid::halo_plan: " + usage);
+    throw usage_error("tessera::grid::halo_plan: " + usage);
   }
   comm::check(code, "halo exchange");
 }

@@ -846,4 +846,12 @@ double read_attribute(const std::string& path, const std::string& name) {
   return v;
 }
 
+std::string hdf5_version() {
+  unsigned major = 0;
+  unsigned minor = 0;
+  unsigned release = 0;
+  H5get_libversion(&major, &minor, &release);
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
 } // namespace tessera::grid

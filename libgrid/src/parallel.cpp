@@ -134,9 +134,9 @@ void scatter(const std::vector<T>& global, field<T>& f, int root) {
           comm::send(bad, r, 1, c);
         }
       }
-      throw comm::usage_error("tessera::grid::scatter: the global array has " +
-                              std::to_string(global.size()) + " values, the field needs " +
-                              std::to_string(expected));
+      throw usage_error("tessera::grid::scatter: the global array has " +
+                        std::to_string(global.size()) + " values, the field needs " +
+                        std::to_string(expected));
     }
     const int good = 0;
     for (int r = 0; r < c.size(); ++r) {
@@ -156,7 +156,7 @@ void scatter(const std::vector<T>& global, field<T>& f, int root) {
     int state = 0;
     comm::recv(state, root, 1, c);
     if (state != 0) {
-      throw comm::usage_error("tessera::grid::scatter: the root's global array has the wrong size");
+      throw usage_error("tessera::grid::scatter: the root's global array has the wrong size");
     }
     comm::recv(part, root, 0, c);
   }

@@ -1,9 +1,8 @@
 #include "tessera/solvers/cahn_hilliard.hpp"
 
-#include "thread_team.hpp"
-
-#include <tessera/comm/error.hpp>
+#include <tessera/error.hpp>
 #include <tessera/grid/parallel.hpp>
+#include <tessera/grid/threads.hpp>
 
 #include <omp.h>
 
@@ -74,9 +73,8 @@ double adjust(double h, double e) {
   }
   next = std::min(next, cahn_hilliard::dt_max);
   if (next < cahn_hilliard::dt_min) {
-    throw std::runtime_error("cahn_hilliard: the adaptive time step fell below " +
-                             std::to_string(cahn_hilliard::dt_min) +
-                             " (the solution is blowing up)");
+    throw numerical_error("cahn_hilliard: the adaptive time step fell below " +
+                          std::to_string(cahn_hilliard::dt_min) + " (the solution is blowing up)");
   }
   return next;
 }
@@ -145,7 +143,7 @@ struct cahn_hilliard::impl {
   /// Runs fn(t) on every thread; throws after the region if anything failed.
   template <class Fn>
   void parallel(Fn&& fn) {
-    detail::run_on_threads(threads, "cahn_hilliard", fn);
+    grid::run_on_threads(threads, "cahn_hilliard", fn);
     plan_c.check();
     plan_state.check();
     plan_mu.check();
@@ -385,7 +383,7 @@ double cahn_hilliard::impl::adaptive(double t, double t_end, double& dt, double 
     }
   });
   if (!failure.empty()) {
-    throw std::runtime_error(failure);
+    throw numerical_error(failure);
   }
   dt = dt_opt;
   return reached;
@@ -428,8 +426,7 @@ void cahn_hilliard::rhs(grid::field<double>& out) {
 double cahn_hilliard::advance_fixed(double t, double t_end, double dt, ch_scheme scheme,
                                     ch_stats* stats) {
   if (!(dt > 0.0)) {
-    throw comm::usage_error("cahn_hilliard: the time step must be positive, got " +
-                            std::to_string(dt));
+    throw usage_error("cahn_hilliard: the time step must be positive, got " + std::to_string(dt));
   }
   const std::int64_t steps = fixed_steps(t, t_end, dt);
   advance_steps(steps, dt, scheme, stats);
@@ -439,15 +436,13 @@ double cahn_hilliard::advance_fixed(double t, double t_end, double dt, ch_scheme
 void cahn_hilliard::advance_steps(std::int64_t steps, double dt, ch_scheme scheme,
                                   ch_stats* stats) {
   if (!(dt > 0.0)) {
-    throw comm::usage_error("cahn_hilliard: the time step must be positive, got " +
-                            std::to_string(dt));
+    throw usage_error("cahn_hilliard: the time step must be positive, got " + std::to_string(dt));
   }
   if (scheme == ch_scheme::rkf45) {
-    throw comm::usage_error(
-        "cahn_hilliard: rkf45 is adaptive only; use euler or rk4 for fixed steps");
+    throw usage_error("cahn_hilliard: rkf45 is adaptive only; use euler or rk4 for fixed steps");
   }
   if (steps < 0) {
-    throw comm::usage_error("cahn_hilliard: cannot take " + std::to_string(steps) + " steps");
+    throw usage_error("cahn_hilliard: cannot take " + std::to_string(steps) + " steps");
   }
   ch_stats local;
   ch_stats& s = stats != nullptr ? *stats : local;
@@ -469,16 +464,14 @@ double cahn_hilliard::fixed_end(double t, std::int64_t steps, double dt) {
 double cahn_hilliard::advance_adaptive(double t, double t_end, double& dt, double tolerance,
                                        ch_scheme scheme, ch_stats* stats, std::int64_t max_steps) {
   if (!(tolerance > 0.0) || !(dt > 0.0)) {
-    throw comm::usage_error(
-        "cahn_hilliard: adaptive stepping needs a positive tolerance and first step");
+    throw usage_error("cahn_hilliard: adaptive stepping needs a positive tolerance and first step");
   }
   if (scheme == ch_scheme::rk4) {
-    throw comm::usage_error(
-        "cahn_hilliard: rk4 is fixed-step only; use euler or rkf45 when adaptive");
+    throw usage_error("cahn_hilliard: rk4 is fixed-step only; use euler or rkf45 when adaptive");
   }
   if (max_steps < 1) {
-    throw comm::usage_error("cahn_hilliard: max_steps must be at least 1, got " +
-                            std::to_string(max_steps));
+    throw usage_error("cahn_hilliard: max_steps must be at least 1, got " +
+                      std::to_string(max_steps));
   }
   ch_stats local;
   ch_stats& s = stats != nullptr ? *stats : local;
@@ -492,8 +485,8 @@ double cahn_hilliard::advance_adaptive(double t, double t_end, double& dt, doubl
 bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptive, double tolerance,
                                     ch_scheme scheme, ch_stats* stats, std::int64_t max_steps) {
   if (max_steps < 1) {
-    throw comm::usage_error("cahn_hilliard: max_steps must be at least 1, got " +
-                            std::to_string(max_steps));
+    throw usage_error("cahn_hilliard: max_steps must be at least 1, got " +
+                      std::to_string(max_steps));
   }
   ch_stats local;
   ch_stats& s = stats != nullptr ? *stats : local;
@@ -519,6 +512,22 @@ bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptiv
     clock.segment_steps = 0;
   }
   return done;
+}
+
+ch_clock resume_clock(const ch_clock& stored, bool adaptive, double dt) {
+  ch_clock c = stored;
+  if (!adaptive) {
+    if (c.segment_steps > 0 && c.dt != dt) {
+      c.segment_start = c.t;
+      c.segment_steps = 0;
+    }
+    c.dt = dt;
+  }
+  return c;
+}
+
+double rhs_per_step(ch_scheme scheme, bool adaptive) {
+  return scheme == ch_scheme::rk4 ? 4.0 : scheme == ch_scheme::rkf45 ? 6.0 : adaptive ? 3.0 : 1.0;
 }
 
 ch_diagnostics cahn_hilliard::diagnostics() {

@@ -1,9 +1,9 @@
 #include "tessera/solvers/mpdata.hpp"
 
-#include "thread_team.hpp"
-
-#include <tessera/comm/error.hpp>
+#include <tessera/error.hpp>
 #include <tessera/grid/boundary.hpp>
+#include <tessera/grid/parallel.hpp>
+#include <tessera/grid/threads.hpp>
 
 #include <omp.h>
 
@@ -157,9 +157,12 @@ grid::boundary<double> conditions_for(const grid::decomposition& d, const mpdata
 
 } // namespace
 
-std::string mpdata_option_error(const mpdata_options& o, int ndim, bool g_factor) {
+void check_mpdata_options(const mpdata_options& o, int ndim, bool g_factor) {
+  const auto refuse = [](const std::string& option, const std::string& what) {
+    throw usage_error("mpdata: " + what, option);
+  };
   if (o.n_iters < 1) {
-    return "n_iters must be at least 1, got " + std::to_string(o.n_iters);
+    refuse("n_iters", "n_iters must be at least 1, got " + std::to_string(o.n_iters));
   }
   const std::pair<bool, const char*> need_corrective[] = {
       {o.infinite_gauge, "infinite_gauge"},
@@ -170,31 +173,30 @@ std::string mpdata_option_error(const mpdata_options& o, int ndim, bool g_factor
   };
   for (const auto& [on, name] : need_corrective) {
     if (on && o.n_iters < 2) {
-      return std::string(name) + " needs n_iters >= 2 (n_iters = 1 is plain donor cell)";
+      refuse(name, std::string(name) + " needs n_iters >= 2 (n_iters = 1 is plain donor cell)");
     }
   }
   if (o.dpdc && ndim > 1) {
-    return "dpdc is defined for 1-D grids only (this grid has " + std::to_string(ndim) +
-           " dimensions)";
+    refuse("dpdc", "dpdc is defined for 1-D grids only (this grid has " + std::to_string(ndim) +
+                       " dimensions)");
   }
   for (int d = 0; d < 3; ++d) {
     const double mu = o.mu_coeff[static_cast<std::size_t>(d)];
     if (!(mu >= 0.0) || !std::isfinite(mu)) {
-      return "mu_coeff must be finite and >= 0, got " + std::to_string(mu) + " for dimension " +
-             std::to_string(d);
+      refuse("mu_coeff", "mu_coeff must be finite and >= 0, got " + std::to_string(mu) +
+                             " for dimension " + std::to_string(d));
     }
     if (d >= ndim && mu != 0.0) {
-      return "mu_coeff has a non-zero entry for dimension " + std::to_string(d) + " of a " +
-             std::to_string(ndim) + "-D grid";
+      refuse("mu_coeff", "mu_coeff has a non-zero entry for dimension " + std::to_string(d) +
+                             " of a " + std::to_string(ndim) + "-D grid");
     }
   }
   if (o.diffusion() && g_factor) {
-    return "diffusion (mu_coeff) needs G = 1: it cannot be combined with a G factor";
+    refuse("mu_coeff", "diffusion (mu_coeff) needs G = 1: it cannot be combined with a G factor");
   }
   if (!(o.epsilon >= 0.0) || !std::isfinite(o.epsilon)) {
-    return "epsilon must be finite and >= 0, got " + std::to_string(o.epsilon);
+    refuse("epsilon", "epsilon must be finite and >= 0, got " + std::to_string(o.epsilon));
   }
-  return {};
 }
 
 struct mpdata::impl {
@@ -670,7 +672,7 @@ struct mpdata::impl {
 
   template <class Fn>
   void parallel(Fn&& fn) {
-    detail::run_on_threads(threads, "mpdata", fn);
+    grid::run_on_threads(threads, "mpdata", fn);
     for (auto& p : psi_plans) {
       p->check();
     }
@@ -736,12 +738,9 @@ struct mpdata::impl {
 mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
                const mpdata_sides& sides, int advectees, bool g_factor, grid::halo_options halo)
     : options_(options) {
-  if (const std::string error = mpdata_option_error(options, d.ndim(), g_factor); !error.empty()) {
-    throw comm::usage_error("mpdata: " + error);
-  }
+  check_mpdata_options(options, d.ndim(), g_factor);
   if (advectees < 1) {
-    throw comm::usage_error("mpdata: at least one advectee is needed, got " +
-                            std::to_string(advectees));
+    throw usage_error("mpdata: at least one advectee is needed, got " + std::to_string(advectees));
   }
   for (int e = 0; e < d.ndim(); ++e) {
     const auto eu = static_cast<std::size_t>(e);
@@ -751,11 +750,11 @@ mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
                            sides[eu][1].type == mpdata_side::kind::extrapolated);
     const index_t needed = std::max<index_t>(options.halo(), extrapolated ? 3 : 1);
     if (piece < needed) {
-      throw comm::usage_error("mpdata: dimension " + std::to_string(e) + " has pieces of " +
-                              std::to_string(piece) + " cells on some rank, fewer than the " +
-                              std::to_string(needed) + " these options need" +
-                              (extrapolated ? " (extrapolated sides read 3 cells)" : "") +
-                              "; use fewer ranks along it or a larger grid");
+      throw usage_error("mpdata: dimension " + std::to_string(e) + " has pieces of " +
+                        std::to_string(piece) + " cells on some rank, fewer than the " +
+                        std::to_string(needed) + " these options need" +
+                        (extrapolated ? " (extrapolated sides read 3 cells)" : "") +
+                        "; use fewer ranks along it or a larger grid");
     }
   }
   impl_ = std::make_unique<impl>(d, options, sides, advectees, g_factor, halo);
@@ -774,7 +773,7 @@ field<double>& mpdata::advector(int d) {
 }
 field<double>& mpdata::g_factor() {
   if (!impl_->g) {
-    throw comm::usage_error("mpdata: this solver was built without a G factor");
+    throw usage_error("mpdata: this solver was built without a G factor");
   }
   return *impl_->g;
 }
@@ -803,12 +802,78 @@ std::pair<double, grid::index3> mpdata::largest_outflow_courant() {
   return {worst, at_cell};
 }
 
+std::string mpdata::input_problem() {
+  const impl& m = *impl_;
+  const auto cell = [&](const index3& at) {
+    std::string where = "cell (";
+    for (int d = 0; d < m.nd; ++d) {
+      where += (d > 0 ? ", " : "") +
+               std::to_string(m.decomp.to_global(d, at[static_cast<std::size_t>(d)]));
+    }
+    return where + ")";
+  };
+  if (m.g) {
+    std::string bad;
+    grid::for_each_index(m.g->interior(), [&](index_t i, index_t j, index_t k) {
+      const double g = (*m.g)(i, j, k);
+      if (bad.empty() && !(std::isfinite(g) && g > 0.0)) {
+        bad = cell({i, j, k}) + " = " + std::to_string(g);
+      }
+    });
+    if (!bad.empty()) {
+      return "the G factor must be finite and positive everywhere; it is not at " + bad;
+    }
+  }
+  const auto [worst, at] = largest_outflow_courant();
+  if (!(worst <= 1.0)) { // NaN too
+    return "advector: the donor-cell outflow Courant number reaches " + std::to_string(worst) +
+           " at " + cell(at) +
+           " (it must not exceed 1: use smaller Courant numbers, i.e. a smaller time step)";
+  }
+  return {};
+}
+
 void mpdata::advance(std::int64_t steps) {
   switch (impl_->nd) {
   case 1: impl_->advance<1>(steps); break;
   case 2: impl_->advance<2>(steps); break;
   default: impl_->advance<3>(steps); break;
   }
+}
+
+double mpdata::mass(int i) {
+  const impl& m = *impl_;
+  const field<double>& psi = m.psi.at(static_cast<std::size_t>(i));
+  double local = 0.0;
+  grid::for_each_index(psi.interior(), [&](index_t a, index_t b, index_t c) {
+    local += psi(a, b, c) * (m.g ? (*m.g)(a, b, c) : 1.0);
+  });
+  return grid::reduce_sum(m.decomp, local);
+}
+
+void set_uniform_advector(mpdata& solver, const std::array<double, 3>& courant) {
+  const int nd = solver.advectee().decomp().ndim();
+  for (int d = 0; d < nd; ++d) {
+    field<double>& c = solver.advector(d);
+    const double value = courant[static_cast<std::size_t>(d)];
+    grid::for_each_index(c.interior(),
+                         [&](index_t i, index_t j, index_t k) { c(i, j, k) = value; });
+  }
+}
+
+void set_rotation_advector(mpdata& solver, const std::array<double, 2>& center, double omega_dt) {
+  if (solver.advectee().decomp().ndim() != 2) {
+    throw usage_error("mpdata: a rotation advector needs a 2-D grid");
+  }
+  const auto centre = [](index_t i) { return static_cast<double>(i) + 0.5; };
+  field<double>& c0 = solver.advector(0);
+  grid::for_each_index(c0.interior(), [&](index_t i, index_t j, index_t k) {
+    c0(i, j, k) = omega_dt * (centre(c0.to_global(1, j)) - center[1]);
+  });
+  field<double>& c1 = solver.advector(1);
+  grid::for_each_index(c1.interior(), [&](index_t i, index_t j, index_t k) {
+    c1(i, j, k) = -omega_dt * (centre(c1.to_global(0, i)) - center[0]);
+  });
 }
 
 double mpdata::halo_seconds() const noexcept {

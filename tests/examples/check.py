@@ -5,9 +5,11 @@
   check.py wave FILE   standing mode: angular frequency vs the discrete and continuous values,
                        and energy conservation
   check.py open FILE   pulse between open sides: the energy that has not left
+  check.py gray_scott FILE   a small Fourier mode of v on u = 1 decays at the linear rate
+                       Dv |kappa|^2 + F + k (explicit Euler's discrete rate), u stays 1
   check.py same FILE OTHER   the same frames, bit for bit (a restarted run vs an uninterrupted one)
-  check.py excerpts DOC SOURCE...   every C++ excerpt in DOC (a ```cpp block without main(); lines
-                       "// ..." separate pieces) appears verbatim in one of the SOURCE files
+  check.py tutorial DOC DIR   DOC's C++, CMake and TOML blocks are DIR's main.cpp, CMakeLists.txt
+                       and <DIR name>.toml, every line of them
 
 The parameters come from the file's `config` attribute (the run's effective configuration),
 so a wrong stencil, time step or boundary in the solver shows up as a wrong number here.
@@ -15,6 +17,7 @@ Prints the measured values; exits 1 if one is off.
 """
 import ast
 import math
+import pathlib
 import re
 import sys
 
@@ -33,15 +36,18 @@ def check(name, measured, expected, tolerance, why):
           f"relative error {rel:.3e} (tolerance {tolerance:.1e}: {why})")
 
 
-def modes(cfg):
-    """Per dimension: cells n, spacing dx, and the discrete phase kappa*dx/2 of the mode."""
+def modes(cfg, initial="initial"):
+    """Per dimension: spacing dx and the wave number kappa of the mode set in table `initial`."""
     shape = cfg["grid"]["shape"]
     nd = len(shape)
     dx = cfg["grid"]["spacing"]
     dx = dx if isinstance(dx, list) else [dx] * nd
     periodic = cfg["grid"]["periodic"]
     periodic = periodic if isinstance(periodic, list) else [periodic] * nd
-    k = cfg["initial"]["mode"]
+    table = cfg
+    for part in initial.split("."):
+        table = table[part]
+    k = table["mode"]
     # periodic: cos(2 pi k x / L), kappa = 2 pi k / L; between sides: sin(pi k x / L), kappa = pi k / L
     kappa = [(2 if p else 1) * math.pi * kk / (n * h) for p, kk, n, h in zip(periodic, k, shape, dx)]
     return dx, kappa
@@ -57,7 +63,7 @@ def amplitudes(u, offset=0.0):
 def heat(f, cfg):
     dx, kappa = modes(cfg)
     D, dt = cfg["equation"]["diffusivity"], cfg["time"]["dt"]
-    offset = cfg.get("boundary", {}).get("value", 0.0)
+    offset = cfg["initial"].get("offset", 0.0)  # the walls' value, which the mode decays to
     a = amplitudes(f["u"], offset)
     t = f["time"][:]
     # The mode keeps its shape: every frame is a multiple of the first.
@@ -113,6 +119,24 @@ def wave(f, cfg):
           "symplectic: bounded by omega dt, no drift")
 
 
+def gray_scott(f, cfg):
+    dx, kappa = modes(cfg, "initial.v")
+    eq, dt = cfg["equation"], cfg["time"]["dt"]
+    a = amplitudes(f["v"])
+    t = f["time"][:]
+    rate = -math.log(a[-1]) / t[-1]
+    # Linearised about (u, v) = (1, 0): dv/dt = Dv lap v - (F + k) v (u v^2 is second order in v),
+    # so Euler multiplies the mode by G = 1 - dt (Dv lambda + F + k) per step.
+    lam = sum(4 * math.sin(k * h / 2) ** 2 / h**2 for k, h in zip(kappa, dx))
+    growth = 1 - dt * (eq["dv"] * lam + eq["feed"] + eq["kill"])
+    amplitude = cfg["initial"]["v"]["amplitude"]
+    check("gray_scott: decay rate of v vs explicit Euler, linearised", rate, -math.log(growth) / dt,
+          100 * amplitude, "the neglected u v^2 is amplitude times smaller than the linear terms")
+    u_change = np.abs(np.asarray(f["u"], dtype=float) - 1).max()
+    check("gray_scott: u stays 1 (1 + max |u - 1|)", 1 + u_change, 1, 1e-12,
+          "u only changes by u v^2, second order in the amplitude")
+
+
 def open_sides(f, cfg):
     e = f["energy"][:]
     left = e[-1] / e[0]
@@ -143,37 +167,46 @@ def parse_toml(text):
 
 def same(path, other):
     with h5py.File(path, "r") as f, h5py.File(other, "r") as g:
-        names = [n for n in ("u", "v", "time", "step") if n in f]  # v: the wave example
+        names = [n for n in ("u", "v", "time", "step") if n in f]  # v: wave and gray_scott
         equal = all(n in g and np.array_equal(f[n][:], g[n][:]) for n in names)
         print(f"{'ok  ' if equal else 'FAIL'} same: {path} and {other}: {', '.join(names)} "
               f"{'identical' if equal else 'differ'} ({len(f['time'])} and {len(g['time'])} frames)")
     sys.exit(0 if equal else 1)
 
 
-def excerpts(doc, sources):
+def tutorial(doc, example):
+    """The tutorial is the example: its ```cpp blocks in order are main.cpp, its ```cmake block
+    CMakeLists.txt and its ```toml block the configuration, every line of them."""
     text = open(doc, encoding="utf-8").read()
-    code = {s: open(s, encoding="utf-8").read() for s in sources}
-    blocks = [b for b in re.findall(r"^```cpp\n(.*?)^```", text, flags=re.S | re.M) if "int main(" not in b]
-    missing = 0
-    for n, block in enumerate(blocks):
-        for piece in re.split(r"^\s*// \.\.\.\n", block, flags=re.M):
-            if piece.strip() and not any(piece in c for c in code.values()):
-                missing += 1
-                print(f"FAIL {doc}: excerpt {n} is not in {', '.join(sources)}:\n{piece}")
-    print(f"{'ok  ' if not missing else 'FAIL'} {len(blocks)} excerpts of {doc} match the sources")
-    sys.exit(1 if missing else 0)
+    blocks = {lang: re.findall(rf"^```{lang}\n(.*?)^```", text, flags=re.S | re.M)
+              for lang in ("cpp", "cmake", "toml")}
+    name = pathlib.Path(example).name
+    pairs = [("\n".join(blocks["cpp"]), "main.cpp"), ("\n".join(blocks["cmake"]), "CMakeLists.txt"),
+             ("\n".join(blocks["toml"]), f"{name}.toml")]
+    bad = 0
+    for shown, file in pairs:
+        actual = (pathlib.Path(example) / file).read_text(encoding="utf-8")
+        ok = shown == actual
+        bad += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {doc} shows {example}/{file} "
+              f"({len(actual.splitlines())} lines){'' if ok else ' -- it differs:'}")
+        if not ok:
+            import difflib
+            sys.stdout.writelines(difflib.unified_diff(actual.splitlines(True), shown.splitlines(True),
+                                                       file, "tutorial"))
+    sys.exit(1 if bad else 0)
 
 
 def main():
     kind, path = sys.argv[1], sys.argv[2]
     if kind == "same":
         same(path, sys.argv[3])
-    if kind == "excerpts":
-        excerpts(path, sys.argv[3:])
+    if kind == "tutorial":
+        tutorial(path, sys.argv[3])
     with h5py.File(path, "r") as f:
         text = f.attrs["config"]
         cfg = parse_toml(text.decode() if isinstance(text, bytes) else text)
-        {"heat": heat, "wave": wave, "open": open_sides}[kind](f, cfg)
+        {"heat": heat, "wave": wave, "open": open_sides, "gray_scott": gray_scott}[kind](f, cfg)
     sys.exit(1 if failed else 0)
 
 

@@ -44,7 +44,7 @@ if(STEP STREQUAL "heat")
   solve(heat_3d heat --threads 2 --thread-dim 2 --set "grid.shape=[24,20,16]"
         --set "grid.spacing=[0.041666666666666667,0.05,0.0625]"
         --set "grid.periodic=[false,true,false]" --set "initial.mode=[1,2,1]"
-        --set boundary.value=0.5 --set time.dt=2e-4 --set time.t_end=0.01
+        --set boundary.all.value=0.5 --set initial.offset=0.5 --set time.dt=2e-4 --set time.t_end=0.01
         --set output.interval=0.001)
   # Half the run, then --restart to the end on 1 rank x 2 threads: bit for bit the full run.
   solve(heat_restart heat --set time.t_end=0.01)
@@ -68,6 +68,26 @@ elseif(STEP STREQUAL "wave")
         --set grid.spacing=0.005 --set boundary.all=open --set initial.type=pulse
         --set "initial.width=[0.05,0]" --set time.t_end=0.8 --set time.dt=0.002
         --set output.interval=0.05)
+elseif(STEP STREQUAL "gray_scott")
+  # A small Fourier mode of v on u = 1 (periodic, 2 threads per rank) decays at the linear rate.
+  set(decay --set "grid.shape=[48,40]" --set initial.u.type=constant --set initial.u.value=1.0
+      --set initial.v.type=mode --set "initial.v.mode=[1,2]" --set initial.v.amplitude=1e-9
+      --set time.t_end=200.0 --set output.interval=20.0)
+  solve(gray_scott_decay gray_scott ${decay} --threads 2 --thread-dim 1)
+  # The same case with zero-flux walls and a cosine mode that fits them, in 3-D.
+  solve(gray_scott_walls gray_scott ${decay} --set "grid.shape=[24,20,12]" --set grid.periodic=false
+        --set "initial.v.mode=[1,1,1]" --set initial.v.walls=neumann)
+  # The shipped spots case (shortened), half and then --restart to the end on 1 rank x 2 threads:
+  # bit for bit the uninterrupted run.
+  run(${MPIEXEC} -n 2 ${build}/gray_scott --config ${SOURCE_DIR}/examples/gray_scott/gray_scott.toml
+      --quiet --overwrite --output ${build}/spots.h5 --set time.t_end=400.0 --set output.interval=100.0)
+  run(${MPIEXEC} -n 2 ${build}/gray_scott --config ${SOURCE_DIR}/examples/gray_scott/gray_scott.toml
+      --quiet --overwrite --output ${build}/spots_restart.h5 --set time.t_end=200.0
+      --set output.interval=100.0)
+  run(${MPIEXEC} -n 1 ${build}/gray_scott --restart ${build}/spots_restart.h5 --quiet --threads 2
+      --set time.t_end=400.0)
+  run(${PYTHON} ${SOURCE_DIR}/tests/examples/check.py same ${build}/spots_restart.h5
+      ${build}/spots.h5)
 else()
   message(FATAL_ERROR "unknown STEP '${STEP}'")
 endif()

@@ -4,6 +4,7 @@
 
 #include <Eigen/Dense>
 
+#include <string>
 #include <vector>
 
 namespace comm = tessera::comm;
@@ -187,4 +188,145 @@ TEST(Collectives, ScalarConveniences) {
   EXPECT_EQ(comm::allreduce(rank == 0, comm::op::land), size == 1);
   EXPECT_EQ(comm::allreduce(std::uint8_t{1} << (rank % 8), comm::op::bor),
             static_cast<std::uint8_t>((1u << std::min(size, 8)) - 1));
+}
+
+// numba-mpi's scatter/gather/allgather with an explicit count, against raw MPI: the root buffer
+// is longer than size() × count (the tail is ignored or left alone), the per-rank buffers are
+// longer than count (only their first count elements take part).
+TYPED_TEST(Collectives, ExplicitCountScatterGatherAllgather) {
+  using T = TypeParam;
+  const int rank = comm::rank();
+  const int size = comm::size();
+  const int root = size - 1;
+  constexpr std::size_t count = 3;
+  const auto n = static_cast<std::size_t>(size);
+  const T filler = make<T>(50, 7);
+  // scatter: root holds 3 × size + 2 elements, each rank a part of 5
+  const auto all = values<T>(root, static_cast<long>(count * n + 2));
+  vec<T> part(5, filler);
+  comm::scatter(rank == root ? all : vec<T>{}, part, count, root);
+  vec<T> raw_part(count);
+  MPI_Scatter(all.data(), 3, comm::datatype_of<T>(), raw_part.data(), 3, comm::datatype_of<T>(),
+              root, MPI_COMM_WORLD);
+  for (std::size_t i = 0; i < count; ++i) {
+    EXPECT_EQ(part[i], raw_part[i]) << "element " << i;
+    EXPECT_EQ(part[i], make<T>(root, static_cast<long>(count) * rank + static_cast<long>(i)));
+  }
+  EXPECT_EQ(part[3], filler);
+  EXPECT_EQ(part[4], filler);
+  // gather: each rank offers 4 elements, 3 of them taken; the root's buffer has 2 spare
+  const auto mine = values<T>(rank, 4);
+  vec<T> gathered(rank == root ? count * n + 2 : 0, filler);
+  comm::gather(mine, gathered, count, root);
+  vec<T> raw_gathered(count * n);
+  MPI_Gather(mine.data(), 3, comm::datatype_of<T>(), raw_gathered.data(), 3, comm::datatype_of<T>(),
+             root, MPI_COMM_WORLD);
+  if (rank == root) {
+    for (std::size_t i = 0; i < count * n; ++i) {
+      EXPECT_EQ(gathered[i], raw_gathered[i]) << "element " << i;
+    }
+    EXPECT_EQ(gathered[count * n], filler);
+    EXPECT_EQ(gathered[count * n + 1], filler);
+  }
+  // allgather: the same on every rank
+  vec<T> everyone(count * n + 1, filler);
+  comm::allgather(mine, everyone, count);
+  vec<T> raw_everyone(count * n);
+  MPI_Allgather(mine.data(), 3, comm::datatype_of<T>(), raw_everyone.data(), 3,
+                comm::datatype_of<T>(), MPI_COMM_WORLD);
+  for (std::size_t i = 0; i < count * n; ++i) {
+    EXPECT_EQ(everyone[i], raw_everyone[i]) << "element " << i;
+  }
+  EXPECT_EQ(everyone[count * n], filler);
+  // count 0 is a valid, empty operation
+  comm::scatter(all, part, 0, root);
+  EXPECT_EQ(part[0], raw_part[0]);
+}
+
+// The count forms with strided buffers on both sides (staged through contiguous copies).
+TEST(CollectivesStrided, ExplicitCountWithStridedBuffers) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  const auto n = static_cast<std::size_t>(size);
+  // Root: every 2nd element of a vector holds the parts; ranks receive into every 3rd.
+  std::vector<int> root_store(4 * n + 1, -7);
+  for (std::size_t i = 0; i < 2 * n; ++i) {
+    root_store[2 * i] = static_cast<int>(i);
+  }
+  std::vector<int> part_store(7, -1);
+  comm::scatter(comm::every_kth(root_store, 2), comm::every_kth(part_store, 3), 2, 0);
+  EXPECT_EQ(part_store, (std::vector<int>{2 * rank, -1, -1, 2 * rank + 1, -1, -1, -1}));
+  // gather back from a strided Eigen row into every 2nd element on the root
+  Eigen::Matrix<int, 3, 4> m = Eigen::Matrix<int, 3, 4>::Constant(-3); // column-major
+  m(1, 0) = 10 * rank;
+  m(1, 1) = 10 * rank + 1;
+  m(1, 2) = 10 * rank + 2;
+  std::vector<int> table(3 * n * 2, -9);
+  comm::gather(m.row(1), comm::every_kth(table, 2), 2, 0);
+  if (rank == 0) {
+    for (std::size_t p = 0; p < n; ++p) {
+      EXPECT_EQ(table[4 * p], 10 * static_cast<int>(p));
+      EXPECT_EQ(table[4 * p + 2], 10 * static_cast<int>(p) + 1);
+      EXPECT_EQ(table[4 * p + 1], -9);
+      EXPECT_EQ(table[4 * p + 3], -9);
+    }
+    EXPECT_EQ(table[4 * n], -9); // beyond size() × count: untouched
+  }
+  std::vector<int> everyone(2 * n + 3, -5);
+  comm::allgather(m.row(1), comm::every_kth(everyone, 1), 2);
+  for (std::size_t p = 0; p < n; ++p) {
+    EXPECT_EQ(everyone[2 * p], 10 * static_cast<int>(p));
+    EXPECT_EQ(everyone[2 * p + 1], 10 * static_cast<int>(p) + 1);
+  }
+  EXPECT_EQ(everyone[2 * n], -5);
+}
+
+// Buffers smaller than the count: usage_error before MPI. Each case fails on every rank (the
+// per-rank buffers), or runs on comm::self() where every rank is the root, so nobody waits.
+TEST(CollectivesErrors, ExplicitCountTooSmallBuffers) {
+  std::vector<double> two(2);
+  std::vector<double> plenty(64);
+  auto expect_usage = [](auto&& call, const char* fragment) {
+    try {
+      call();
+      ADD_FAILURE() << "no exception: " << fragment;
+    } catch (const comm::usage_error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  expect_usage([&] { comm::scatter(plenty, two, 3, 0); }, "scatter: size mismatch: receive buffer");
+  expect_usage([&] { comm::gather(two, plenty, 3, 0); }, "gather: size mismatch: send buffer");
+  expect_usage([&] { comm::allgather(two, plenty, 3); }, "allgather: size mismatch: send buffer");
+  expect_usage([&] { comm::allgather(plenty, two, 3); }, "allgather: size mismatch: output");
+  expect_usage([&] { comm::scatter(two, plenty, 3, 0, comm::self()); },
+               "scatter: size mismatch: root buffer");
+  expect_usage([&] { comm::gather(plenty, two, 3, 0, comm::self()); },
+               "gather: size mismatch: root buffer");
+}
+
+// every_kth in the other collectives.
+TEST(CollectivesStrided, EveryKthInBcastAllreduceReduce) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  std::vector<long> v(9, -1);
+  if (rank == 0) {
+    v = {0, -1, 1, -1, 2, -1, 3, -1, 4};
+  }
+  comm::bcast(comm::every_kth(v, 2), 0);
+  EXPECT_EQ(v, (std::vector<long>{0, -1, 1, -1, 2, -1, 3, -1, 4}));
+  std::vector<long> in = {rank, 100, rank + 1L, 100, rank + 2L};
+  std::vector<long> out(7, -1);
+  comm::allreduce(comm::every_kth(in, 2), comm::every_kth(out, 3));
+  const long s = static_cast<long>(size) * (size - 1) / 2;
+  EXPECT_EQ(out, (std::vector<long>{s, -1, -1, s + size, -1, -1, s + 2L * size}));
+  comm::allreduce(comm::in_place, comm::every_kth(in, 2, 1), comm::op::max);
+  EXPECT_EQ(in[1], 100);
+  EXPECT_EQ(in[0], rank); // not in the view
+  std::vector<long> reduced(3, -1);
+  comm::reduce(comm::every_kth(in, 2), reduced, size - 1, comm::op::min);
+  if (rank == size - 1) {
+    EXPECT_EQ(reduced, (std::vector<long>{0, 1, 2}));
+  } else {
+    EXPECT_EQ(reduced, std::vector<long>(3, -1));
+  }
 }

@@ -22,6 +22,8 @@ TEST(Environment, QueriesAgreeWithMpi) {
   int provided = 0;
   MPI_Query_thread(&provided);
   EXPECT_EQ(provided, MPI_THREAD_MULTIPLE);
+  // numba_mpi.query_thread(): the level MPI provides, as MPI_Query_thread reports it
+  EXPECT_EQ(comm::query_thread(), comm::thread_level::multiple);
   EXPECT_THROW(comm::environment{}, comm::usage_error); // a second environment is refused
 }
 
@@ -123,6 +125,8 @@ TEST(CartesianErrors, WrongProductIsAClearError) {
         std::string::npos)
         << e.what();
   }
+  // A negative number of dimensions: refused, not a vector of SIZE_MAX entries.
+  EXPECT_THROW((void)comm::dims_create(comm::size(), -1), comm::usage_error);
   const int fixed[] = {3, 0};
   if (comm::size() % 3 != 0) {
     EXPECT_THROW((void)comm::dims_create(comm::size(), 2, fixed), comm::mpi_error);

@@ -5,8 +5,10 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <numeric>
+#include <string>
 #include <vector>
 
 namespace comm = tessera::comm;
@@ -229,4 +231,134 @@ TEST(Nonblocking, ConcurrentThreadsWithDistinctTags) {
     EXPECT_EQ(errors[static_cast<std::size_t>(t)], MPI_SUCCESS) << "thread " << t;
     EXPECT_EQ(mismatches[static_cast<std::size_t>(t)], 0) << "thread " << t;
   }
+}
+
+// Separate request objects, named in place: waitall({r1, r2}) and friends, without moving them
+// into an array. The request objects themselves end up completed.
+TEST(RequestLists, WaitallTestallOverSeparateRequests) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  const int next = (rank + 1) % size;
+  const int prev = (rank + size - 1) % size;
+  int a_in = -1;
+  double b_in = -1.0;
+  const int a_out = rank;
+  const double b_out = rank + 0.5;
+  comm::request ra = comm::irecv(a_in, prev, 70);
+  comm::request rb = comm::irecv(b_in, next, 71);
+  comm::request sa = comm::isend(a_out, next, 70);
+  comm::request sb = comm::isend(b_out, prev, 71);
+  comm::waitall({ra, rb, sa, sb});
+  EXPECT_FALSE(ra.pending() || rb.pending() || sa.pending() || sb.pending());
+  EXPECT_EQ(a_in, prev);
+  EXPECT_EQ(b_in, next + 0.5);
+  // With statuses (list order) and polite waiting.
+  ra = comm::irecv(a_in, prev, 72);
+  rb = comm::irecv(b_in, next, 73);
+  sa = comm::isend(a_out, next, 72);
+  sb = comm::isend(b_out, prev, 73);
+  std::vector<comm::status> st(2);
+  comm::waitall({rb, ra}, st, comm::wait_mode::polite);
+  EXPECT_EQ(st[0].tag(), 73);
+  EXPECT_EQ(st[0].source(), next);
+  EXPECT_EQ(st[1].tag(), 72);
+  EXPECT_EQ(st[1].source(), prev);
+  while (!comm::testall({sa, sb})) {
+  }
+  EXPECT_FALSE(sa.pending() || sb.pending());
+  EXPECT_TRUE(comm::testall({ra, rb, sa, sb})); // all inactive
+  // More than fit on the stack (the list's handles go to the heap).
+  std::array<int, 10> ins{};
+  std::array<int, 10> outs{};
+  std::array<comm::request, 10> rs;
+  for (std::size_t k = 0; k < 10; ++k) {
+    outs[k] = 10 * rank + static_cast<int>(k);
+    rs[k] = comm::irecv(ins[k], prev, 80 + static_cast<int>(k));
+  }
+  comm::request s[10];
+  for (std::size_t k = 0; k < 10; ++k) {
+    s[k] = comm::isend(outs[k], next, 80 + static_cast<int>(k));
+  }
+  comm::waitall({rs[9], rs[8], rs[7], rs[6], rs[5], rs[4], rs[3], rs[2], rs[1], rs[0],
+                 s[0],  s[1],  s[2],  s[3],  s[4],  s[5],  s[6],  s[7],  s[8],  s[9]});
+  for (std::size_t k = 0; k < 10; ++k) {
+    EXPECT_FALSE(rs[k].pending() || s[k].pending()) << k;
+    EXPECT_EQ(ins[k], 10 * prev + static_cast<int>(k));
+  }
+  // A wrong number of statuses is refused before MPI is called; the requests stay pending.
+  ra = comm::irecv(a_in, prev, 74);
+  sa = comm::isend(a_out, next, 74);
+  std::vector<comm::status> three(3);
+  EXPECT_THROW(comm::waitall({ra, sa}, three), comm::usage_error);
+  EXPECT_TRUE(ra.pending());
+  comm::waitall({ra, sa});
+}
+
+TEST(RequestLists, WaitanyTestanyReturnListPositions) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  const int next = (rank + 1) % size;
+  const int prev = (rank + size - 1) % size;
+  int first = -1;
+  int second = -1;
+  comm::request inactive;
+  comm::request r1 = comm::irecv(first, prev, 90);
+  comm::request r2 = comm::irecv(second, prev, 91);
+  EXPECT_FALSE(comm::testany({r2}).completed); // nothing sent yet to anybody...
+  comm::barrier();                             // ...until everyone has tested
+  const int v1 = 1000 + rank;
+  const int v2 = 2000 + rank;
+  comm::request s2 = comm::isend(v2, next, 91);
+  comm::status st;
+  EXPECT_EQ(comm::waitany({inactive, r1, r2}, &st), 2u); // only tag 91 was sent
+  EXPECT_EQ(st.tag(), 91);
+  EXPECT_FALSE(r2.pending());
+  EXPECT_TRUE(r1.pending());
+  EXPECT_EQ(second, 2000 + prev);
+  comm::barrier(); // nobody sends tag 90 before every rank's waitany has returned
+  comm::request s1 = comm::isend(v1, next, 90);
+  comm::testany_result t;
+  do {
+    t = comm::testany({r2, inactive, r1}, &st);
+  } while (!t.completed);
+  EXPECT_EQ(t.index, 2u);
+  EXPECT_EQ(st.source(), prev);
+  EXPECT_EQ(first, 1000 + prev);
+  EXPECT_EQ(comm::waitany({r1, r2}, nullptr, comm::wait_mode::polite), comm::no_active_request);
+  const auto none = comm::testany({r1, r2});
+  EXPECT_TRUE(none.completed);
+  EXPECT_EQ(none.index, comm::no_active_request);
+  comm::waitall({s1, s2});
+}
+
+// Listing one request twice would let MPI complete it twice: refused, nothing touched.
+TEST(RequestLists, DuplicatesAreRefused) {
+  int x = -1;
+  comm::request r = comm::irecv(x, comm::rank(), 95);
+  for (const char* name : {"waitall", "testall", "waitany", "testany"}) {
+    try {
+      const std::string n = name;
+      if (n == "waitall") {
+        comm::waitall({r, r});
+      } else if (n == "testall") {
+        (void)comm::testall({r, r});
+      } else if (n == "waitany") {
+        (void)comm::waitany({r, r});
+      } else {
+        (void)comm::testany({r, r});
+      }
+      ADD_FAILURE() << name << ": no exception";
+    } catch (const comm::usage_error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("tessera::comm::") + name +
+                                           ": the same "
+                                           "request"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_TRUE(r.pending()) << name;
+  }
+  const int y = 5;
+  comm::send(y, comm::rank(), 95);
+  comm::wait(r);
+  EXPECT_EQ(x, 5);
 }

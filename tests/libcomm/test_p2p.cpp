@@ -4,7 +4,9 @@
 
 #include <Eigen/Dense>
 
+#include <algorithm>
 #include <array>
+#include <numeric>
 #include <span>
 #include <vector>
 
@@ -292,4 +294,108 @@ TEST(P2PStrided, NonblockingBlocksBothWays) {
     EXPECT_EQ(in(2 + k / 2, 3 + k % 2), 100.0 * prev + 8 * si + sj) << "element " << k;
   }
   EXPECT_EQ((in.array() == -1.0).count(), 64 - 8);
+}
+
+// numba-mpi's sendrecv(send, dest, recv, source = any, sendtag = 0, recvtag = any).
+TEST(P2P, SendrecvNumbaMpiDefaults) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  const int next = (rank + 1) % size;
+  const int prev = (rank + size - 1) % size;
+  std::vector<double> mine(5, rank + 0.5);
+  std::vector<double> theirs(5, -1.0);
+  // Defaults: any source, send tag 0, any tag. Exactly one message is addressed to each rank.
+  auto st = comm::sendrecv(mine, next, theirs);
+  EXPECT_EQ(st.source(), prev);
+  EXPECT_EQ(st.tag(), 0);
+  EXPECT_EQ(theirs, std::vector<double>(5, prev + 0.5));
+  // Source given, tags defaulted.
+  std::fill(theirs.begin(), theirs.end(), -1.0);
+  st = comm::sendrecv(mine, next, theirs, prev);
+  EXPECT_EQ(st.source(), prev);
+  EXPECT_EQ(st.tag(), 0);
+  EXPECT_EQ(theirs, std::vector<double>(5, prev + 0.5));
+  // Everything given: the receive tag must match the send tag.
+  std::fill(theirs.begin(), theirs.end(), -1.0);
+  st = comm::sendrecv(mine, next, theirs, prev, 7, 7);
+  EXPECT_EQ(st.tag(), 7);
+  EXPECT_EQ(theirs, std::vector<double>(5, prev + 0.5));
+  // A send tag with the receive tag left as any.
+  std::fill(theirs.begin(), theirs.end(), -1.0);
+  st = comm::sendrecv(mine, next, theirs, comm::any_source, 9);
+  EXPECT_EQ(st.tag(), 9);
+  EXPECT_EQ(st.source(), prev);
+  // Scalars and a non-owning view as the receive buffer; the communicator last.
+  const long one = 10L * rank;
+  long got = -1;
+  st = comm::sendrecv(one, next, got, prev, 3, 3, comm::world());
+  EXPECT_EQ(got, 10L * prev);
+  std::vector<int> wide(6, -1);
+  comm::sendrecv(std::array<int, 2>{rank, -rank}, next, std::span<int>(wide).subspan(2, 2));
+  EXPECT_EQ(wide, (std::vector<int>{-1, -1, prev, -prev, -1, -1}));
+}
+
+// The six-argument MPI order keeps working beside numba-mpi's, also for int scalars with
+// literal tags (the numba-mpi form refuses a temporary as its receive buffer).
+TEST(P2P, SendrecvMpiOrderWithIntScalars) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  const int next = (rank + 1) % size;
+  const int prev = (rank + size - 1) % size;
+  const int mine = 100 + rank;
+  int theirs = -1;
+  const auto st = comm::sendrecv(mine, next, 4, theirs, prev, 4);
+  EXPECT_EQ(st.tag(), 4);
+  EXPECT_EQ(theirs, 100 + prev);
+}
+
+TEST(EveryKth, ViewsEveryKthElement) {
+  std::vector<int> v(10);
+  std::iota(v.begin(), v.end(), 0);
+  const auto all = comm::every_kth(v, 3); // 0 3 6 9
+  EXPECT_EQ(all.size(), 4u);
+  EXPECT_EQ(all(0, 3), 9);
+  const auto shifted = comm::every_kth(v, 3, 1); // 1 4 7
+  EXPECT_EQ(shifted.size(), 3u);
+  EXPECT_EQ(shifted(0, 2), 7);
+  EXPECT_EQ(comm::every_kth(v, 1).size(), 10u);
+  EXPECT_EQ(comm::every_kth(v, 20, 9).size(), 1u);
+  EXPECT_EQ(comm::every_kth(v, 2, 10).size(), 0u); // first == size: empty
+  EXPECT_THROW((void)comm::every_kth(v, 0), comm::usage_error);
+  EXPECT_THROW((void)comm::every_kth(v, 2, 11), comm::usage_error);
+  const std::vector<int>& cv = v;
+  static_assert(std::is_same_v<decltype(comm::every_kth(cv, 2)), comm::strided_view<const int>>);
+  static_assert(
+      std::is_same_v<decltype(comm::every_kth(std::span<int>(v), 2)), comm::strided_view<int>>);
+}
+
+// Every 3rd element of one vector into every 2nd (from index 1) of another: exactly those
+// elements change, in order, blocking and nonblocking, also from a const vector.
+TEST(EveryKth, SendRecvIsendIrecv) {
+  const int rank = comm::rank();
+  const int size = comm::size();
+  const int next = (rank + 1) % size;
+  const int prev = (rank + size - 1) % size;
+  std::vector<double> out(12);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = 100.0 * rank + static_cast<double>(i);
+  }
+  const std::vector<double>& const_out = out;
+  std::vector<double> in(9, -1.0);
+  auto r = comm::irecv(comm::every_kth(in, 2, 1), prev, 61); // in[1], in[3], in[5], in[7]
+  comm::send(comm::every_kth(const_out, 3), next, 61);       // out[0], out[3], out[6], out[9]
+  comm::wait(r);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const std::size_t source_index = 3 * (i / 2); // in[2j + 1] comes from out[3j]
+    const double expected = i % 2 == 1 ? 100.0 * prev + static_cast<double>(source_index) : -1.0;
+    EXPECT_EQ(in[i], expected) << "element " << i;
+  }
+  // The same the other way round: isend of a view, blocking recv into a view.
+  std::vector<double> back(4, -2.0);
+  auto s = comm::isend(comm::every_kth(out, 4, 2), prev, 62); // out[2], out[6], out[10]
+  const auto st = comm::recv(comm::every_kth(back, 1, 1), next, 62);
+  comm::wait(s);
+  EXPECT_EQ(st.count<double>(), 3u);
+  EXPECT_EQ(back,
+            (std::vector<double>{-2.0, 100.0 * next + 2, 100.0 * next + 6, 100.0 * next + 10}));
 }

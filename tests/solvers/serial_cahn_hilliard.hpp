@@ -1,5 +1,5 @@
 #pragma once
-// A plain serial implementation of specs/cahn_hilliard.md for the tests: naive loops over the
+// A plain serial implementation of docs/cahn_hilliard.md for the tests: naive loops over the
 // global array with explicit ghost handling, written independently of the solver.
 #include <array>
 #include <cmath>

@@ -1,5 +1,5 @@
 #pragma once
-// A plain serial MPDATA written straight from specs/mpdata.md: whole-domain arrays with two
+// A plain serial MPDATA written straight from docs/mpdata.md: whole-domain arrays with two
 // ghost layers, halos filled from the boundary conditions before each read, one loop per
 // formula. The decomposed solver must agree with it bit for bit on every layout; both agree
 // with PyMPDATA's reference files to round-off. Same operand order as the solver (PyMPDATA's).

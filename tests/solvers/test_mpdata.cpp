@@ -615,14 +615,24 @@ TEST(MpdataExact, SeveralAdvecteesShareTheAdvector) {
   EXPECT_EQ(grid::gather(both.advectee(1)), grid::gather(second_only.advectee()));
 }
 
-// Combinations PyMPDATA refuses are refused with a message naming the option, on every rank.
+// Combinations PyMPDATA refuses are refused with a message naming the option (and the option
+// as data), on every rank.
 TEST(MpdataOptions, RefusedCombinations) {
-  auto error_of = [](auto tweak, int nd, bool g) {
+  std::string option; // of the last refusal
+  auto error_of = [&](auto tweak, int nd, bool g) {
     solvers::mpdata_options o;
     tweak(o);
-    return solvers::mpdata_option_error(o, nd, g);
+    option.clear();
+    try {
+      solvers::check_mpdata_options(o, nd, g);
+    } catch (const tessera::usage_error& e) {
+      option = e.option();
+      return std::string(e.what());
+    }
+    return std::string();
   };
   EXPECT_NE(error_of([](auto& o) { o.n_iters = 0; }, 2, false).find("n_iters"), std::string::npos);
+  EXPECT_EQ(option, "n_iters");
   EXPECT_NE(error_of(
                 [](auto& o) {
                   o.n_iters = 1;
@@ -631,6 +641,7 @@ TEST(MpdataOptions, RefusedCombinations) {
                 2, false)
                 .find("nonoscillatory needs n_iters >= 2"),
             std::string::npos);
+  EXPECT_EQ(option, "nonoscillatory");
   EXPECT_NE(error_of([](auto& o) { o.dpdc = true; }, 2, false).find("dpdc"), std::string::npos);
   EXPECT_EQ(error_of([](auto& o) { o.dpdc = true; }, 1, false), "");
   EXPECT_NE(error_of(
@@ -640,6 +651,7 @@ TEST(MpdataOptions, RefusedCombinations) {
                 2, true)
                 .find("G factor"),
             std::string::npos);
+  EXPECT_EQ(option, "mu_coeff");
   EXPECT_NE(error_of(
                 [](auto& o) {
                   o.mu_coeff = {-0.1, 0, 0};

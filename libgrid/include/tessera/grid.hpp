@@ -9,3 +9,4 @@
 #include "tessera/grid/halo.hpp"
 #include "tessera/grid/io.hpp"
 #include "tessera/grid/parallel.hpp"
+#include "tessera/grid/threads.hpp"

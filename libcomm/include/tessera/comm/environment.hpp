@@ -44,6 +44,10 @@ private:
 [[nodiscard]] bool initialized() noexcept;
 /// True after MPI_Finalize.
 [[nodiscard]] bool finalized() noexcept;
+/// The thread level MPI provides (MPI_Query_thread; numba_mpi.query_thread), whoever
+/// initialised MPI. Throws usage_error before MPI_Init or after MPI_Finalize, where MPI must
+/// not be asked.
+[[nodiscard]] thread_level query_thread();
 /// Name and version of the MPI library ("Open MPI v4.1.4, ...").
 [[nodiscard]] const char* library_version();
 

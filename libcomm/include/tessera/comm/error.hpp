@@ -5,14 +5,15 @@
 
 #include "tessera/comm/mpi.hpp"
 
-#include <stdexcept>
+#include <tessera/error.hpp>
+
 #include <string>
 
 namespace tessera::comm {
 
 /// An MPI call failed. Carries the MPI error class, MPI's message, the operation and the
 /// rank in MPI_COMM_WORLD that saw it.
-class mpi_error : public std::runtime_error {
+class mpi_error : public tessera::error {
 public:
   /// Builds the message from `code` (an MPI error code) for operation `operation` (e.g.
   /// "MPI_Recv").
@@ -35,11 +36,9 @@ private:
 };
 
 /// A call was made with arguments that cannot work (size mismatch, unsupported reduction,
-/// count too large for MPI's int). Thrown before any MPI call is made.
-class usage_error : public std::invalid_argument {
-public:
-  using std::invalid_argument::invalid_argument;
-};
+/// count too large for MPI's int). Thrown before any MPI call is made. The same type as
+/// tessera::usage_error (tessera/error.hpp), named here for libcomm's users.
+using usage_error = tessera::usage_error;
 
 /// MPI's text for an error code ("MPI_ERR_TRUNCATE: message truncated").
 [[nodiscard]] std::string error_string(int code);

@@ -13,6 +13,8 @@
 #include "tessera/comm/mpi.hpp"
 
 #include <cstddef>
+#include <functional>
+#include <initializer_list>
 #include <span>
 #include <utility>
 #include <vector>
@@ -99,8 +101,27 @@ struct testany_result {
 /// Tests whether any request in `rs` completed.
 testany_result testany(std::span<request> rs, status* st = nullptr);
 
+/// Separate request objects named in place, `{r1, r2, r3}` — the counterpart of numba-mpi's
+/// tuple of requests, without moving them into an array first. Each request may be listed
+/// once (usage_error otherwise: MPI must not complete one request twice); temporaries cannot be
+/// listed. The forms below behave like the span forms, indices counting in list order.
+using request_list = std::initializer_list<std::reference_wrapper<request>>;
+
+/// Waits for every listed request: waitall({r1, r2}, mode).
+void waitall(request_list rs, wait_mode mode = wait_mode::blocking);
+/// Waits for every listed request; fills `statuses` (one per request, in list order).
+void waitall(request_list rs, std::span<status> statuses, wait_mode mode = wait_mode::blocking);
+/// Returns true when every listed request has completed.
+bool testall(request_list rs);
+/// Waits until one listed request completes; returns its position in the list
+/// (no_active_request if none was active).
+std::size_t waitany(request_list rs, status* st = nullptr, wait_mode mode = wait_mode::blocking);
+/// Tests whether any listed request completed; index is its position in the list.
+testany_result testany(request_list rs, status* st = nullptr);
+
 /// No-throw forms for per-thread code (an exception must never leave an OpenMP region).
 /// Each returns the MPI error code; turn it into an exception after the region with check().
+/// More than INT_MAX requests give MPI_ERR_COUNT without any MPI call.
 namespace nothrow {
 int wait(request& r, status* st = nullptr) noexcept;
 int test(request& r, bool& done, status* st = nullptr) noexcept;

@@ -22,30 +22,68 @@ struct side_condition {
     constant,     ///< ghost_g = v
     extrapolated, ///< ghost_g = edge + g·(edge - next)    (linear, from the two outermost cells)
     custom,       ///< a user function fills the ghost region
+    mapped,       ///< ghost = v · (an owned cell elsewhere, on any rank): see mapped()
   };
   /// Fills `ghosts` (local indices, already limited to the calling thread's share) of `f`
   /// beyond side `side` (-1 or +1) of dimension `dim`.
   using custom_fn = std::function<void(field<T>& f, int dim, int side, const box& ghosts)>;
+  /// For a mapped side: the global index of the owned value that fills ghost `ghost` (both in
+  /// the field's own global indices: faces along a staggered dimension), given the field's
+  /// global extent (cells, +1 along a staggered dimension) and centring. The source must be an
+  /// interior index of the field; it may lie on any rank.
+  using source_fn =
+      std::function<index3(const index3& ghost, const index3& extent, centring where)>;
 
   kind type = kind::none;
-  T value{}; ///< v for dirichlet and constant; h·s for neumann
+  T value{}; ///< v for dirichlet and constant; h·s for neumann; the factor of a mapped side
   custom_fn fn;
+  source_fn source;
 
   [[nodiscard]] static side_condition none() { return {}; }
   /// Zero-gradient by default; `derivative` is the outward normal derivative, `spacing` the cell
   /// size.
   [[nodiscard]] static side_condition neumann(T derivative = T{}, T spacing = T{1}) {
-    return {kind::neumann, derivative * spacing, {}};
+    return {kind::neumann, derivative * spacing, {}, {}};
   }
   [[nodiscard]] static side_condition dirichlet(T face_value) {
-    return {kind::dirichlet, face_value, {}};
+    return {kind::dirichlet, face_value, {}, {}};
   }
   [[nodiscard]] static side_condition constant(T ghost_value) {
-    return {kind::constant, ghost_value, {}};
+    return {kind::constant, ghost_value, {}, {}};
   }
-  [[nodiscard]] static side_condition extrapolated() { return {kind::extrapolated, T{}, {}}; }
+  [[nodiscard]] static side_condition extrapolated() { return {kind::extrapolated, T{}, {}, {}}; }
   [[nodiscard]] static side_condition custom(custom_fn f) {
-    return {kind::custom, T{}, std::move(f)};
+    return {kind::custom, T{}, std::move(f), {}};
+  }
+  /// A mapped halo: each ghost cell takes `factor` times the owned cell `source` names, which
+  /// may lie on another rank (the halo plan sends it). Ghosts are filled after every other side
+  /// condition, from interior values only, so the result is the same on every layout.
+  [[nodiscard]] static side_condition mapped(source_fn source, T factor = T{1}) {
+    return {kind::mapped, factor, {}, std::move(source)};
+  }
+  /// The polar condition on dimension `dim` (the latitude), whose partner `partner_dim` (the
+  /// longitude, periodic, an even number of cells) is crossed half-way round: the ghost `m`
+  /// layers beyond a pole takes `factor` times the value `m` layers inside it, half the
+  /// longitudes away. For cells: ghost −1−m ← m, ghost n+m ← n−1−m; for faces along `dim` (the
+  /// pole faces 0 and n are owned values): ghost −m ← m, ghost n+m ← n−m.
+  [[nodiscard]] static side_condition polar(int dim, int partner_dim, T factor = T{1}) {
+    return mapped(
+        [dim, partner_dim](const index3& ghost, const index3& extent, centring where) {
+          index3 src = ghost;
+          const auto du = static_cast<std::size_t>(dim);
+          const auto pu = static_cast<std::size_t>(partner_dim);
+          const bool faces = where.staggered_dim == dim;
+          const index_t n = extent[du] - (faces ? 1 : 0); // cells along dim
+          if (ghost[du] < 0) {
+            src[du] = faces ? -ghost[du] : -1 - ghost[du];
+          } else {
+            src[du] = faces ? 2 * n - ghost[du] : 2 * n - 1 - ghost[du];
+          }
+          const index_t around = extent[pu] - (where.staggered_dim == partner_dim ? 1 : 0);
+          src[pu] = ((ghost[pu] + around / 2) % around + around) % around;
+          return src;
+        },
+        factor);
   }
 };
 
@@ -83,6 +121,9 @@ void apply_side_condition(field<T>& f, const side_condition<T>& c, int dim, int 
   if (c.type == kind::custom) {
     c.fn(f, dim, side, ghosts);
     return;
+  }
+  if (c.type == kind::mapped) {
+    return; // the halo plan fills mapped ghosts itself, from values on any rank
   }
   const auto du = static_cast<std::size_t>(dim);
   const index_t n = f.extent(dim);

@@ -55,6 +55,10 @@ public:
   /// The box of `rank` (global indices).
   [[nodiscard]] box box_of_rank(int rank) const;
 
+  /// The rank that owns global cell `cell` (along a staggered dimension the closing face of the
+  /// domain belongs to the last rank). Every index must lie in [0, cells] per dimension.
+  [[nodiscard]] int owner_of(const index3& cell) const noexcept;
+
   /// Rank of the neighbour at `offset` (each entry -1, 0 or +1), or comm::proc_null beyond a
   /// non-periodic edge. Periodic dimensions wrap (possibly back to this rank).
   [[nodiscard]] int neighbour(const std::array<int, 3>& offset) const noexcept;

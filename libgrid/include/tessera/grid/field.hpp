@@ -5,7 +5,7 @@
 #include "tessera/grid/box.hpp"
 #include "tessera/grid/decomposition.hpp"
 
-#include <tessera/comm/error.hpp>
+#include <tessera/error.hpp>
 
 #include <span>
 #include <string>
@@ -39,13 +39,13 @@ public:
         std::string name = {})
       : decomp_(&decomp), halo_(halo), where_(where), name_(std::move(name)) {
     if (halo < 1) {
-      throw comm::usage_error("tessera::grid::field: halo width must be at least 1, got " +
-                              std::to_string(halo));
+      throw usage_error("tessera::grid::field: halo width must be at least 1, got " +
+                        std::to_string(halo));
     }
     if (where.staggered_dim >= decomp.ndim()) {
-      throw comm::usage_error("tessera::grid::field: staggered dimension " +
-                              std::to_string(where.staggered_dim) + " of a " +
-                              std::to_string(decomp.ndim()) + "-D grid");
+      throw usage_error("tessera::grid::field: staggered dimension " +
+                        std::to_string(where.staggered_dim) + " of a " +
+                        std::to_string(decomp.ndim()) + "-D grid");
     }
     for (int d = 0; d < 3; ++d) {
       const auto du = static_cast<std::size_t>(d);

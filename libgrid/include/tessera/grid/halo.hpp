@@ -66,7 +66,7 @@ public:
   }
   /// From serial code: runs the exchange on all threads and throws if anything failed.
   void exchange();
-  /// Throws comm::mpi_error or comm::usage_error if an exchange on any thread failed (and
+  /// Throws comm::mpi_error or usage_error if an exchange on any thread failed (and
   /// clears the record). Call after the parallel region.
   void check();
 
@@ -102,6 +102,21 @@ private:
     index_t rows1 = 0;
     std::vector<copy_piece> pieces;
   };
+  /// Mapped ghost values travelling between two ranks: the sender's source cells, or the
+  /// receiver's ghost cells with their factors, in the one order both ends enumerate alike.
+  struct mapped_transfer {
+    int peer = 0;
+    std::vector<std::pair<std::size_t, index_t>> cells; ///< (field, offset from its origin)
+    std::vector<T> factors;                             ///< receiver only
+    std::vector<T> buffer;
+  };
+  /// A mapped ghost whose source is on this rank.
+  struct mapped_copy {
+    std::size_t field = 0;
+    index_t from = 0;
+    index_t to = 0;
+    T factor{};
+  };
   struct side_job {
     int field = 0;
     int dim = 0;
@@ -123,6 +138,9 @@ private:
   };
 
   void build();
+  void build_mapped();
+  void start_mapped(thread_work& w);
+  void finish_mapped(thread_work& w);
   void pack(transfer& m) const;
   void unpack(const transfer& m);
   void copy_locally(const copy_batch& b);
@@ -137,11 +155,24 @@ private:
   const decomposition* decomp_;
   std::vector<thread_work> work_;
   std::vector<comm::request> funnel_requests_;
+  std::vector<mapped_transfer> mapped_sends_;
+  std::vector<mapped_transfer> mapped_receives_;
+  std::vector<mapped_copy> mapped_copies_;
+  std::vector<comm::request> mapped_requests_; ///< receives first, then sends
+  int mapped_tag_ = 0;
   bool fence_thread_dim_sides_ = false; ///< same on every thread of a rank
   int slot_ = 0;
   double seconds_ = 0.0;
   double started_at_ = 0.0;
 };
+
+/// Wall time thread 0 spent inside start() and finish() of every halo plan of this process, in
+/// seconds, since the process started: what a run's summary reports as halo exchange.
+[[nodiscard]] double halo_seconds() noexcept;
+
+namespace detail {
+void add_halo_seconds(double seconds) noexcept;
+} // namespace detail
 
 extern template class halo_plan<double>;
 extern template class halo_plan<float>;

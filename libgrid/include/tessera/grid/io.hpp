@@ -16,6 +16,8 @@
 
 #include "tessera/grid/field.hpp"
 
+#include <tessera/error.hpp>
+
 #include <array>
 #include <cstdint>
 #include <map>
@@ -25,11 +27,9 @@
 
 namespace tessera::grid {
 
-/// An HDF5 or file-system failure, with the file and object named.
-class io_error : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
+/// An HDF5 or file-system failure, with the file and object named: tessera::io_error
+/// (tessera/error.hpp), named here for libgrid's users.
+using io_error = tessera::io_error;
 
 /// Appends frames of fields to one HDF5 file, written collectively by every rank of the
 /// decomposition. Each call is collective. After each frame the file is flushed, so a frame
@@ -157,5 +157,8 @@ void read_field(const std::string& path, const std::string& name, field<double>&
 
 /// Reads a numeric attribute of the root group (as double).
 [[nodiscard]] double read_attribute(const std::string& path, const std::string& name);
+
+/// The HDF5 library's version, e.g. "1.10.8" (for --version and bug reports).
+[[nodiscard]] std::string hdf5_version();
 
 } // namespace tessera::grid

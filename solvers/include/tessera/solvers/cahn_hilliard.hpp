@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// Cahn-Hilliard with a reaction term, discretised exactly as py-pde does it
-/// (specs/cahn_hilliard.md): ∂c/∂t = M ∇²μ − k (c − c0), μ = c³ − c − γ ∇²c, second-order
+/// (docs/cahn_hilliard.md): ∂c/∂t = M ∇²μ − k (c − c0), μ = c³ − c − γ ∇²c, second-order
 /// central Laplacians on a cell-centred Cartesian grid, explicit time stepping.
 ///
 /// Numerics only: the decomposition, halos and reductions come from libgrid; this code makes no
@@ -54,6 +54,15 @@ struct ch_clock {
   double segment_start = 0.0;     ///< time at which the current segment began
   std::int64_t segment_steps = 0; ///< accepted steps taken in it so far
 };
+
+/// The clock of a run continued from a stored frame: `stored` holds the frame's time, its next
+/// step size, and its segment. An adaptive run continues exactly from (t, dt); a fixed-step run
+/// takes `dt`, and if the frame stopped inside a segment run with another step (or adaptively),
+/// its steps do not count in `dt`, so the segment restarts at the frame's own time.
+[[nodiscard]] ch_clock resume_clock(const ch_clock& stored, bool adaptive, double dt);
+
+/// Right-hand-side evaluations one step of `scheme` costs (adaptive Euler: 3, step doubling).
+[[nodiscard]] double rhs_per_step(ch_scheme scheme, bool adaptive);
 
 /// Per-frame diagnostics.
 struct ch_diagnostics {

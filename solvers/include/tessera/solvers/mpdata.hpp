@@ -1,7 +1,7 @@
 #pragma once
 /// \file
 /// MPDATA (Multidimensional Positive Definite Advection Transport Algorithm) for
-/// ∂t(Gψ) + ∇·(G u ψ) = μ∇²ψ, exactly as PyMPDATA computes it (specs/mpdata.md), including its
+/// ∂t(Gψ) + ∇·(G u ψ) = μ∇²ψ, exactly as PyMPDATA computes it (docs/mpdata.md), including its
 /// documented quirks: one cyclic cross term in 3-D, boundary faces computed from halo values,
 /// β stored as (β↓, β↑) with β↑'s constant halo 0.
 ///
@@ -43,9 +43,10 @@ struct mpdata_options {
   }
 };
 
-/// Checks `o` for an `ndim`-dimensional grid (with or without a G factor) and returns an empty
-/// string, or a message naming the offending option, for the combinations PyMPDATA refuses.
-[[nodiscard]] std::string mpdata_option_error(const mpdata_options& o, int ndim, bool g_factor);
+/// Checks `o` for an `ndim`-dimensional grid (with or without a G factor): for a combination
+/// PyMPDATA refuses, throws usage_error whose option() names the offending option (PyMPDATA's
+/// name: "n_iters", "nonoscillatory", "mu_coeff", ...).
+void check_mpdata_options(const mpdata_options& o, int ndim, bool g_factor);
 
 /// The condition on one non-periodic side, applied (as PyMPDATA does) to every field.
 struct mpdata_side {
@@ -67,7 +68,7 @@ class mpdata {
 public:
   /// Builds the fields and halo plans. The decomposition must outlive the solver and allow
   /// pieces of at least options.halo() cells (3 along dimensions with an extrapolated side).
-  /// Throws comm::usage_error for refused option combinations.
+  /// Throws usage_error for refused option combinations.
   mpdata(const grid::decomposition& d, const mpdata_options& options,
          const mpdata_sides& sides = {}, int advectees = 1, bool g_factor = false,
          grid::halo_options halo = {});
@@ -90,8 +91,17 @@ public:
   /// communication.
   [[nodiscard]] std::pair<double, grid::index3> largest_outflow_courant();
 
+  /// What is wrong with this rank's inputs before the first step, or "": a G factor that is not
+  /// finite and positive, or a donor-cell outflow Courant number above 1 (the scheme would be
+  /// unstable), naming the first such cell in global indices. Local: no communication.
+  [[nodiscard]] std::string input_problem();
+
   /// Advances every advectee by `steps` time steps. Collective.
   void advance(std::int64_t steps);
+
+  /// The conserved mass of advectee i: Σ G·ψ over every cell (Σ ψ without a G factor), summed in
+  /// cell order on each rank, then over ranks. Collective.
+  [[nodiscard]] double mass(int i = 0);
 
   [[nodiscard]] int advectees() const noexcept;
   [[nodiscard]] const mpdata_options& options() const noexcept { return options_; }
@@ -103,5 +113,15 @@ private:
   mpdata_options options_;
   std::unique_ptr<impl> impl_;
 };
+
+/// Sets every face of the advector to the constant Courant numbers `courant` (one per dimension).
+void set_uniform_advector(mpdata& solver, const std::array<double, 3>& courant);
+
+/// Sets a 2-D advector to solid-body rotation about the point `center` (cell units: cell i has its
+/// centre at i + 1/2) by `omega_dt` radians per step, as PyMPDATA's rotating-cone example does:
+/// C_0 = ω·Δt·(y − y_c) on the faces normal to dimension 0 and C_1 = −ω·Δt·(x − x_c) on those
+/// normal to dimension 1, each taken at the face's cell-centre coordinate across it, so that the
+/// discrete divergence is zero. Throws usage_error on a grid that is not 2-D.
+void set_rotation_advector(mpdata& solver, const std::array<double, 2>& center, double omega_dt);
 
 } // namespace tessera::solvers

@@ -1,0 +1,69 @@
+#pragma once
+/// \file
+/// tessera's error family, shared by every layer (libcomm, libgrid, the solvers, the run driver
+/// and its apps). Each kind says who has to act:
+///
+/// | kind              | thrown when                                            | who fixes it |
+/// |-------------------|--------------------------------------------------------|----------------------|
+/// | `usage_error`     | a call's arguments cannot work (sizes, layout, option) | the caller | |
+/// `config_error`    | a configuration key has a bad value                    | the user (names
+/// key) | | `io_error`        | a file cannot be opened, read or written               | the user /
+/// the system| | `numerical_error` | the numbers went wrong (NaN, a step controller failed) | the
+/// user (dt, ...)   |
+///
+/// libcomm adds `comm::mpi_error` (an MPI call failed), also derived from `tessera::error`.
+/// The family lives in the umbrella namespace because every library uses it and none owns it.
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace tessera {
+
+/// The base of every error tessera throws: catch this to catch them all.
+class error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A call was made with arguments that cannot work. When the offending argument is a named
+/// option of a solver (e.g. "n_iters"), option() names it, so that a front end can point at the
+/// configuration key that set it; otherwise option() is empty.
+class usage_error : public error {
+public:
+  explicit usage_error(const std::string& what, std::string option = {})
+      : error(what), option_(std::move(option)) {}
+  /// The solver option at fault ("" if the error is not about one option).
+  [[nodiscard]] const std::string& option() const noexcept { return option_; }
+
+private:
+  std::string option_;
+};
+
+/// A configuration value is wrong: the message names the source (file or flag), the key and
+/// what was expected; key() is the dotted key path ("time.dt"), or empty for a whole file.
+class config_error : public error {
+public:
+  explicit config_error(const std::string& what, std::string key = {})
+      : error(what), key_(std::move(key)) {}
+  /// The dotted key path at fault ("" for a file-level error, e.g. a TOML syntax error).
+  [[nodiscard]] const std::string& key() const noexcept { return key_; }
+
+private:
+  std::string key_;
+};
+
+/// A file or file-system operation failed; the message names the file and the object.
+class io_error : public error {
+public:
+  using error::error;
+};
+
+/// The numbers went wrong: a value became NaN or infinite, or an adaptive step controller could
+/// not meet its tolerance.
+class numerical_error : public error {
+public:
+  using error::error;
+};
+
+} // namespace tessera

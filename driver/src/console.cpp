@@ -1,0 +1,137 @@
+#include "tessera/driver/console.hpp"
+#include "tessera/driver/signals.hpp"
+
+#include <tessera/comm/collectives.hpp>
+#include <tessera/comm/environment.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdarg>
+#include <cstdlib>
+
+namespace tessera::driver {
+
+namespace {
+bool bar_open = false; ///< rank 0 drew a bar without a newline after it
+
+void end_bar() {
+  if (bar_open) {
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+    bar_open = false;
+  }
+}
+
+volatile std::sig_atomic_t signalled = 0;
+extern "C" void on_signal(int /*signal*/) {
+  signalled = 1;
+}
+
+/// True when a launcher started this process (its stdout is then the launcher's forwarding pty).
+bool under_launcher() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK",
+                           "MPI_LOCALNRANKS", "HYDRA_CONTROL_FD"}) {
+    if (std::getenv(name) != nullptr) {
+      return true;
+    }
+  }
+  return false;
+}
+} // namespace
+
+bool is_root() {
+  return comm::rank() == 0;
+}
+
+void say(const char* format, ...) {
+  if (!is_root()) {
+    return;
+  }
+  end_bar();
+  va_list args;
+  va_start(args, format);
+  std::vprintf(format, args);
+  va_end(args);
+  std::fflush(stdout);
+}
+
+void print_error(const std::string& message, int rank) {
+  end_bar();
+  if (rank >= 0) {
+    std::fprintf(stderr, "error on rank %d: %s\n", rank, message.c_str());
+  } else {
+    std::fprintf(stderr, "error: %s\n", message.c_str());
+  }
+  std::fflush(stderr);
+}
+
+void install_stop_handlers() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+
+bool stop_requested() noexcept {
+  return signalled != 0;
+}
+
+bool any_rank_stop_requested() {
+  return comm::allreduce(stop_requested(), comm::op::lor);
+}
+
+progress_mode resolve(progress_mode mode) {
+  if (mode != progress_mode::automatic) {
+    return mode;
+  }
+  return isatty(STDOUT_FILENO) != 0 && !under_launcher() ? progress_mode::bar
+                                                         : progress_mode::lines;
+}
+
+progress::progress(double t_start, double t_end, double cells, progress_mode mode,
+                   long long first_step)
+    : t_start_(t_start), t_end_(t_end), cells_(cells),
+      mode_(is_root() ? resolve(mode) : progress_mode::none), first_step_(first_step),
+      wall_start_(comm::wtime()) {
+}
+
+progress::~progress() {
+  finish();
+}
+
+double progress::elapsed() const {
+  return comm::wtime() - wall_start_;
+}
+
+void progress::report(double t, long long steps, double dt) {
+  if (mode_ == progress_mode::none) {
+    return;
+  }
+  const double span = t_end_ - t_start_;
+  const double fraction = span > 0 ? std::clamp((t - t_start_) / span, 0.0, 1.0) : 1.0;
+  const double wall = elapsed();
+  const double eta = fraction > 0 ? wall * (1 - fraction) / fraction : 0.0;
+  const double rate = wall > 0 ? cells_ * static_cast<double>(steps - first_step_) / wall : 0.0;
+  if (mode_ == progress_mode::bar) {
+    const int width = 30;
+    const int filled = static_cast<int>(fraction * width);
+    std::printf(
+        "\r[%.*s%*s] %5.1f%%  t=%-10.4g step %-8lld dt=%-9.3g ETA %5.0fs  %.3g cell updates/s",
+        filled, "##############################", width - filled, "", 100 * fraction, t, steps, dt,
+        eta, rate);
+    bar_open = true;
+  } else {
+    std::printf("t = %-10.6g (%5.1f%%)  step %-8lld dt = %-10.4g elapsed %7.2fs  ETA %7.1fs  %.3g "
+                "cell updates/s\n",
+                t, 100 * fraction, steps, dt, wall, eta, rate);
+  }
+  std::fflush(stdout);
+}
+
+void progress::finish() {
+  if (mode_ == progress_mode::bar) {
+    end_bar();
+  }
+}
+
+} // namespace tessera::driver

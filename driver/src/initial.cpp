@@ -1,0 +1,208 @@
+#include "tessera/driver/initial.hpp"
+
+#include <tessera/grid/io.hpp>
+#include <tessera/grid/parallel.hpp>
+
+#include <cmath>
+#include <numbers>
+
+namespace tessera::driver {
+
+file_source read_file_source(config& cfg, const std::string& section,
+                             const std::string& default_dataset) {
+  file_source src;
+  src.file = cfg.require_string(section + ".file", "the HDF5 file to read",
+                                "an initial condition of type \"file\" needs the HDF5 file");
+  src.dataset = cfg.get_string(section + ".dataset", default_dataset, "the dataset in that file");
+  if (cfg.has(section + ".frame") || cfg.describing_only()) {
+    src.frame = cfg.get_int(section + ".frame", -1,
+                            "the frame of a dataset with frames (default: the last)", 0);
+  }
+  return src;
+}
+
+namespace {
+
+/// Calls fn(value&, x) for every interior cell of f, x its centre in grid coordinates.
+template <class Fn>
+void fill_by_position(grid::field<double>& f, const grid_setup& g, Fn&& fn) {
+  grid::for_each_index(f.interior(), [&](grid::index_t i, grid::index_t j, grid::index_t k) {
+    const std::array<grid::index_t, 3> at{i, j, k};
+    std::array<double, 3> x{};
+    for (int d = 0; d < g.ndim; ++d) {
+      const auto du = static_cast<std::size_t>(d);
+      x[du] = (static_cast<double>(f.to_global(d, at[du])) + 0.5) * g.spacing[du];
+    }
+    fn(f(i, j, k), x);
+  });
+}
+
+std::vector<variant_reader> builtin_kinds(const state_decl& field, const grid_setup& g,
+                                          initial_fill& fill) {
+  const initial_defaults& d = field.initial;
+  const auto nd = static_cast<std::size_t>(g.ndim);
+  std::vector<double> middle(nd);
+  for (std::size_t e = 0; e < nd; ++e) {
+    middle[e] = static_cast<double>(g.shape[e]) * g.spacing[e] / 2;
+  }
+  const std::string positions = " (one entry per dimension; grid coordinates)";
+  return {
+      {"constant", "the same value everywhere",
+       [&fill, &d](config& c, const std::string& s) {
+         const double value = c.get_double(s + ".value", d.value, "the value");
+         fill = [value](grid::field<double>& f) {
+           grid::for_each_index(f.interior(), [&](grid::index_t i, grid::index_t j,
+                                                  grid::index_t k) { f(i, j, k) = value; });
+         };
+       }},
+      {"random_uniform", "uniform random values, the same on every layout",
+       [&fill, &d](config& c, const std::string& s) {
+         const double low = c.get_double(s + ".low", d.low, "lower bound");
+         const double high = c.get_double(s + ".high", d.high, "upper bound");
+         const auto seed = c.get_int(s + ".seed", 0, "random seed", 0);
+         if (!c.describing_only() && !(low <= high)) {
+           c.fail(s + ".high", "must not be below " + s + ".low");
+         }
+         fill = [=](grid::field<double>& f) {
+           grid::fill_random_uniform(f, static_cast<std::uint64_t>(seed), low, high);
+         };
+       }},
+      {"file", "a dataset of an HDF5 file (e.g. a frame of an earlier run)",
+       [&fill, &field](config& c, const std::string& s) {
+         const file_source src = read_file_source(c, s, field.name);
+         fill = [src](grid::field<double>& f) {
+           grid::read_field(src.file, src.dataset, f, src.frame);
+         };
+       }},
+      {"gaussian", "background + amplitude exp(-sum (x - center)^2 / (2 sigma^2))",
+       [&fill, &g, nd, middle, positions](config& c, const std::string& s) {
+         const auto center = c.get_doubles(s + ".center", nd, middle, "centre" + positions);
+         const auto sigma =
+             c.get_doubles(s + ".sigma", nd, std::vector<double>(nd, 4.0), "width per dimension");
+         const double amplitude = c.get_double(s + ".amplitude", 1.0, "height above background");
+         const double background = c.get_double(s + ".background", 0.0, "value far away");
+         for (double v : sigma) {
+           if (!c.describing_only() && !(v > 0.0)) {
+             c.fail(s + ".sigma", "every width must be positive");
+           }
+         }
+         fill = [=, &g](grid::field<double>& f) {
+           fill_by_position(f, g, [&](double& value, const std::array<double, 3>& x) {
+             double exponent = 0.0;
+             for (std::size_t e = 0; e < nd; ++e) {
+               const double r = x[e] - center[e];
+               exponent -= r * r / (2 * sigma[e] * sigma[e]);
+             }
+             value = background + amplitude * std::exp(exponent);
+           });
+         };
+       }},
+      {"box", "inside for lower <= x < upper (every dimension), else outside",
+       [&fill, &g, nd, positions](config& c, const std::string& s) {
+         const std::string missing =
+             "a box needs its lower and upper corners (one entry per dimension)";
+         const auto lower =
+             c.require_doubles(s + ".lower", nd, "lower corner" + positions, missing);
+         const auto upper =
+             c.require_doubles(s + ".upper", nd, "upper corner" + positions, missing);
+         const double inside = c.get_double(s + ".inside", 1.0, "value inside");
+         const double outside = c.get_double(s + ".outside", 0.0, "value outside");
+         fill = [=, &g](grid::field<double>& f) {
+           fill_by_position(f, g, [&](double& value, const std::array<double, 3>& x) {
+             bool in = true;
+             for (std::size_t e = 0; e < nd; ++e) {
+               in = in && lower[e] <= x[e] && x[e] < upper[e];
+             }
+             value = in ? inside : outside;
+           });
+         };
+       }},
+      {"mode", "offset + amplitude prod_d f_d: one Fourier mode, an eigenfunction of the Laplacian",
+       [&fill, &g, nd](config& c, const std::string& s) {
+         const auto k = c.get_ints(s + ".mode", nd, std::vector<std::int64_t>(nd, 1),
+                                   "wave number k per dimension: f = cos(2 pi k x / L) along a "
+                                   "periodic dimension, else sin(pi k x / L) (walls = "
+                                   "\"dirichlet\") or cos(pi k x / L) (walls = \"neumann\")",
+                                   0);
+         const double amplitude = c.get_double(s + ".amplitude", 1.0, "amplitude");
+         const double offset = c.get_double(s + ".offset", 0.0, "value added everywhere");
+         const bool sine =
+             c.get_choice(s + ".walls", "dirichlet", {"dirichlet", "neumann"},
+                          "the walls the mode fits along non-periodic dimensions") == "dirichlet";
+         fill = [=, &g](grid::field<double>& f) {
+           grid::for_each_index(
+               f.interior(), [&](grid::index_t i, grid::index_t j, grid::index_t l) {
+                 const std::array<grid::index_t, 3> at{i, j, l};
+                 double v = amplitude;
+                 for (std::size_t e = 0; e < nd; ++e) { // x: the cell centre as a fraction of L
+                   const double x =
+                       (static_cast<double>(f.to_global(static_cast<int>(e), at[e])) + 0.5) /
+                       static_cast<double>(g.shape[e]);
+                   const double k_pi = std::numbers::pi * static_cast<double>(k[e]);
+                   v *= g.periodic[e] ? std::cos(2 * k_pi * x)
+                                      : (sine ? std::sin(k_pi * x) : std::cos(k_pi * x));
+                 }
+                 f(i, j, l) = offset + v;
+               });
+         };
+       }},
+      {"cone", "background + height (1 - r / radius) within radius of center",
+       [&fill, &g, nd, middle, positions](config& c, const std::string& s) {
+         const auto center = c.get_doubles(s + ".center", nd, middle, "centre" + positions);
+         const double radius = c.get_double(s + ".radius", 1.0, "radius", positive());
+         const double height = c.get_double(s + ".height", 1.0, "height above background");
+         const double background = c.get_double(s + ".background", 0.0, "value outside");
+         fill = [=, &g](grid::field<double>& f) {
+           fill_by_position(f, g, [&](double& value, const std::array<double, 3>& x) {
+             double r2 = 0.0;
+             for (std::size_t e = 0; e < nd; ++e) {
+               const double r = x[e] - center[e];
+               r2 += r * r;
+             }
+             const double r = std::sqrt(r2);
+             value = background + (r <= radius ? height * (1 - r / radius) : 0.0);
+           });
+         };
+       }},
+  };
+}
+
+} // namespace
+
+int numbered_tables(config& cfg, const std::string& base, const std::string& what) {
+  int n = 1;
+  while (cfg.has(base + "_" + std::to_string(n))) {
+    ++n;
+  }
+  for (int a = n + 1; a <= n + 16; ++a) {
+    if (cfg.has(base + "_" + std::to_string(a))) {
+      cfg.fail(base + "_" + std::to_string(a), what + " tables are numbered without gaps, and [" +
+                                                   base + "_" + std::to_string(n) + "] is missing");
+    }
+  }
+  return n;
+}
+
+initial_fill read_initial(config& cfg, const state_decl& field,
+                          const std::vector<initial_kind>& kinds, const grid_setup& grid) {
+  initial_fill fill;
+  const auto builtin = builtin_kinds(field, grid, fill);
+  std::vector<variant_reader> variants;
+  variants.reserve(kinds.size() + builtin.size());
+  for (const auto& k : kinds) {
+    variants.push_back(
+        {k.name, k.doc, [&](config& c, const std::string& s) { fill = k.read(c, s, field.name); }});
+  }
+  for (const auto& name : field.initial.builtin) {
+    for (const auto& b : builtin) {
+      if (b.name == name) {
+        variants.push_back(b);
+      }
+    }
+  }
+  (void)cfg.choose(field.initial_section, "type", field.initial.type, variants,
+                   "initial condition of " + field.name);
+  return fill;
+}
+
+} // namespace tessera::driver

@@ -1,0 +1,603 @@
+#include "tessera/driver/run.hpp"
+#include "tessera/driver/agreement.hpp"
+#include "tessera/driver/checks.hpp"
+#include "tessera/driver/initial.hpp"
+#include "tessera/driver/layout.hpp"
+#include "tessera/driver/signals.hpp"
+
+#include <tessera/comm.hpp>
+#include <tessera/grid/parallel.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <limits>
+#include <new>
+
+namespace tessera::driver {
+
+// cli.cpp: the one translation unit with CLI11. Returns -1 to run, else the exit status (after
+// printing help, the version or a usage error).
+int parse_command_line(int argc, char** argv, const model_info& info, const model_factory& make,
+                       run_options& out);
+
+namespace {
+
+/// The last value of a per-frame dataset at frame `frame`.
+double value_at(const std::string& path, const std::string& name, std::int64_t frame) {
+  const auto values = grid::read_dataset(path, name);
+  if (static_cast<std::int64_t>(values.size()) <= frame) {
+    throw config_error(path + ": /" + name + " has " + std::to_string(values.size()) +
+                       " entries, but the file has " + std::to_string(frame + 1) + " frames");
+  }
+  return values[static_cast<std::size_t>(frame)];
+}
+
+} // namespace
+
+struct simulation::impl {
+  std::unique_ptr<model> m;
+  model_info info;
+  run_options opts;
+  std::optional<config> cfg;
+  grid_setup setup;
+  grid::decomposition_spec spec;
+  grid::halo_options halo;
+  double t_start = 0.0, t_end = 0.0, dt = 1.0, interval = 0.0;
+  std::int64_t total_steps = 0, frame_steps = 1; ///< clocks time and steps
+  std::string output;
+  std::vector<state_decl> decls;
+  std::vector<initial_fill> fills;
+
+  std::unique_ptr<grid::decomposition> d;
+  std::vector<grid::field<double>*> fields;
+  std::unique_ptr<grid::h5_writer> out;
+  std::unique_ptr<progress> bar;
+  std::string out_path;
+  bool restarting = false;
+  std::int64_t step = 0;       ///< clocks time and steps
+  std::int64_t first_step = 0; ///< the step this run started from
+  std::int64_t frame_index = 0;
+  std::int64_t check_every = 1;
+  double cells = 1.0;
+  double wall0 = 0.0, io_seconds = 0.0, halo0 = 0.0;
+  bool started = false, stopped = false, finished = false;
+
+  [[nodiscard]] bool own_clock() const { return info.clock == clock_kind::model; }
+  [[nodiscard]] double now() const {
+    if (own_clock()) {
+      return m->time();
+    }
+    return info.clock == clock_kind::time ? t_start + static_cast<double>(step) * dt
+                                          : static_cast<double>(step) * dt;
+  }
+  [[nodiscard]] std::int64_t steps_now() const { return own_clock() ? m->steps() : step; }
+  [[nodiscard]] std::string when() const {
+    return info.clock == clock_kind::steps
+               ? "step " + std::to_string(steps_now())
+               : "t = " + std::to_string(now()) + " (step " + std::to_string(steps_now()) + ")";
+  }
+
+  void read_keys();
+  void write_frame();
+};
+
+void simulation::impl::read_keys() {
+  config& c = *cfg;
+  // [grid]
+  const auto shape = c.get_ints("grid.shape", 0, {64, 64},
+                                "cells per dimension, dimension 0 first (1 to 3 entries)", 1,
+                                std::numeric_limits<std::int64_t>::max());
+  if (shape.size() > 3) {
+    c.fail("grid.shape", "expected 1, 2 or 3 entries, got " + std::to_string(shape.size()));
+  }
+  std::int64_t total = 1;
+  for (auto n : shape) {
+    if (__builtin_mul_overflow(total, n, &total) || total > (std::int64_t{1} << 50)) {
+      c.fail("grid.shape", "the grid has more than 2^50 cells; no machine holds that");
+    }
+  }
+  const std::size_t nd = shape.size();
+  setup.ndim = static_cast<int>(nd);
+  spec.shape.assign(shape.begin(), shape.end());
+  spec.periodic = c.get_bools("grid.periodic", nd, std::vector<bool>(nd, true),
+                              "per dimension: periodic, or sides from [boundary]");
+  const auto spacing = c.get_doubles("grid.spacing", nd, std::vector<double>(nd, 1.0),
+                                     "cell size per dimension (length)", positive());
+  for (std::size_t e = 0; e < nd; ++e) {
+    setup.shape[e] = shape[e];
+    setup.periodic[e] = spec.periodic[e];
+    setup.spacing[e] = spacing[e];
+  }
+  // [parallel]
+  const std::string dims_doc = "ranks per dimension, or \"auto\" (product = rank count)";
+  if (c.has("parallel.mpi_dims") && !c.is_string("parallel.mpi_dims")) {
+    for (auto p : c.get_ints("parallel.mpi_dims", nd, {}, dims_doc, 1, 1 << 24)) {
+      spec.mpi_dims.push_back(static_cast<int>(p));
+    }
+  } else {
+    (void)c.get_choice("parallel.mpi_dims", "auto", {"auto"}, dims_doc);
+  }
+  const auto td = c.get_int("parallel.thread_dim", 0, "dimension split across OpenMP threads");
+  if (!c.describing_only() && (td < 0 || td >= static_cast<std::int64_t>(nd))) {
+    c.fail("parallel.thread_dim", "expected a dimension of the " + std::to_string(nd) +
+                                      "-D grid (0.." + std::to_string(nd - 1) + "), got " +
+                                      std::to_string(td));
+  }
+  spec.thread_dim = static_cast<int>(td);
+  const char* env_threads = std::getenv("OMP_NUM_THREADS");
+  const std::int64_t default_threads =
+      env_threads != nullptr ? std::clamp<std::int64_t>(std::atoi(env_threads), 1, 256) : 1;
+  const auto threads = c.get_int("parallel.threads", default_threads,
+                                 "OpenMP threads per rank (default: OMP_NUM_THREADS, else 1)");
+  if (!c.describing_only() && (threads < 1 || threads > 256)) {
+    c.fail("parallel.threads",
+           "expected 1 to 256 threads per rank, got " + std::to_string(threads));
+  }
+  spec.threads = static_cast<int>(threads);
+  halo.mode = c.get_choice("parallel.halo_mode", "per_thread", {"per_thread", "funneled"},
+                           "who makes a halo exchange's MPI calls") == "funneled"
+                  ? grid::halo_mode::funneled
+                  : grid::halo_mode::per_thread;
+  // [time] and [output]
+  if (info.clock == clock_kind::steps) {
+    total_steps = c.get_int("time.n_steps", info.n_steps, "time steps to take", 1);
+    dt = c.get_double("time.dt", 1.0, "the time one step spans (time = step * dt)", positive());
+    frame_steps = c.get_int("output.interval", std::max<std::int64_t>(1, total_steps / 10),
+                            "steps between output frames", 1);
+    t_end = static_cast<double>(total_steps) * dt;
+  } else {
+    t_start = c.get_double("time.t_start", 0.0, "start time");
+    t_end = c.get_double("time.t_end", info.t_end, "end time");
+    dt = c.get_double("time.dt", info.dt,
+                      own_clock() ? "time step (the first trial step of an adaptive run)"
+                                  : "time step",
+                      positive());
+    if (!c.describing_only() && !(t_end > t_start)) {
+      c.fail("time.t_end", "must be after time.t_start");
+    }
+    if (info.clock == clock_kind::time) {
+      // Whole steps: by default a frame every tenth of the run, at least every step.
+      total_steps = std::llround((t_end - t_start) / dt);
+      if (!c.describing_only() && total_steps < 1) {
+        c.fail("time.t_end", "time.t_end - time.t_start must be at least time.dt");
+      }
+      interval = c.get_double("output.interval",
+                              static_cast<double>(std::max<std::int64_t>(1, total_steps / 10)) * dt,
+                              "simulated time between output frames (whole steps)", positive());
+      frame_steps = std::llround(interval / dt);
+      if (!c.describing_only() && frame_steps < 1) {
+        c.fail("output.interval", "must be at least time.dt");
+      }
+    } else {
+      interval = c.get_double("output.interval", (t_end - t_start) / 10.0,
+                              "simulated time between output frames", positive());
+    }
+  }
+  setup.dt = dt;
+  output = c.get_string("output.file", info.name + ".h5", "HDF5 output file (with .xdmf sidecar)");
+  if (!c.describing_only() && output.size() >= 5 &&
+      output.compare(output.size() - 5, 5, ".xdmf") == 0) {
+    c.fail("output.file", "\"" + output +
+                              "\" would be its own XDMF sidecar; give the HDF5 file's name "
+                              "(e.g. run.h5, whose sidecar is run.xdmf)");
+  }
+  // The model's keys, then its state fields' initial conditions.
+  m->configure(c, setup);
+  decls = m->state_fields();
+  const auto kinds = m->initial_kinds();
+  fills.clear();
+  for (const auto& decl : decls) {
+    fills.push_back(decl.initial_section.empty() ? initial_fill{}
+                                                 : read_initial(c, decl, kinds, setup));
+  }
+}
+
+simulation::simulation(std::unique_ptr<model> m, run_options options)
+    : impl_(std::make_unique<impl>()) {
+  auto& s = *impl_;
+  s.m = std::move(m);
+  s.info = s.m->info();
+  s.opts = std::move(options);
+  checked([&] {
+    if (s.opts.restart) {
+      for (const auto& set : s.opts.settings) {
+        if (set.key == "output.file") {
+          throw config_error(set.origin + ": a restart appends to the file it continues (" +
+                                 *s.opts.restart +
+                                 "); to continue under another name, copy the file and restart "
+                                 "the copy",
+                             "output.file");
+        }
+      }
+    }
+    if (s.opts.restart && s.opts.config_file.empty()) {
+      // Continue with the configuration the run was started with (settings still apply).
+      s.cfg.emplace(config::from_text(grid::read_text_attribute(*s.opts.restart, "config"),
+                                      *s.opts.restart + " (stored configuration)",
+                                      s.opts.settings));
+    } else {
+      s.cfg.emplace(s.opts.config_file, s.opts.settings);
+    }
+    s.read_keys();
+    s.cfg->reject_unknown();
+  });
+}
+
+simulation::~simulation() = default;
+
+std::string simulation::effective_config() const {
+  return impl_->cfg->to_toml();
+}
+
+void simulation::decompose() {
+  auto& s = *impl_;
+  s.spec.min_piece = s.m->halo();
+  checked([&] { s.d = std::make_unique<grid::decomposition>(comm::world(), s.spec); });
+  if (s.opts.layout_png) {
+    layout_png(*s.d, *s.opts.layout_png);
+  }
+}
+
+std::string simulation::layout_text() const {
+  return describe_layout(*impl_->d, impl_->m->halo(), impl_->m->fields_in_memory());
+}
+
+void simulation::start() {
+  auto& s = *impl_;
+  model& m = *s.m;
+  checked([&] {
+    m.build(*s.d, s.halo);
+    s.fields = m.state();
+    if (s.fields.size() != s.decls.size()) {
+      throw usage_error(s.info.name + ": state() returned " + std::to_string(s.fields.size()) +
+                        " fields, but state_fields() declared " + std::to_string(s.decls.size()));
+    }
+    for (std::size_t i = 0; i < s.fields.size(); ++i) {
+      if (s.fields[i]->name() != s.decls[i].name) {
+        throw usage_error(s.info.name + ": state field " + std::to_string(i) + " is named \"" +
+                          s.fields[i]->name() + "\", but was declared as \"" + s.decls[i].name +
+                          "\"");
+      }
+    }
+    m.prepare();
+  });
+  s.restarting = s.opts.restart.has_value();
+  s.out_path = s.restarting ? *s.opts.restart : s.output;
+  checked([&] {
+    if (!s.restarting) {
+      for (std::size_t i = 0; i < s.fields.size(); ++i) {
+        if (s.fills[i]) {
+          s.fills[i](*s.fields[i]);
+        }
+      }
+      if (s.own_clock()) {
+        m.start_clock(s.t_start, s.dt);
+      }
+      return;
+    }
+    // The last frame holds the whole state: the fields, the time and step, and what the model
+    // stored for its clock.
+    const auto steps = grid::read_dataset(s.out_path, "step");
+    if (steps.empty()) {
+      throw config_error(s.out_path + " has no frame to restart from");
+    }
+    const auto last = static_cast<std::int64_t>(steps.size()) - 1;
+    m.check_restart(s.out_path);
+    for (auto* f : s.fields) {
+      grid::read_field(s.out_path, f->name(), *f, last);
+    }
+    s.step = static_cast<std::int64_t>(steps.back());
+    if (s.own_clock()) {
+      std::vector<series_value> stored;
+      for (const auto& v : m.restart_state()) {
+        if (!grid::has_dataset(s.out_path, v.name)) {
+          throw config_error(s.out_path + " has no /" + v.name +
+                             ": it was written by an older tessera and cannot be continued");
+        }
+        stored.push_back({v.name, value_at(s.out_path, v.name, last)});
+      }
+      m.resume_clock(value_at(s.out_path, "time", last), s.step, stored);
+    }
+  });
+  s.first_step = s.steps_now();
+  for (const auto* f : s.fields) {
+    const std::string bad = first_non_finite(*f);
+    agree(bad.empty(), "rank " + std::to_string(s.d->rank()) + ": the initial condition of " +
+                           f->name() + " is not finite at " + bad);
+  }
+  {
+    const std::string problem = m.check_state();
+    agree(problem.empty(), problem);
+  }
+  if (s.info.clock != clock_kind::steps) {
+    std::optional<stability> limit;
+    checked([&] { limit = m.stable_dt(); });
+    if (limit && !(s.dt <= limit->max_dt)) {
+      agree(false, s.cfg->origin("time.dt") + ": time.dt: " + std::to_string(s.dt) +
+                       " is above the " + limit->scheme + " stability limit " +
+                       std::to_string(limit->max_dt) +
+                       " for this grid and initial state; use a smaller dt" +
+                       (limit->remedy.empty() ? "" : " or " + limit->remedy));
+    }
+  }
+  checked([&] {
+    const std::vector<const grid::field<double>*> written(s.fields.begin(), s.fields.end());
+    s.out =
+        s.restarting
+            ? std::make_unique<grid::h5_writer>(grid::h5_writer::append(*s.d, s.out_path, written))
+            : std::make_unique<grid::h5_writer>(*s.d, s.out_path, written, s.opts.overwrite);
+    s.out->spacing(s.setup.spacing);
+    s.out->attribute("solver", s.info.name);
+    s.out->attribute("config", s.cfg->to_toml());
+    s.out->attribute("tessera_version", std::string(TESSERA_VERSION));
+    s.out->attribute("mpi_library", std::string(comm::library_version()));
+    s.out->attribute("mpi_dims", std::vector<std::int64_t>(s.d->mpi_dims().begin(),
+                                                           s.d->mpi_dims().begin() + s.d->ndim()));
+    s.out->attribute("thread_dim", std::vector<std::int64_t>{s.d->thread_dim()});
+    s.out->attribute("threads", std::vector<std::int64_t>{s.d->threads()});
+    const std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    s.out->attribute("created", std::string(stamp));
+  });
+  for (int e = 0; e < s.d->ndim(); ++e) {
+    s.cells *= static_cast<double>(s.d->global_shape()[static_cast<std::size_t>(e)]);
+  }
+  say("%s: %s on %d rank(s) x %d thread(s), output %s%s\n", s.info.name.c_str(),
+      s.cfg->source().c_str(), s.d->size(), s.d->threads(), s.out_path.c_str(),
+      s.restarting ? " (continued)" : "");
+  // A stop request is looked for (collectively) about every 2e5 cell updates per rank: it comes
+  // within a millisecond or so of work, and costs no more than a per-step reduction would.
+  s.check_every = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(2e5 * s.d->size() / (s.cells * m.work_per_step())));
+  s.bar = std::make_unique<progress>(s.info.clock == clock_kind::steps ? 0.0 : s.t_start, s.t_end,
+                                     s.cells, s.opts.progress, s.first_step);
+  s.wall0 = comm::wtime();
+  s.halo0 = grid::halo_seconds();
+  if (!s.restarting) {
+    s.write_frame();
+  }
+  s.started = true;
+}
+
+void simulation::impl::write_frame() {
+  const double t0 = comm::wtime();
+  for (const auto* f : fields) {
+    const std::string bad = first_non_finite(*f);
+    agree(bad.empty(), "rank " + std::to_string(d->rank()) + ": " + f->name() +
+                           " became NaN or infinite by " + when() + " at " + bad +
+                           "; the frames before it are in " + out_path);
+  }
+  std::vector<std::pair<std::string, double>> series;
+  checked([&] {
+    for (const auto* f : fields) {
+      series.emplace_back("min_" + f->name(), grid::global_min(*f));
+      series.emplace_back("max_" + f->name(), grid::global_max(*f));
+    }
+    for (const auto& v : m->diagnostics()) {
+      series.emplace_back(v.name, v.value);
+    }
+    if (own_clock()) {
+      for (const auto& v : m->restart_state()) {
+        series.emplace_back(v.name, v.value);
+      }
+    }
+    out->write_frame(now(), steps_now(),
+                     std::vector<const grid::field<double>*>(fields.begin(), fields.end()), series);
+  });
+  io_seconds += comm::wtime() - t0;
+}
+
+bool simulation::next_frame() {
+  auto& s = *impl_;
+  if (!s.started || s.stopped || s.finished) {
+    return false;
+  }
+  model& m = *s.m;
+  bool interrupted = false;
+  if (!s.own_clock()) {
+    if (s.step >= s.total_steps) {
+      return false;
+    }
+    const std::int64_t target =
+        std::min(s.total_steps, (s.step / s.frame_steps + 1) * s.frame_steps);
+    while (s.step < target) {
+      const std::int64_t chunk = std::min(target - s.step, s.check_every);
+      checked([&] { m.advance_steps(chunk, s.dt); });
+      s.step += chunk;
+      if (s.step < target && any_rank_stop_requested()) {
+        break;
+      }
+    }
+    s.write_frame();
+    s.bar->report(s.now(), s.step, s.dt);
+    interrupted = s.step < s.total_steps && any_rank_stop_requested();
+  } else {
+    // Frames lie at t_start + k·interval (and t_end). A restart from a stop frame first finishes
+    // the interval it stopped in; frames at or before position() are done already.
+    double target = 0.0;
+    while (true) {
+      if (!(m.time() < s.t_end || m.position() < m.time())) {
+        return false;
+      }
+      ++s.frame_index;
+      target = std::min(s.t_start + static_cast<double>(s.frame_index) * s.interval, s.t_end);
+      if (target > m.position()) {
+        break;
+      }
+      if (!(target < s.t_end)) {
+        return false; // restarted with a t_end before the interval the frame stopped in
+      }
+    }
+    bool reached = false;
+    while (!reached && !interrupted) {
+      checked([&] { reached = m.advance_to(target, s.check_every); });
+      interrupted = !reached && any_rank_stop_requested();
+    }
+    s.write_frame();
+    s.bar->report(m.time(), m.steps(), m.current_dt());
+    interrupted = interrupted || (m.time() < s.t_end && any_rank_stop_requested());
+  }
+  if (interrupted) {
+    s.stopped = true;
+    return false;
+  }
+  return true;
+}
+
+bool simulation::stopped() const noexcept {
+  return impl_->stopped;
+}
+
+int simulation::finish() {
+  auto& s = *impl_;
+  if (!s.started || s.finished) {
+    return 0;
+  }
+  s.finished = true;
+  if (s.stopped) {
+    checked([&] { s.out->close(); });
+    if (s.info.clock == clock_kind::steps) {
+      say("interrupted at step %lld: every frame up to this one is in %s; continue with\n"
+          "  --restart %s\n",
+          static_cast<long long>(s.step), s.out_path.c_str(), s.out_path.c_str());
+    } else {
+      say("interrupted at t = %.17g (step %lld): every frame up to this one is in %s; continue "
+          "with\n  --restart %s\n",
+          s.now(), static_cast<long long>(s.steps_now()), s.out_path.c_str(), s.out_path.c_str());
+    }
+    return 130;
+  }
+  s.bar->finish();
+  checked([&] {
+    for (const auto& [name, value] : s.m->final_attributes()) {
+      s.out->attribute(name, std::vector<std::int64_t>{value});
+    }
+    s.out->close();
+  });
+  const double wall = comm::wtime() - s.wall0;
+  const double halo = grid::halo_seconds() - s.halo0;
+  const double updates = s.cells * static_cast<double>(s.steps_now() - s.first_step);
+  if (s.info.clock == clock_kind::steps) {
+    say("done: %lld steps%s\n", static_cast<long long>(s.step), s.m->summary_details().c_str());
+  } else {
+    say("done: t = %g after %lld steps%s\n", s.now(), static_cast<long long>(s.steps_now()),
+        s.m->summary_details().c_str());
+  }
+  say("wall %.3f s: halo exchange %.3f s, output %.3f s, compute %.3f s; %.3g cell updates/s per "
+      "core\n",
+      wall, halo, s.io_seconds, std::max(0.0, wall - halo - s.io_seconds),
+      wall > 0 ? updates / wall / (s.d->size() * s.d->threads()) : 0.0);
+  say("output: %s (%lld frames) and its .xdmf sidecar\n", s.out_path.c_str(),
+      static_cast<long long>(s.out->frames()));
+  return 0;
+}
+
+std::vector<key_doc> simulation::keys_of(const model_factory& make) {
+  impl s;
+  s.m = make();
+  s.info = s.m->info();
+  s.cfg.emplace(config::describing());
+  try {
+    s.read_keys();
+  } catch (const config_error&) { // a model that insists on a value: its keys so far count
+  }
+  return s.cfg->documented();
+}
+
+model& simulation::solver() noexcept {
+  return *impl_->m;
+}
+
+const grid::decomposition& simulation::decomposition() const {
+  if (!impl_->d) {
+    throw usage_error("tessera::driver::simulation: decompose() has not been called");
+  }
+  return *impl_->d;
+}
+
+double simulation::time() const {
+  return impl_->now();
+}
+
+std::int64_t simulation::step() const {
+  return impl_->steps_now();
+}
+
+// ---- the defaults of model members that only some clocks use --------------------------------
+
+namespace {
+[[noreturn]] void missing(const char* member) {
+  throw usage_error(std::string("tessera::driver::model: this model's clock needs ") + member +
+                    ", which it does not implement");
+}
+} // namespace
+
+void model::advance_steps(std::int64_t /*steps*/, double /*dt*/) {
+  missing("advance_steps()");
+}
+void model::start_clock(double /*t*/, double /*dt*/) {
+  missing("start_clock()");
+}
+void model::resume_clock(double /*t*/, std::int64_t /*step*/,
+                         const std::vector<series_value>& /*stored*/) {
+  missing("resume_clock()");
+}
+bool model::advance_to(double /*target*/, std::int64_t /*max_steps*/) {
+  missing("advance_to()");
+}
+double model::time() const {
+  missing("time()");
+}
+std::int64_t model::steps() const {
+  missing("steps()");
+}
+
+// ---- the program -----------------------------------------------------------------------------
+
+int run(int argc, char** argv, const model_factory& make) {
+  comm::environment env(argc, argv, comm::thread_level::multiple);
+  try {
+    run_options opts;
+    const model_info info = make()->info();
+    if (const int code = parse_command_line(argc, argv, info, make, opts); code >= 0) {
+      return code;
+    }
+    install_stop_handlers();
+    simulation sim(make(), opts);
+    if (opts.print_config) {
+      say("%s\n", sim.effective_config().c_str());
+      return 0;
+    }
+    sim.decompose();
+    if (opts.dry_run) {
+      say("%s", sim.layout_text().c_str());
+      return 0;
+    }
+    sim.start();
+    while (sim.next_frame()) {
+    }
+    return sim.finish();
+  } catch (const run_error& e) {
+    if (comm::rank() == e.reporter()) {
+      print_error(e.what());
+    }
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    // Usually one rank's share does not fit: the others may be waiting in a collective.
+    print_error("out of memory (std::bad_alloc); use more ranks, fewer fields or a smaller grid "
+                "(--dry-run shows the memory per rank)",
+                comm::rank());
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  } catch (const std::exception& e) {
+    // An error that other ranks may not share: they could be waiting in a collective, so the
+    // job is ended from here.
+    print_error(e.what(), comm::rank());
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  return 2;
+}
+
+} // namespace tessera::driver

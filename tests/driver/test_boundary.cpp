@@ -1,0 +1,74 @@
+// The one [boundary] reader: "all" first, single sides, the shorthand, and its refusals.
+#include <tessera/driver.hpp>
+
+#include <gtest/gtest.h>
+
+namespace driver = tessera::driver;
+namespace grid = tessera::grid;
+
+namespace {
+const std::vector<driver::side_type> neumann_or_dirichlet{driver::neumann_side(),
+                                                          driver::dirichlet_side()};
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const tessera::config_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+} // namespace
+
+TEST(Boundary, AllFirstThenSidesAndTheShorthand) {
+  // "x+" sorts before "all" in no TOML order that matters: "all" is applied first anyway.
+  auto cfg = driver::config::from_text(
+      "[boundary]\n\"x+\" = { type = \"dirichlet\", value = 1.5 }\n\"y-\" = \"neumann\"\n"
+      "all = { type = \"neumann\", derivative = 0.25 }\n",
+      "f", {});
+  const auto s = driver::read_boundary(cfg, "boundary", neumann_or_dirichlet);
+  EXPECT_EQ(s[0][0].type, "neumann");
+  EXPECT_EQ(s[0][0].derivative, 0.25);
+  EXPECT_EQ(s[0][1].type, "dirichlet");
+  EXPECT_EQ(s[0][1].value, 1.5);
+  EXPECT_EQ(s[0][1].key, "boundary.x+");
+  EXPECT_EQ(s[1][0].type, "neumann");
+  EXPECT_EQ(s[1][0].derivative, 0.0); // the shorthand takes the type's defaults
+  EXPECT_EQ(s[2][1].derivative, 0.25);
+  const auto b = driver::to_grid_boundary(s, {0.5, 1.0, 1.0});
+  EXPECT_EQ(b.side(0, -1).type, grid::side_condition<double>::kind::neumann);
+  EXPECT_EQ(b.side(0, -1).value, 0.125); // derivative times the cell size
+  EXPECT_EQ(b.side(0, +1).type, grid::side_condition<double>::kind::dirichlet);
+  EXPECT_NO_THROW(cfg.reject_unknown());
+  EXPECT_NE(cfg.to_toml().find("[boundary.\"x+\"]\ntype = \"dirichlet\"\nvalue = 1.5\n"),
+            std::string::npos)
+      << cfg.to_toml();
+}
+
+TEST(Boundary, DefaultsAreRecorded) {
+  auto cfg = driver::config::from_text("", "f", {});
+  const auto s = driver::read_boundary(cfg, "boundary", {driver::constant_side()});
+  EXPECT_EQ(s[1][1].type, "constant");
+  EXPECT_EQ(cfg.to_toml(), "[boundary.all]\ntype = \"constant\"\nvalue = 0.0\n");
+}
+
+TEST(Boundary, RefusalsNameTheKey) {
+  auto read = [&](const std::string& text) {
+    return message_of([&] {
+      auto cfg = driver::config::from_text(text, "f", {});
+      (void)driver::read_boundary(cfg, "boundary", neumann_or_dirichlet);
+    });
+  };
+  EXPECT_EQ(read("[boundary]\nq = { type = \"neumann\" }\n"),
+            "f: boundary.q: unknown side; expected all, x-, x+, y-, y+, z- or z+");
+  EXPECT_EQ(read("[boundary]\nall = { type = \"neumann\", derivativ = 1.0 }\n"),
+            "f: boundary.all.derivativ: unknown key; a side takes type, derivative (neumann), "
+            "value (dirichlet)");
+  EXPECT_EQ(read("[boundary]\nall = { type = \"polar\" }\n"),
+            "f: boundary.all.type: expected \"neumann\" or \"dirichlet\", got \"polar\"");
+  EXPECT_EQ(read("[boundary]\nall = \"polar\"\n"),
+            "f: boundary.all: expected \"neumann\" or \"dirichlet\", got \"polar\"");
+  EXPECT_EQ(read("[boundary]\nall = { type = \"dirichlet\" }\n"),
+            "f: boundary.all.value: a dirichlet side needs the value on the face");
+  EXPECT_EQ(read("[boundary]\nall = 3\n"), "f: boundary.all: expected a table, got an integer");
+}

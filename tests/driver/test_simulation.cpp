@@ -1,0 +1,187 @@
+// driver::simulation with small models: frames, times and series as configured, restart bit for
+// bit, the effective configuration, and errors agreed on by every rank.
+#include <tessera/comm.hpp>
+#include <tessera/driver.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+namespace comm = tessera::comm;
+namespace driver = tessera::driver;
+namespace grid = tessera::grid;
+using grid::index_t;
+
+namespace {
+
+/// u grows by dt * (1 + u / 10) each step (so that the result depends on every step); after
+/// `nan_after` steps, rank `nan_rank` puts a NaN into its first cell.
+class growth final : public driver::model {
+  std::unique_ptr<grid::field<double>> u_;
+  std::int64_t steps_ = 0;
+
+public:
+  std::int64_t nan_after = -1;
+  int nan_rank = 0;
+  std::string field_name = "u";
+  double max_dt = 1.0;
+
+  driver::model_info info() const override {
+    return {"growth", "a test model", driver::clock_kind::time, 1.0, 0.125};
+  }
+  void configure(driver::config& cfg, const driver::grid_setup&) override {
+    (void)cfg.get_double("equation.rate", 0.1, "growth rate");
+  }
+  std::vector<driver::state_decl> state_fields() const override {
+    return {{.name = "u", .initial_section = "initial", .initial = {.type = "mode"}}};
+  }
+  std::optional<driver::stability> stable_dt() override {
+    return driver::stability{max_dt, "test", "a smaller step"};
+  }
+  void build(const grid::decomposition& d, const grid::halo_options&) override {
+    u_ = std::make_unique<grid::field<double>>(d, 1, grid::centring::cells(), field_name);
+  }
+  std::vector<grid::field<double>*> state() override { return {u_.get()}; }
+  void advance_steps(std::int64_t steps, double dt) override {
+    grid::run_on_threads(u_->decomp(), [&](int t) {
+      grid::for_each_index(u_->thread_box(t), [&](auto i, auto j, auto k) {
+        for (std::int64_t n = 0; n < steps; ++n) {
+          (*u_)(i, j, k) += dt * (1 + (*u_)(i, j, k) / 10);
+        }
+      });
+    });
+    steps_ += steps;
+    if (nan_after >= 0 && steps_ >= nan_after && comm::rank() == nan_rank) {
+      (*u_)(0, 0) = std::numeric_limits<double>::quiet_NaN();
+    }
+  }
+  std::vector<driver::series_value> diagnostics() override {
+    return {{"total", grid::global_sum(*u_)}};
+  }
+};
+
+driver::run_options options_for(const std::string& file, std::vector<driver::setting> more = {}) {
+  driver::run_options o;
+  o.settings = {{"grid.shape", "[10, 9]", true, "--set"}, {"output.file", file, false, "--output"}};
+  o.settings.insert(o.settings.end(), more.begin(), more.end());
+  o.overwrite = true;
+  o.progress = driver::progress_mode::none;
+  return o;
+}
+
+std::string name(const std::string& base) {
+  return "test_driver_" + base + "_np" + std::to_string(comm::size()) + ".h5";
+}
+
+/// Runs a model to its end; returns the state gathered on rank 0.
+std::vector<double> run_to_end(std::unique_ptr<growth> m, driver::run_options o,
+                               int* frames = nullptr) {
+  driver::simulation sim(std::move(m), std::move(o));
+  sim.decompose();
+  sim.start();
+  int n = 1;
+  while (sim.next_frame()) {
+    ++n;
+  }
+  EXPECT_FALSE(sim.stopped());
+  EXPECT_EQ(sim.finish(), 0);
+  if (frames != nullptr) {
+    *frames = n;
+  }
+  return grid::gather(*sim.solver().state()[0]);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const driver::run_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+} // namespace
+
+TEST(Simulation, FramesTimesAndSeries) {
+  const std::string file = name("frames");
+  int frames = 0;
+  (void)run_to_end(std::make_unique<growth>(),
+                   options_for(file, {{"output.interval", "0.25", true, "--set"}}), &frames);
+  EXPECT_EQ(frames, 5); // t = 0, 0.25, 0.5, 0.75, 1
+  const auto time = grid::read_dataset(file, "time");
+  const auto step = grid::read_dataset(file, "step");
+  EXPECT_EQ(time, (std::vector<double>{0.0, 0.25, 0.5, 0.75, 1.0}));
+  EXPECT_EQ(step, (std::vector<double>{0, 2, 4, 6, 8}));
+  EXPECT_EQ(grid::read_dataset(file, "total").size(), 5U);
+  EXPECT_EQ(grid::read_dataset(file, "max_u").size(), 5U);
+  EXPECT_EQ(grid::read_text_attribute(file, "solver"), "growth");
+}
+
+TEST(Simulation, EffectiveConfigurationHoldsEveryKey) {
+  driver::simulation sim(std::make_unique<growth>(), options_for(name("config")));
+  const std::string text = sim.effective_config();
+  for (const char* key :
+       {"shape = [10, 9]", "periodic = [true, true]", "spacing = [1.0, 1.0]", "mpi_dims = \"auto\"",
+        "thread_dim = 0", "halo_mode = \"per_thread\"", "t_start = 0.0", "t_end = 1.0",
+        "dt = 0.125", "interval = 0.125", "rate = 0.1", "type = \"mode\"", "mode = [1, 1]"}) {
+    EXPECT_NE(text.find(key), std::string::npos) << key << " missing from\n" << text;
+  }
+}
+
+TEST(Simulation, RestartIsTheUninterruptedRun) {
+  const auto whole = run_to_end(std::make_unique<growth>(), options_for(name("whole")));
+  const std::string half = name("half");
+  (void)run_to_end(std::make_unique<growth>(),
+                   options_for(half, {{"time.t_end", "0.5", true, "--set"}}));
+  driver::run_options again;
+  again.restart = half;
+  again.settings = {{"time.t_end", "1.0", true, "--set"}};
+  again.progress = driver::progress_mode::none;
+  const auto continued = run_to_end(std::make_unique<growth>(), again);
+  EXPECT_EQ(continued, whole);
+  EXPECT_EQ(grid::read_dataset(half, "step").back(), 8.0);
+}
+
+TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {
+  // A NaN in the last rank's block after 3 steps: found before the frame at step 4.
+  auto nan = std::make_unique<growth>();
+  nan->nan_after = 3;
+  nan->nan_rank = comm::size() - 1;
+  const std::string where = error_of([&] {
+    (void)run_to_end(std::move(nan),
+                     options_for(name("nan"), {{"output.interval", "0.5", true, "--set"}}));
+  });
+  EXPECT_EQ(where.rfind("rank " + std::to_string(comm::size() - 1) +
+                            ": u became NaN or infinite by t = 0.500000 (step 4) at cell (",
+                        0),
+            0U)
+      << where;
+  // A step above the model's stability limit.
+  auto fast = std::make_unique<growth>();
+  fast->max_dt = 0.1;
+  EXPECT_EQ(error_of([&] { (void)run_to_end(std::move(fast), options_for(name("fast"))); }),
+            "the defaults: time.dt: 0.125000 is above the test stability limit 0.100000 for this "
+            "grid and initial state; use a smaller dt or a smaller step");
+  // A model whose field is not named as declared.
+  auto misnamed = std::make_unique<growth>();
+  misnamed->field_name = "w";
+  EXPECT_EQ(error_of([&] { (void)run_to_end(std::move(misnamed), options_for(name("w"))); }),
+            "growth: state field 0 is named \"w\", but was declared as \"u\"");
+  // --output with --restart, and an output named like its own sidecar.
+  driver::run_options both = options_for("other.h5");
+  both.restart = name("whole");
+  EXPECT_EQ(error_of([&] {
+              (void)run_to_end(std::make_unique<growth>(), both);
+            }).rfind("--output: a restart appends to the file it continues", 0),
+            0U);
+  EXPECT_EQ(error_of([&] {
+              (void)run_to_end(std::make_unique<growth>(), options_for("run.xdmf"));
+            }).rfind("--output: output.file: \"run.xdmf\" would be its own XDMF sidecar", 0),
+            0U);
+  EXPECT_EQ(error_of([&] {
+              (void)run_to_end(std::make_unique<growth>(),
+                               options_for(name("t"), {{"time.t_end", "-1", true, "--set"}}));
+            }),
+            "--set: time.t_end: must be after time.t_start");
+}
