@@ -103,7 +103,8 @@ class OutputFile:
         first = f[self.fields[0]]
         self.n_frames = len(f["time"]) if "time" in f else first.shape[0]
         self.times = f["time"][: self.n_frames] if "time" in f else np.arange(self.n_frames, dtype=float)
-        self.time_units = text(f["time"].attrs["units"]) if "time" in f and "units" in f["time"].attrs else None
+        has_units = "time" in f and "units" in f["time"].attrs
+        self.time_units = text(f["time"].attrs["units"]) if has_units else None
         self.steps = f["step"][: self.n_frames] if "step" in f else None
         self.config = {}
         if "config" in f.attrs:

@@ -113,7 +113,8 @@ def sphere():
     ax = grid[0][1]
     check(ax.get_xlabel() == "longitude (degrees east)", f"map x label: {ax.get_xlabel()!r}")
     ticks = [t.get_text() for t in ax.get_yticklabels()]
-    check(ticks[0] == "S pole" and ticks[-1] == "N pole", f"map: the poles are the latitude ticks' ends {ticks}")
+    check(ticks[0] == "S pole" and ticks[-1] == "N pole",
+          f"map: the poles are the latitude ticks' ends {ticks}")
     check(ax.get_xlim() == (0.0, 360.0) and ax.get_ylim() == (-90.0, 90.0), "map spans 0..360 E, 90 S..90 N")
     check(ax.get_title() == "psi, t = 425", f"map title carries the time: {ax.get_title()!r}")
     globe = grid[1][1]
@@ -136,7 +137,8 @@ def sphere():
     counts = [len({tuple(c) for c in f.reshape(-1, 3)}) for f in frames]
     check(min(counts) > 128, f"GIF frames keep more than 128 colours: {counts}")
     exact = colour_map_colours(frames[-1], m)
-    check(exact >= 200, f"the last GIF frame shows {exact} of the {m.GIF_MAP_COLOURS} colour-map colours exactly")
+    check(exact >= 200,
+          f"the last GIF frame shows {exact} of the {m.GIF_MAP_COLOURS} colour-map colours exactly")
     check(len({f.tobytes() for f in frames}) == len(frames), "GIF frames differ from each other")
 
 
@@ -185,8 +187,8 @@ def plane():
     plot("box.h5", "-o", "box.png")
     png(os.path.join(WORK, "box.png"))
     app(MPDATA, 1, "--config", os.path.join(CONFIGS, "mpdata_3d.toml"), "--set", "grid.shape=[12,10,8]",
-        "--set", "time.n_steps=2", "--set", "initial.center=[6.0,5.0,4.0]", "--set", "initial.sigma=[2.0,2.0,2.0]",
-        "--output", "cube.h5")
+        "--set", "time.n_steps=2", "--set", "initial.center=[6.0,5.0,4.0]",
+        "--set", "initial.sigma=[2.0,2.0,2.0]", "--output", "cube.h5")
     fig, grid = figure(m, os.path.join(WORK, "cube.h5"), ["psi"], ["plane"], [0])
     ax = grid[0][0]
     with h5py.File(os.path.join(WORK, "cube.h5"), "r") as f:

@@ -18,7 +18,8 @@ def without_code(text):
 
 root = pathlib.Path(sys.argv[1]).resolve()
 docs = [root / "README.md"] + sorted((root / "docs").glob("*.md"))
-anchors = {d: {slug(h) for h in re.findall(r"^#+ (.*)$", without_code(d.read_text(encoding="utf-8")), flags=re.M)}
+anchors = {d: {slug(h) for h in re.findall(r"^#+ (.*)$", without_code(d.read_text(encoding="utf-8")),
+                                           flags=re.M)}
            for d in docs}
 bad = []
 links = 0
