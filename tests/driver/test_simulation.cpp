@@ -185,3 +185,80 @@ TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {
             }),
             "--set: time.t_end: must be after time.t_start");
 }
+
+TEST(Simulation, ConfigurationAsTextNamesItsSource) {
+  driver::run_options o;
+  o.config_text = "[grid]\nshape = [10, 9]\n[time]\nt_end = 0.5\n";
+  o.config_source = "python dict";
+  o.settings = {{"output.file", name("text"), false, "--output"}};
+  o.overwrite = true;
+  o.progress = driver::progress_mode::none;
+  int frames = 0;
+  const auto from_text = run_to_end(std::make_unique<growth>(), o, &frames);
+  EXPECT_EQ(frames, 5); // t = 0 .. 0.5 by the default interval 0.125
+  EXPECT_EQ(from_text,
+            run_to_end(std::make_unique<growth>(),
+                       options_for(name("text_ref"), {{"time.t_end", "0.5", true, "--set"}})));
+  o.config_text = "[time]\nd_t = 0.5\n";
+  EXPECT_EQ(error_of([&] { (void)run_to_end(std::make_unique<growth>(), o); }),
+            "python dict: unknown key 'time.d_t' (did you mean 'time.dt'?)");
+  o.config_text = "[time\n";
+  EXPECT_EQ(
+      error_of([&] { (void)run_to_end(std::make_unique<growth>(), o); }).rfind("python dict:1:", 0),
+      0U);
+  o.config_file = "run.toml";
+  EXPECT_EQ(error_of([&] { (void)run_to_end(std::make_unique<growth>(), o); }),
+            "tessera::driver::simulation: give the configuration as a file (run.toml) or as "
+            "text, not both");
+}
+
+TEST(Simulation, SilentPrintsNothing) {
+  driver::run_options o = options_for(name("silent"));
+  o.silent = true;
+  testing::internal::CaptureStdout();
+  (void)run_to_end(std::make_unique<growth>(), o);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
+  testing::internal::CaptureStdout();
+  (void)run_to_end(std::make_unique<growth>(), options_for(name("loud")));
+  const std::string loud = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(loud.find("done: t = 1 after 8 steps") != std::string::npos, comm::rank() == 0) << loud;
+}
+
+TEST(Simulation, RunsOnAGroupOfRanks) {
+  // Two groups (ranks split by parity) run separate simulations at once, each collective over
+  // its own communicator; an error in one group is agreed on in that group only.
+  const comm::communicator group = comm::world().split(comm::rank() % 2);
+  const std::string file = "test_driver_group" + std::to_string(comm::rank() % 2) + "_np" +
+                           std::to_string(comm::size()) + ".h5";
+  auto m = std::make_unique<growth>();
+  const bool failing = comm::rank() % 2 == 1;
+  if (failing) {
+    m->nan_after = 3;
+    m->nan_rank = comm::rank(); // the first odd rank (world rank 1) puts a NaN in its block
+  }
+  std::vector<double> result;
+  const std::string error = error_of([&] {
+    driver::simulation sim(std::move(m), options_for(file), group);
+    sim.decompose();
+    EXPECT_EQ(sim.decomposition().size(), group.size());
+    sim.start();
+    while (sim.next_frame()) {
+    }
+    EXPECT_EQ(sim.finish(), 0);
+    result = grid::gather(*sim.solver().state()[0]);
+  });
+  // Cell by cell, the result is the same on every layout: the whole world's run is the reference.
+  const auto reference = run_to_end(std::make_unique<growth>(), options_for(name("group_ref")));
+  if (failing) {
+    EXPECT_EQ(error,
+              "rank 0: u became NaN or infinite by t = 0.375000 (step 3) at cell (0, 0) = nan; "
+              "the frames before it are in " +
+                  file)
+        << error;
+  } else {
+    EXPECT_EQ(error, "(no error)");
+    if (group.rank() == 0) {
+      EXPECT_EQ(result, reference);
+    }
+  }
+}
