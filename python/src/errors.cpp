@@ -30,6 +30,8 @@ void raise(const char* name, const char* message) {
 
 void bind_errors(py::module_& /*m*/) {
   // Most derived first: a run_error is a tessera::error too.
+  // pybind11 takes a plain function of std::exception_ptr by value.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) {

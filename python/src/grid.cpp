@@ -50,6 +50,7 @@ py::array view(const field_t& f, const grid::box& b, const py::handle& base) {
 /// The global shape of a field: the decomposition's, one more along a staggered dimension.
 std::vector<grid::index_t> global_shape(const field_t& f) {
   std::vector<grid::index_t> shape;
+  shape.reserve(3);
   for (int d = 0; d < f.decomp().ndim(); ++d) {
     shape.push_back(f.decomp().global_shape()[static_cast<std::size_t>(d)] +
                     (d == f.where().staggered_dim ? 1 : 0));
@@ -107,6 +108,7 @@ struct py_writer {
 
 std::vector<const field_t*> pointers(const std::vector<py_field>& fields) {
   std::vector<const field_t*> out;
+  out.reserve(fields.size());
   for (const auto& f : fields) {
     out.push_back(f.f.get());
   }
@@ -138,8 +140,8 @@ void bind_grid(py::module_& m) {
       "each rank, over OpenMP threads along one dimension (libgrid's grid::decomposition). "
       "Construction is collective over `comm`.")
       .def(py::init([](const std::vector<grid::index_t>& shape,
-                       std::optional<std::vector<bool>> periodic,
-                       std::optional<std::vector<int>> mpi_dims, int thread_dim, int threads,
+                       const std::optional<std::vector<bool>>& periodic,
+                       const std::optional<std::vector<int>>& mpi_dims, int thread_dim, int threads,
                        int min_piece, const py::object& comm) {
              ensure_mpi();
              grid::decomposition_spec spec{shape,
@@ -165,6 +167,7 @@ void bind_grid(py::module_& m) {
       .def_property_readonly("periodic",
                              [](const grid::decomposition& d) {
                                std::vector<bool> p;
+                               p.reserve(3);
                                for (int e = 0; e < d.ndim(); ++e) {
                                  p.push_back(d.periodic(e));
                                }
@@ -232,6 +235,7 @@ void bind_grid(py::module_& m) {
           "shape",
           [](const py_field& f) {
             std::vector<grid::index_t> s;
+            s.reserve(3);
             for (int d = 0; d < f.d->ndim(); ++d) {
               s.push_back(f.f->extent(d));
             }
@@ -321,6 +325,7 @@ void bind_grid(py::module_& m) {
                ptrs.push_back(f.f.get());
              }
              std::vector<grid::boundary<double>> bcs;
+             bcs.reserve(conditions.size());
              for (const auto& c : conditions) {
                bcs.push_back(to_boundary(c));
              }

@@ -58,6 +58,7 @@ void bind_simulation(py::module_& m) {
       "models",
       [] {
         std::vector<std::string> names;
+        names.reserve(models.size());
         for (const auto& entry : models) {
           names.emplace_back(entry.first);
         }
