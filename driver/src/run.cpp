@@ -84,7 +84,10 @@ struct simulation::impl {
   void write_frame();
   /// checked() and agree() over this run's communicator.
   void check(const std::function<void()>& fn) const { checked(fn, group); }
-  void agree_on(bool ok, const std::string& message) const { agree(ok, message, 1, group); }
+  void agree_on(bool ok, const std::string& message, error_kind kind = error_kind::other,
+                const std::string& key = {}) const {
+    agree(ok, message, 1, group, kind, key);
+  }
   [[nodiscard]] bool any_stop() const { return any_rank_stop_requested(group); }
 };
 
@@ -316,8 +319,10 @@ void simulation::start() {
   s.first_step = s.steps_now();
   for (const auto* f : s.fields) {
     const std::string bad = first_non_finite(*f);
-    s.agree_on(bad.empty(), "rank " + std::to_string(s.d->rank()) + ": the initial condition of " +
-                                f->name() + " is not finite at " + bad);
+    s.agree_on(bad.empty(),
+               "rank " + std::to_string(s.d->rank()) + ": the initial condition of " + f->name() +
+                   " is not finite at " + bad,
+               error_kind::numerical);
   }
   {
     const std::string problem = m.check_state();
@@ -327,11 +332,13 @@ void simulation::start() {
     std::optional<stability> limit;
     s.check([&] { limit = m.stable_dt(); });
     if (limit && !(s.dt <= limit->max_dt)) {
-      s.agree_on(false, s.cfg->origin("time.dt") + ": time.dt: " + std::to_string(s.dt) +
-                            " is above the " + limit->scheme + " stability limit " +
-                            std::to_string(limit->max_dt) +
-                            " for this grid and initial state; use a smaller dt" +
-                            (limit->remedy.empty() ? "" : " or " + limit->remedy));
+      s.agree_on(false,
+                 s.cfg->origin("time.dt") + ": time.dt: " + std::to_string(s.dt) +
+                     " is above the " + limit->scheme + " stability limit " +
+                     std::to_string(limit->max_dt) +
+                     " for this grid and initial state; use a smaller dt" +
+                     (limit->remedy.empty() ? "" : " or " + limit->remedy),
+                 error_kind::config, "time.dt");
     }
   }
   s.check([&] {
@@ -380,9 +387,11 @@ void simulation::impl::write_frame() {
   const double t0 = comm::wtime();
   for (const auto* f : fields) {
     const std::string bad = first_non_finite(*f);
-    agree_on(bad.empty(), "rank " + std::to_string(d->rank()) + ": " + f->name() +
-                              " became NaN or infinite by " + when() + " at " + bad +
-                              "; the frames before it are in " + out_path);
+    agree_on(bad.empty(),
+             "rank " + std::to_string(d->rank()) + ": " + f->name() +
+                 " became NaN or infinite by " + when() + " at " + bad +
+                 "; the frames before it are in " + out_path,
+             error_kind::numerical);
   }
   std::vector<std::pair<std::string, double>> series;
   check([&] {

@@ -262,3 +262,29 @@ TEST(Simulation, RunsOnAGroupOfRanks) {
     }
   }
 }
+
+TEST(Simulation, AgreedErrorsKeepTheirKind) {
+  const auto kind_of = [](std::unique_ptr<growth> m, driver::run_options o) {
+    try {
+      (void)run_to_end(std::move(m), std::move(o));
+    } catch (const driver::run_error& e) {
+      return std::make_pair(e.kind(), e.key());
+    }
+    return std::make_pair(driver::error_kind::other, std::string("(no error)"));
+  };
+  auto fast = std::make_unique<growth>();
+  fast->max_dt = 0.1;
+  EXPECT_EQ(kind_of(std::move(fast), options_for(name("kind_fast"))),
+            std::make_pair(driver::error_kind::config, std::string("time.dt")));
+  auto nan = std::make_unique<growth>();
+  nan->nan_after = 2;
+  EXPECT_EQ(kind_of(std::move(nan), options_for(name("kind_nan"))).first,
+            driver::error_kind::numerical);
+  EXPECT_EQ(kind_of(std::make_unique<growth>(),
+                    options_for(name("kind_t"), {{"time.t_end", "-1", true, "--set"}})),
+            std::make_pair(driver::error_kind::config, std::string("time.t_end")));
+  auto misnamed = std::make_unique<growth>();
+  misnamed->field_name = "w";
+  EXPECT_EQ(kind_of(std::move(misnamed), options_for(name("kind_w"))).first,
+            driver::error_kind::usage);
+}
