@@ -7,6 +7,7 @@
 #include <tessera/error.hpp>
 
 #include <exception>
+#include <string>
 
 namespace tessera::python {
 
@@ -38,9 +39,18 @@ void bind_errors(py::module_& /*m*/) {
         std::rethrow_exception(p);
       }
     } catch (const driver::run_error& e) {
-      raise("RunError", e.what(), [&](py::object& x) {
+      // RunError, or the subclass that is also the kind the reporting rank saw.
+      const py::object cls = py::module_::import("tessera._errors")
+                                 .attr("RUN_ERRORS")
+                                 .attr("get")(static_cast<int>(e.kind()), py::none());
+      const std::string name =
+          cls.is_none() ? "RunError" : cls.attr("__name__").cast<std::string>();
+      raise(name.c_str(), e.what(), [&](py::object& x) {
         x.attr("exit_code") = e.exit_code();
         x.attr("reporter") = e.reporter();
+        if (e.kind() == driver::error_kind::config) {
+          x.attr("key") = e.key();
+        }
       });
     } catch (const comm::mpi_error& e) {
       raise("MPIError", e.what());

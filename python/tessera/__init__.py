@@ -17,7 +17,8 @@ import atexit as _atexit
 import gc as _gc
 
 from ._errors import (ConfigError, Error, IOError, MPIError, NumericalError,  # noqa: A004
-                      RunError, UsageError)
+                      RunConfigError, RunError, RunIOError, RunNumericalError, RunUsageError,
+                      UsageError)
 from . import _tessera
 from . import _boundary
 from ._tessera import (Decomposition, Field, has_dataset, hdf5_version, initialized_by_tessera,
@@ -32,7 +33,7 @@ __all__ = [
     "model_keys", "read_field", "read_dataset", "has_dataset", "read_attribute",
     "read_text_attribute", "rank", "size", "thread_level", "mpi_library", "hdf5_version",
     "initialized_by_tessera", "Error", "UsageError", "ConfigError", "IOError", "NumericalError",
-    "MPIError", "RunError",
+    "MPIError", "RunError", "RunUsageError", "RunConfigError", "RunIOError", "RunNumericalError",
 ]
 
 _tessera._init_mpi()

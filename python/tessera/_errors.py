@@ -17,7 +17,10 @@ RunError          an error every rank of a simulation agreed on  ``tessera::driv
 A :class:`RunError` comes from :class:`tessera.Simulation`: whatever went wrong on whichever
 rank, every rank raises it with the same message (that of the lowest rank that failed), so no
 rank is left waiting. ``exit_code`` is what the command-line app would have exited with, and
-``reporter`` the rank (of the simulation's communicator) whose message it is.
+``reporter`` the rank (of the simulation's communicator) whose message it is. It is also of the
+kind the reporting rank saw: a bad configuration value raises :class:`RunConfigError`, which is
+a RunError and a ConfigError (with ``key``), so ``except tessera.ConfigError`` catches it too;
+likewise RunUsageError, RunIOError and RunNumericalError.
 """
 
 
@@ -54,3 +57,24 @@ class RunError(Error):
 
     exit_code = 1
     reporter = 0
+
+
+class RunUsageError(RunError, UsageError):
+    """An agreed UsageError."""
+
+
+class RunConfigError(RunError, ConfigError):
+    """An agreed ConfigError (``key`` names the key)."""
+
+
+class RunIOError(RunError, IOError):
+    """An agreed IOError."""
+
+
+class RunNumericalError(RunError, NumericalError):
+    """An agreed NumericalError (e.g. a field became NaN)."""
+
+
+# The C++ run_error's kind (driver::error_kind) -> the class raised.
+RUN_ERRORS = {0: RunError, 1: RunUsageError, 2: RunConfigError, 3: RunIOError,
+              4: RunNumericalError}

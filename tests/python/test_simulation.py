@@ -119,6 +119,15 @@ def test_configuration_errors_are_run_errors_with_the_apps_messages(work):
     assert str(e.value) == ("the configuration dict: unknown key 'time.d_t' "
                             "(did you mean 'time.dt'?)")
     assert e.value.exit_code == 1 and e.value.reporter == 0
+    # Agreed errors are also of their kind.
+    assert isinstance(e.value, tessera.ConfigError) and type(e.value) is tessera.RunConfigError
+    assert e.value.key == "time.d_t"
+    with pytest.raises(tessera.ConfigError) as e:
+        tessera.Simulation("cahn_hilliard", SMALL_CH, overrides={"time.dt": 0.5},
+                           output=work / name_for("sim_unstable_kind"), overwrite=True)
+    assert e.value.key == "time.dt" and isinstance(e.value, tessera.RunError)
+    with pytest.raises(tessera.IOError):
+        tessera.Simulation("cahn_hilliard", SMALL_CH, output="/no/such/dir/y.h5")
     with pytest.raises(tessera.RunError, match="^overrides\\['time.dt'\\]: time.dt: expected a "
                                                "number, got a string"):
         tessera.Simulation("cahn_hilliard", SMALL_CH, overrides={"time.dt": "fast"})
@@ -143,8 +152,9 @@ def test_an_error_on_one_rank_reaches_every_rank(work, rank, size):
     if rank == size - 1:
         c = sim.state["c"].interior
         c[c.shape[0] // 2, c.shape[1] // 2] = np.nan
-    with pytest.raises(tessera.RunError) as e:
+    with pytest.raises(tessera.NumericalError) as e:  # a RunNumericalError
         sim.advance()
+    assert isinstance(e.value, tessera.RunError)
     msg = str(e.value)
     assert msg.startswith("rank %d: c became NaN or infinite by t = 0.51" % (size - 1)), msg
     assert e.value.reporter == size - 1
