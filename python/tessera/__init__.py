@@ -137,6 +137,17 @@ def _local_slices(self):
 Field.local_slices = property(_local_slices)
 
 
+def _field_array(self, dtype=None, copy=None):
+    """np.asarray(field): the interior view (a copy only if another dtype is asked for)."""
+    view = self.interior
+    return view if dtype is None else view.astype(dtype)
+
+
+Field.__array__ = _field_array
+Field.data = property(lambda self: self.interior,
+                      doc="The interior view, as py-pde's field.data (an alias of interior).")
+
+
 def _field_repr(self):
     return "<tessera.Field %r: local %s of global %s, halo %d>" % (
         self.name, tuple(self.shape), tuple(self.global_shape), self.halo)

@@ -51,6 +51,8 @@ def test_interior_is_a_view_not_a_copy(size):
     assert np.all(g[2:-2, 2:-2] == 3.5) and np.all(g[:2] == 0.0)
     g[2, 2] = -1.0  # the first interior cell, seen through the ghosted view
     assert f.interior[0, 0] == -1.0 and f.min() == -1.0
+    # py-pde's spelling and NumPy's protocol give the same view.
+    assert np.shares_memory(f.data, view) and np.shares_memory(np.asarray(f), view)
     # The view keeps the field alive.
     del f
     view[0, 1] = 7.0
