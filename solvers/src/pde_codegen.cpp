@@ -55,7 +55,9 @@ private:
   [[nodiscard]] std::string ref(int node) const {
     const auto& n = plan_.nodes[static_cast<std::size_t>(node)];
     if (n.uniform) {
-      return "P[" + std::to_string(n.param) + "]";
+      std::string name = "p";
+      name += std::to_string(n.param);
+      return name;
     }
     std::string name = "v";
     name += std::to_string(node);
@@ -80,7 +82,7 @@ private:
     case op::subtract: return a(0) + " - " + a(1);
     case op::multiply: return a(0) + " * " + a(1);
     case op::divide: return a(0) + " / " + a(1);
-    case op::power_int: return "powi(" + a(0) + ", " + std::to_string(n.exponent) + "L)";
+    case op::power_int: return "powi_c<" + std::to_string(n.exponent) + "L>(" + a(0) + ")";
     case op::power: return "std::pow(" + a(0) + ", " + a(1) + ")";
     case op::function:
       return "apply(" + std::to_string(n.index) + ", " + a(0) + ", " +
@@ -118,7 +120,7 @@ private:
       out_ << "extern \"C\" void " << name << "(const tessera_pde::pass_args* a) {\n";
     }
     out_ << "  using namespace tessera_pde;\n"
-         << "  const double* const P = a->params;\n"
+         << "  const double* const P = a->params;\n  (void)P;\n"
          << "  const long S[3] = {a->stride[0], a->stride[1], a->stride[2]};\n";
     // The last dimension is contiguous: its stride is the constant 1.
     out_ << "  const long s[3] = {" << (nd_ == 1 ? "1L" : "S[0]") << ", "
@@ -133,6 +135,39 @@ private:
     }
     for (int d : coords) {
       out_ << "  const double* const X" << d << " = a->coords[" << d << "];\n";
+    }
+    // Parameters in locals: the stores below could alias the parameter array as far as the
+    // compiler knows, so reading them once keeps them out of the loops.
+    std::set<int> params;
+    std::set<int> scales;
+    auto use = [&](int node) {
+      const auto& x = plan_.nodes[static_cast<std::size_t>(node)];
+      if (x.uniform) {
+        params.insert(x.param);
+      }
+    };
+    for (int n : ps.nodes) {
+      const auto& node = plan_.nodes[static_cast<std::size_t>(n)];
+      for (int a : node.args) {
+        use(a);
+      }
+      if (node.what == op::stencil) {
+        scales.insert(node.index);
+      }
+    }
+    for (int r : ps.last ? plan_.roots : std::vector<int>{}) {
+      use(r);
+    }
+    for (int o : ps.operands) {
+      use(plan_.operands[static_cast<std::size_t>(o)].root);
+    }
+    for (int q : params) {
+      out_ << "  const double p" << q << " = P[" << q << "];\n";
+    }
+    for (int k : scales) {
+      const auto first = plan_.scale_param(static_cast<pde_stencil>(k), 0);
+      out_ << "  const double k" << k << "[3] = {P[" << first << "], P[" << first + 1 << "], P["
+           << first + 2 << "]};\n";
     }
     if (ps.last) {
       for (std::size_t e = 0; e < plan_.roots.size(); ++e) {
@@ -167,9 +202,8 @@ private:
       case op::field: out_ << "f" << node.index << "[p]"; break;
       case op::coordinate: out_ << "X" << node.index << "[" << loop_vars[node.index] << "]"; break;
       case op::stencil:
-        out_ << "stencil(" << node.index << ", " << node.axis << ", " << nd_ << ", f"
-             << operand_field(node.operand) << ", p, s, P + "
-             << plan_.scale_param(static_cast<pde_stencil>(node.index), 0) << ")";
+        out_ << "stencil_c<" << node.index << ", " << node.axis << ", " << nd_ << ">(f"
+             << operand_field(node.operand) << ", p, s, k" << node.index << ")";
         break;
       default: out_ << expression(node);
       }
@@ -177,7 +211,7 @@ private:
     }
     if (ps.last) {
       for (std::size_t e = 0; e < plan_.roots.size(); ++e) {
-        out_ << indent << "sink(SINK, h, " << ref(plan_.roots[e]) << ", y" << e << ", x" << e
+        out_ << indent << "sink_c<SINK>(h, " << ref(plan_.roots[e]) << ", y" << e << ", x" << e
              << ", z" << e << ", p);\n";
       }
     } else {

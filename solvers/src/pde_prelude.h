@@ -8,7 +8,8 @@
 namespace tessera_pde {
 
 /// x**n for an integer literal n, as numba compiles it: multiply by x^(2^k) for each set bit k of
-/// |n|, lowest first, squaring in between; 1/result for n < 0; x**0 = 1.
+/// |n|, lowest first, squaring in between; 1/result for n < 0; x**0 = 1. The generated kernels
+/// use powi_c<n> (the same steps, unrolled at compile time); the interpreter this loop.
 inline double powi(double x, long n) {
   const bool invert = n < 0;
   unsigned long e = invert ? 0UL - static_cast<unsigned long>(n) : static_cast<unsigned long>(n);
@@ -26,6 +27,32 @@ inline double powi(double x, long n) {
     }
   }
   return invert ? 1.0 / result : result;
+}
+
+template <unsigned long E, bool First>
+inline double powi_bits(double result, double square) {
+  if constexpr (E == 0) {
+    return result;
+  } else {
+    double r = result;
+    if constexpr ((E & 1UL) != 0) {
+      r = First ? square : result * square;
+    }
+    if constexpr ((E >> 1) != 0) {
+      return powi_bits < (E >> 1), First && (E & 1UL) == 0 > (r, square * square);
+    } else {
+      return r;
+    }
+  }
+}
+
+template <long N>
+inline double powi_c(double x) {
+  if constexpr (N < 0) {
+    return 1.0 / powi_bits<0UL - static_cast<unsigned long>(N), true>(1.0, x);
+  } else {
+    return powi_bits<static_cast<unsigned long>(N), true>(1.0, x);
+  }
 }
 
 /// sympy's sign: -1, 0 (keeping the zero's sign) or 1; NaN stays NaN.
@@ -86,34 +113,72 @@ inline double central_difference(const double* a, long p, long s) {
   return a[p + s] - a[p - s];
 }
 
-/// Operator `kind` (numbered as tessera::solvers::pde_stencil: laplace, gradient_squared,
-/// derivative, forward, backward, second) of `a` at offset p of an nd-D grid, along `axis` for
+/// Operator Kind (numbered as tessera::solvers::pde_stencil: laplace, gradient_squared,
+/// derivative, forward, backward, second) of `a` at offset p of an ND-D grid, along Axis for
 /// the one-dimensional ones; s[d] is dimension d's stride, k[d] its scale parameter. Exactly
 /// py-pde's arithmetic: laplace sums (a[-1] - 2a + a[+1])/dx² dimension by dimension,
 /// gradient_squared (a[+1] - a[-1])²/(4dx²), d_dx is (a[+1] - a[-1]) / (2dx).
-inline double stencil(int kind, int axis, int nd, const double* a, long p, const long* s,
-                      const double* k) {
-  switch (kind) {
-  case 0: {
+template <int Kind, int Axis, int ND>
+inline double stencil_c(const double* a, long p, const long* s, const double* k) {
+  if constexpr (Kind == 0) {
     double l = second_difference(a, p, s[0]) * k[0];
-    for (int d = 1; d < nd; ++d) {
-      l += second_difference(a, p, s[d]) * k[d];
+    if constexpr (ND > 1) {
+      l += second_difference(a, p, s[1]) * k[1];
+    }
+    if constexpr (ND > 2) {
+      l += second_difference(a, p, s[2]) * k[2];
     }
     return l;
-  }
-  case 1: {
-    const double first = central_difference(a, p, s[0]);
-    double g = (first * first) * k[0];
-    for (int d = 1; d < nd; ++d) {
-      const double diff = central_difference(a, p, s[d]);
-      g += (diff * diff) * k[d];
+  } else if constexpr (Kind == 1) {
+    const double d0 = central_difference(a, p, s[0]);
+    double g = (d0 * d0) * k[0];
+    if constexpr (ND > 1) {
+      const double d1 = central_difference(a, p, s[1]);
+      g += (d1 * d1) * k[1];
+    }
+    if constexpr (ND > 2) {
+      const double d2 = central_difference(a, p, s[2]);
+      g += (d2 * d2) * k[2];
     }
     return g;
+  } else if constexpr (Kind == 2) {
+    return central_difference(a, p, s[Axis]) / k[Axis];
+  } else if constexpr (Kind == 3) {
+    return (a[p + s[Axis]] - a[p]) / k[Axis];
+  } else if constexpr (Kind == 4) {
+    return (a[p] - a[p - s[Axis]]) / k[Axis];
+  } else {
+    return second_difference_right_first(a, p, s[Axis]) * k[Axis];
   }
-  case 2: return central_difference(a, p, s[axis]) / k[axis];
-  case 3: return (a[p + s[axis]] - a[p]) / k[axis];
-  case 4: return (a[p] - a[p - s[axis]]) / k[axis];
-  default: return second_difference_right_first(a, p, s[axis]) * k[axis];
+}
+
+/// The same chosen at run time (the interpreter).
+template <int Kind, int ND>
+inline double stencil_axis(int axis, const double* a, long p, const long* s, const double* k) {
+  switch (axis) {
+  case 0: return stencil_c<Kind, 0, ND>(a, p, s, k);
+  case 1: return stencil_c<Kind, (ND > 1 ? 1 : 0), ND>(a, p, s, k);
+  default: return stencil_c<Kind, (ND > 2 ? 2 : 0), ND>(a, p, s, k);
+  }
+}
+template <int ND>
+inline double stencil_kind(int kind, int axis, const double* a, long p, const long* s,
+                           const double* k) {
+  switch (kind) {
+  case 0: return stencil_axis<0, ND>(axis, a, p, s, k);
+  case 1: return stencil_axis<1, ND>(axis, a, p, s, k);
+  case 2: return stencil_axis<2, ND>(axis, a, p, s, k);
+  case 3: return stencil_axis<3, ND>(axis, a, p, s, k);
+  case 4: return stencil_axis<4, ND>(axis, a, p, s, k);
+  default: return stencil_axis<5, ND>(axis, a, p, s, k);
+  }
+}
+inline double stencil(int kind, int axis, int nd, const double* a, long p, const long* s,
+                      const double* k) {
+  switch (nd) {
+  case 1: return stencil_kind<1>(kind, axis, a, p, s, k);
+  case 2: return stencil_kind<2>(kind, axis, a, p, s, k);
+  default: return stencil_kind<3>(kind, axis, a, p, s, k);
   }
 }
 
@@ -129,6 +194,22 @@ inline void sink(int kind, double h, double f, double* y, const double* x, doubl
     y[p] = scaled;
     z[p] = x[p] + scaled / 2.0;
   }
+  }
+}
+
+/// The same with the kind known at compile time (the generated kernels).
+template <int Kind>
+inline void sink_c(double h, double f, double* y, const double* x, double* z, long p) {
+  if constexpr (Kind == 0) {
+    y[p] = f;
+  } else if constexpr (Kind == 1) {
+    y[p] = h * f;
+  } else if constexpr (Kind == 2) {
+    y[p] = x[p] + h * f;
+  } else {
+    const double scaled = h * f;
+    y[p] = scaled;
+    z[p] = x[p] + scaled / 2.0;
   }
 }
 

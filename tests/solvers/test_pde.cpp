@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -463,6 +464,14 @@ std::vector<layout_case> layout_cases() {
        {13, 12},
        {false, true},
        {mixed_bc()}},
+      {"functions_and_powers",
+       {{{"c", "0.01*(log(c) + sqrt(c) + cos(c) + tan(c) + sinh(c) + cosh(c) + tanh(c) + asin(c) + "
+               "acos(c) + atan(c) + atan2(c, y) + abs(c - 0.5) + sign(c - 0.5) + floor(4*c) + "
+               "ceil(4*c) + min(c, 0.5) + c**-2 + c**5 + c**0 + c**1.5 + 2**c + c**17 + "
+               "heaviside(c - 0.5, 0.25) + E**c/pi) + laplace(exp(-c**2))"}}},
+       {11, 10},
+       {true, true},
+       {neumann()}},
       {"deep_nesting",
        {{{"c", "0.01*laplace(laplace(laplace(c))) - c**3 + c"}}},
        {16, 15},
@@ -608,12 +617,19 @@ TEST(PdeTime, StepTimesAndCellCentres) {
 
 namespace {
 
+/// What this process made, removed at the end (other test processes may run meanwhile).
+std::vector<std::string>& made() {
+  static std::vector<std::string> paths;
+  return paths;
+}
+
 /// A fresh directory made by rank 0 (the only rank that uses it).
 std::string fresh_directory() {
   std::string dir;
   if (comm::rank() == 0) {
     std::string pattern = std::string(TESSERA_TEST_CACHE_DIR) + "-fresh-XXXXXX";
     EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
+    made().push_back(pattern);
     dir = pattern + "/cache";
   }
   return dir;
@@ -685,8 +701,9 @@ TEST(PdeKernels, ClearErrorsOnEveryRank) {
   o = kernels();
   std::string blocked;
   if (comm::rank() == 0) {
-    blocked = std::string(TESSERA_TEST_CACHE_DIR) + "-file";
+    blocked = std::string(TESSERA_TEST_CACHE_DIR) + "-file-" + std::to_string(::getpid());
     std::ofstream(blocked) << "not a directory";
+    made().push_back(blocked);
     blocked += "/cache";
   }
   o.build.cache_dir = blocked;
@@ -694,4 +711,13 @@ TEST(PdeKernels, ClearErrorsOnEveryRank) {
   EXPECT_EQ(rhs_of(o, &r), rhs_of(kernels(solvers::pde_backend::interpreted), nullptr));
   EXPECT_EQ(r.note.rfind("not cached: cannot create ", 0), 0U) << r.note;
   EXPECT_TRUE(r.library.empty());
+}
+
+// Run last: the directories the tests above made.
+TEST(PdeKernels, ZzCleanUp) {
+  for (const auto& path : made()) {
+    std::filesystem::remove_all(path);
+  }
+  made().clear();
+  SUCCEED();
 }
