@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <utility>
 
@@ -261,7 +262,12 @@ std::string obtain(const std::string& source, const kernel_build_options& o,
     temporary = true;
     report.note = "not cached: " + problem;
   }
-  const std::string tag = work + "/" + id + "." + std::to_string(::getpid());
+  // Names of this process alone, even on a cache shared between nodes.
+  std::random_device entropy;
+  char host[64] = "host";
+  ::gethostname(host, sizeof host - 1);
+  const std::string tag = work + "/" + id + "." + host + "." + std::to_string(::getpid()) + "." +
+                          std::to_string(entropy() % 1000000U);
   const std::string src = tag + ".cpp";
   const std::string lib = tag + ".so";
   const std::string log = tag + ".log";
