@@ -307,6 +307,7 @@ double explicit_integrator::impl::adaptive(double t, double t_end, double& dt, d
         // The half state is read only at its own cell in the last pass (when the system says
         // so): updated in place to "small"; otherwise "small" is a field of its own.
         std::vector<double*> out;
+        out.reserve(small.size());
         for (auto* f : small) {
           out.push_back(f->origin());
         }

@@ -113,7 +113,7 @@ std::string find_program(const std::string& name) {
   std::stringstream path(env("PATH").empty() ? "/usr/local/bin:/usr/bin:/bin" : env("PATH"));
   std::string dir;
   while (std::getline(path, dir, ':')) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
     if (executable(candidate)) {
       return candidate;
     }
@@ -169,6 +169,7 @@ std::string compile(const std::string& compiler, const std::string& source_path,
   }
   args.insert(args.end(), {"-o", library_path, source_path});
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) {
     argv.push_back(a.data());
   }
