@@ -170,8 +170,10 @@ int main(int argc, char** argv) {
     std::remove(h5.c_str());
     std::remove(raw.c_str());
     std::remove((dir + "/io_bench_run.h5").c_str());
-    std::remove((dir + "/io_bench_parallel.xdmf").c_str());
-    std::remove((dir + "/io_bench_run.xdmf").c_str());
+    for (const char* stem : {"/io_bench_parallel", "/io_bench_run"}) { // the XDMF sidecars
+      std::remove((dir + stem + ".xdmf").c_str());
+      std::remove((dir + stem + ".xdmf.h5").c_str());
+    }
     const double bytes = static_cast<double>(frame_bytes) * frames;
     if (a.csv) {
       std::printf("case,ranks,bytes,t_parallel_s,t_posix_s,mb_per_s_parallel,mb_per_s_posix,"

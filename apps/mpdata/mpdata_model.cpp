@@ -2,11 +2,14 @@
 // (numerics: solvers/mpdata), described to the run driver: its configuration keys, state fields and
 // clock. Everything else (command line, files, restart, signals, progress) is the driver's.
 #include "mpdata_model.hpp"
+#include "mpdata_options.hpp"
 
 #include <tessera/driver.hpp>
 #include <tessera/grid/io.hpp>
 #include <tessera/solvers/mpdata.hpp>
+#include <tessera/solvers/williamson_rasch.hpp>
 
+#include <cstdio>
 #include <memory>
 
 namespace tessera::apps {
@@ -17,11 +20,14 @@ class mpdata_model final : public driver::model {
   int nd_ = 2, advectees_ = 1;
   solvers::mpdata_options options_;
   solvers::mpdata_sides sides_;
-  std::string advector_, advector_file_, g_file_, g_dataset_ = "g";
+  std::string advector_, advector_file_, g_type_, g_file_, g_dataset_ = "g";
   std::vector<std::string> advector_datasets_;
   std::array<double, 3> courant_{};
   std::array<double, 2> center_{};
   double omega_dt_ = 0.0;
+  solvers::williamson_rasch_params wr_; ///< the sphere test's advector and bell
+  bool wr_norms_ = false;               ///< the bell advected by its advector: error norms
+  solvers::williamson_rasch_norms last_norms_;
   std::unique_ptr<solvers::mpdata> solver_;
 
 public:
@@ -39,45 +45,48 @@ public:
     nd_ = g.ndim;
     const auto n = static_cast<std::size_t>(nd_);
     auto& o = options_;
-    o.n_iters = static_cast<int>(cfg.get_int("options.n_iters", 2, "MPDATA passes", 1, 1000));
-    for (auto [key, flag] : {std::pair{"infinite_gauge", &o.infinite_gauge},
-                             {"nonoscillatory", &o.nonoscillatory},
-                             {"third_order_terms", &o.third_order_terms},
-                             {"divergent_flow", &o.divergent_flow},
-                             {"dpdc", &o.dpdc},
-                             {"dimensionally_split", &o.dimensionally_split}}) {
-      *flag = cfg.get_bool(std::string("options.") + key, false, "PyMPDATA's option of this name");
-    }
-    o.epsilon = cfg.get_double("options.epsilon", 1e-15, "guard of the denominators");
-    const auto mu = cfg.get_doubles("diffusion.mu_coeff", n, std::vector<double>(n, 0.0),
-                                    "mu dt / dx^2 per dimension");
-    std::copy(mu.begin(), mu.end(), o.mu_coeff.begin());
+    o = read_mpdata_options(cfg, nd_, {});
     if (cfg.has("g_factor") || cfg.describing_only()) {
-      g_file_ = cfg.require_string("g_factor.file", "HDF5 file of the G factor",
-                                   "a G factor needs the HDF5 file");
-      g_dataset_ = cfg.get_string("g_factor.dataset", "g", "its dataset");
+      g_type_ = cfg.choose(
+          "g_factor", "type", "file",
+          {{"file", "a dataset of an HDF5 file",
+            [&](driver::config& c, const std::string& s) {
+              g_file_ = c.require_string(s + ".file", "HDF5 file of the G factor",
+                                         "a G factor needs the HDF5 file");
+              g_dataset_ = c.get_string(s + ".dataset", "g", "its dataset");
+            }},
+           {"sphere", "the cell areas of the longitude-latitude grid", [](auto&, auto&) {}}},
+          "G factor (absent: G = 1)");
+    }
+    o.polar_vectors =
+        cfg.get_choice("options.polar_vector_halo", "pympdata", {"pympdata", "mirrored"},
+                       "velocities beyond a polar side: zeros (PyMPDATA) or the "
+                       "mirrored faces (conserves mass)") == "mirrored"
+            ? solvers::polar_vector_halo::mirrored
+            : solvers::polar_vector_halo::pympdata;
+    check_mpdata_options(cfg, o, nd_, !g_type_.empty());
+    const auto sides = driver::read_boundary(
+        cfg, "boundary",
+        {driver::constant_side(),
+         driver::extrapolated_side(),
+         {"polar", "mirrored across the pole, half the longitudes round (latitude of a sphere)"}},
+        driver::all_sides({"constant"}));
+    std::string polar_key = "boundary";
+    for (std::size_t k = 0; k < 6; ++k) {
+      const auto& s = sides[k / 2][k % 2];
+      using kind = solvers::mpdata_side::kind;
+      sides_[k / 2][k % 2] = {s.type == "constant" ? kind::constant
+                              : s.type == "polar"  ? kind::polar
+                                                   : kind::extrapolated,
+                              s.value};
+      polar_key = s.type == "polar" && polar_key == "boundary" ? s.key : polar_key;
     }
     try {
-      solvers::check_mpdata_options(o, nd_, !g_file_.empty());
+      solvers::check_mpdata_sides(
+          sides_, std::vector<grid::index_t>(g.shape.begin(), g.shape.begin() + nd_),
+          std::vector<bool>(g.periodic.begin(), g.periodic.begin() + nd_));
     } catch (const tessera::usage_error& e) {
-      const std::string what = std::string(e.what()).substr(std::string("mpdata: ").size());
-      cfg.fail(e.option() == "mu_coeff" ? "diffusion.mu_coeff" : "options." + e.option(), what);
-    }
-    const auto sides = driver::read_boundary(
-        cfg, "boundary", {driver::constant_side(), driver::extrapolated_side(), {"polar"}},
-        driver::all_sides({"constant"}));
-    for (std::size_t d = 0; d < 3; ++d) {
-      for (std::size_t h = 0; h < 2; ++h) {
-        const auto& s = sides[d][h];
-        if (s.type == "polar") {
-          cfg.fail(s.key + (cfg.is_string(s.key) ? "" : ".type"),
-                   "the polar condition is not implemented yet; use constant or extrapolated, or "
-                   "a periodic dimension");
-        }
-        sides_[d][h] = {s.type == "constant" ? solvers::mpdata_side::kind::constant
-                                             : solvers::mpdata_side::kind::extrapolated,
-                        s.value};
-      }
+      cfg.fail(polar_key, std::string(e.what()).substr(std::string("mpdata: ").size()));
     }
     std::vector<double> half(n), middle(n); // uniform default: 0.5, 0.25, 0.125
     for (std::size_t d = 0; d < n; ++d) {
@@ -100,6 +109,14 @@ public:
             center_ = {at[0], at.size() > 1 ? at[1] : 0.0};
             omega_dt_ = c.get_double(s + ".omega_dt", 0.0, "rotation per step (radians)");
           }},
+         {"williamson_rasch", "solid-body rotation on the sphere, as PyMPDATA's notebook",
+          [&](driver::config& c, const std::string& s) {
+            wr_.steps_per_revolution = c.get_double(s + ".steps_per_revolution", 1700.0,
+                                                    "steps per revolution", driver::positive());
+            wr_.angle = c.get_double(s + ".angle", wr_.angle, "tilt of the axis (-pi/2: poles)");
+            const auto m = c.get_doubles(s + ".multiplier", 2, {1.0, 1.0}, "Courant scaling");
+            wr_.multiplier = {m[0], m.size() > 1 ? m[1] : m[0]};
+          }},
          {"file", "Courant numbers from an HDF5 file",
           [&](driver::config& c, const std::string& s) {
             advector_file_ = c.require_string(s + ".file", "HDF5 file of the Courant numbers",
@@ -111,6 +128,29 @@ public:
         "advector (Courant numbers on the faces)");
     // Advectee psi starts from [initial]; psi_1, psi_2, ... (same advector) from [initial_1], ...
     advectees_ = driver::numbered_tables(cfg, "initial", "advectee");
+    wr_norms_ = advector_ == "williamson_rasch" &&
+                cfg.peek_string("initial.type").value_or("") == "williamson_rasch";
+  }
+
+  // The sphere test's cosine bell (its parameters shared with the norms).
+  [[nodiscard]] std::vector<driver::initial_kind> initial_kinds() override {
+    return {{"williamson_rasch", "the cosine bell of the over-the-pole test (sphere grid)",
+             [this](driver::config& c, const std::string& s, const std::string&) {
+               auto& p = wr_;
+               p.radius =
+                   c.get_double(s + ".radius", p.radius, "radius (radians)", driver::positive());
+               const auto at = c.get_doubles(s + ".center", 2, {p.center[0], p.center[1]},
+                                             "centre (longitude, latitude; radians)");
+               p.center = {at[0], at[1]};
+               p.background = c.get_double(s + ".background", 0.0, "h0");
+               return driver::initial_fill([p](grid::field<double>& f) {
+                 const auto& shape = f.decomp().global_shape();
+                 grid::for_each_index(f.interior(), [&](auto i, auto j, auto k) {
+                   f(i, j, k) = solvers::williamson_rasch_bell(
+                       p, f.to_global(0, i), f.to_global(1, j), shape[0], shape[1]);
+                 });
+               });
+             }}};
   }
 
   [[nodiscard]] std::vector<driver::state_decl> state_fields() const override {
@@ -132,7 +172,7 @@ public:
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     solver_ =
-        std::make_unique<solvers::mpdata>(d, options_, sides_, advectees_, !g_file_.empty(), halo);
+        std::make_unique<solvers::mpdata>(d, options_, sides_, advectees_, !g_type_.empty(), halo);
   }
   [[nodiscard]] std::vector<grid::field<double>*> state() override {
     std::vector<grid::field<double>*> out;
@@ -147,14 +187,18 @@ public:
       solvers::set_uniform_advector(*solver_, courant_);
     } else if (advector_ == "rotation") {
       solvers::set_rotation_advector(*solver_, center_, omega_dt_);
+    } else if (advector_ == "williamson_rasch") {
+      solvers::set_williamson_rasch_advector(*solver_, wr_);
     } else {
       for (int d = 0; d < nd_; ++d) {
         grid::read_field(advector_file_, advector_datasets_[static_cast<std::size_t>(d)],
                          solver_->advector(d));
       }
     }
-    if (!g_file_.empty()) {
+    if (g_type_ == "file") {
       grid::read_field(g_file_, g_dataset_, solver_->g_factor());
+    } else if (g_type_ == "sphere") {
+      solvers::set_sphere_g_factor(solver_->g_factor());
     }
   }
   void check_restart(const std::string& path) const override {
@@ -176,9 +220,27 @@ public:
     for (int a = 0; a < advectees_; ++a) {
       out.push_back({"mass" + solver_->advectee(a).name().substr(3), solver_->mass(a)});
     }
+    if (wr_norms_) {
+      const auto n = solvers::norms_against_bell(solver_->advectee(), solver_->g_factor(), wr_);
+      out.insert(
+          out.end(),
+          {{"l1", n.l1}, {"l2", n.l2}, {"linf", n.linf}, {"emin", n.emin}, {"emax", n.emax}});
+      last_norms_ = n;
+    }
     return out;
   }
   [[nodiscard]] double work_per_step() const override { return advectees_; }
+  [[nodiscard]] std::string summary_details() const override {
+    if (!wr_norms_) {
+      return {};
+    }
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "; Williamson & Rasch norms against the initial bell: l1 %.4g, l2 %.4g, "
+                  "linf %.4g",
+                  last_norms_.l1, last_norms_.l2, last_norms_.linf);
+    return text;
+  }
 };
 
 } // namespace

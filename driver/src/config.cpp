@@ -315,6 +315,14 @@ bool config::is_string(const std::string& key) const {
   return n != nullptr && n->is_string();
 }
 
+std::optional<std::string> config::peek_string(const std::string& key) const {
+  const auto* n = find(impl_->root, key);
+  if (n == nullptr || !n->is_string() || describing_) {
+    return std::nullopt;
+  }
+  return *n->value<std::string>();
+}
+
 std::string config::origin(const std::string& key) const {
   std::string prefix = key;
   while (true) {

@@ -189,16 +189,16 @@ initial_fill read_initial(config& cfg, const state_decl& field,
   const auto builtin = builtin_kinds(field, grid, fill);
   std::vector<variant_reader> variants;
   variants.reserve(kinds.size() + builtin.size());
-  for (const auto& k : kinds) {
-    variants.push_back(
-        {k.name, k.doc, [&](config& c, const std::string& s) { fill = k.read(c, s, field.name); }});
-  }
   for (const auto& name : field.initial.builtin) {
     for (const auto& b : builtin) {
       if (b.name == name) {
         variants.push_back(b);
       }
     }
+  }
+  for (const auto& k : kinds) {
+    variants.push_back(
+        {k.name, k.doc, [&](config& c, const std::string& s) { fill = k.read(c, s, field.name); }});
   }
   (void)cfg.choose(field.initial_section, "type", field.initial.type, variants,
                    "initial condition of " + field.name);

@@ -143,7 +143,7 @@ void simulation::impl::read_keys() {
   // [time] and [output]
   if (info.clock == clock_kind::steps) {
     total_steps = c.get_int("time.n_steps", info.n_steps, "time steps to take", 1);
-    dt = c.get_double("time.dt", 1.0, "the time one step spans (time = step * dt)", positive());
+    dt = c.get_double("time.dt", info.dt, "the time one step spans (time = step * dt)", positive());
     frame_steps = c.get_int("output.interval", std::max<std::int64_t>(1, total_steps / 10),
                             "steps between output frames", 1);
     t_end = static_cast<double>(total_steps) * dt;
@@ -388,6 +388,7 @@ void simulation::impl::write_frame() {
       series.emplace_back("min_" + f->name(), grid::global_min(*f));
       series.emplace_back("max_" + f->name(), grid::global_max(*f));
     }
+    m->frame_time_ = now();
     for (const auto& v : m->diagnostics()) {
       series.emplace_back(v.name, v.value);
     }

@@ -49,7 +49,7 @@ public:
   }
   // A Gaussian at the centre, at rest: amplitude exp(-sum ((x - 1/2) / width)^2), x the position
   // as a fraction of the domain; a width of 0 leaves that dimension uniform.
-  std::vector<driver::initial_kind> initial_kinds() const override {
+  std::vector<driver::initial_kind> initial_kinds() override {
     return {{"pulse", "a Gaussian at the centre",
              [this](driver::config& cfg, const std::string& s, const std::string&) {
                const auto n = static_cast<std::size_t>(grid_.ndim);

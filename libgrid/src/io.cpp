@@ -1,66 +1,32 @@
 #include "tessera/grid/io.hpp"
 
+#include "io_hdf5.hpp"
+#include "io_sidecar.hpp"
+
 #include <tessera/comm/collectives.hpp>
 
 #include <hdf5.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <span>
 #include <utility>
+
+#ifndef TESSERA_VERSION
+#define TESSERA_VERSION "unknown"
+#endif
 
 namespace tessera::grid {
 
+using detail::agree;
+using detail::fail;
+using detail::h5_id;
+using detail::quiet_hdf5;
+using detail::require;
+
 namespace {
-
-static_assert(sizeof(hid_t) == sizeof(std::int64_t), "hid_t is stored as int64 in the header");
-
-/// Closes an HDF5 identifier with the matching function when it goes out of scope.
-class h5_id {
-public:
-  h5_id(hid_t id, herr_t (*closer)(hid_t)) noexcept : id_(id), closer_(closer) {}
-  h5_id(h5_id&& other) noexcept : id_(std::exchange(other.id_, -1)), closer_(other.closer_) {}
-  h5_id(const h5_id&) = delete; // one owner closes the identifier
-  h5_id& operator=(const h5_id&) = delete;
-  h5_id& operator=(h5_id&&) = delete;
-  ~h5_id() {
-    if (id_ >= 0) {
-      closer_(id_);
-    }
-  }
-  [[nodiscard]] hid_t get() const noexcept { return id_; }
-  [[nodiscard]] bool valid() const noexcept { return id_ >= 0; }
-
-private:
-  hid_t id_;
-  herr_t (*closer_)(hid_t);
-};
-
-void quiet_hdf5() noexcept {
-  // We report errors ourselves, with the file and dataset named; HDF5's own stack traces on
-  // every rank would bury the message.
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-}
-
-[[noreturn]] void fail(const std::string& what) {
-  throw io_error("tessera::grid: " + what);
-}
-
-void require(bool ok, const std::string& what) {
-  if (!ok) {
-    fail(what);
-  }
-}
-
-/// Agrees on success across ranks: every rank throws if any failed, with the first message.
-void agree(bool ok, const std::string& what, const comm::communicator& c) {
-  const bool all_ok = comm::allreduce(ok, comm::op::land, c);
-  if (!all_ok) {
-    fail(what);
-  }
-}
 
 h5_id mpio_access(const comm::communicator& c) {
   h5_id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
@@ -154,10 +120,121 @@ void append_item(std::string& list, const std::string& item, const char* sep = "
   list += item;
 }
 
-std::string xdmf_path(const std::string& h5) {
-  std::filesystem::path p(h5);
-  p.replace_extension(".xdmf");
-  return p.string();
+/// Replaces `s` by rank 0's string on every rank. Collective.
+void same_everywhere(std::string& s, const comm::communicator& c) {
+  std::size_t n = s.size();
+  comm::bcast(n, 0, c);
+  s.resize(n);
+  comm::bcast(std::span<char>(s.data(), n), 0, c);
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return stamp;
+}
+
+/// Reads a text attribute of an open object (fixed-length or variable-length); "" if absent.
+/// `path` names the file in messages.
+std::string text_attribute(hid_t obj, const std::string& name, const std::string& path) {
+  if (!detail::has_attribute(obj, name)) {
+    return {};
+  }
+  h5_id attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  h5_id type(H5Aget_type(attr.get()), H5Tclose);
+  require(attr.valid() && H5Tget_class(type.get()) == H5T_STRING,
+          "attribute '" + name + "' of " + path + " is not text");
+  h5_id memtype(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_cset(memtype.get(), H5Tget_cset(type.get())); // HDF5 does not convert UTF-8 to ASCII
+  std::string out;
+  if (H5Tis_variable_str(type.get()) > 0) {
+    H5Tset_size(memtype.get(), H5T_VARIABLE);
+    char* text = nullptr;
+    require(H5Aread(attr.get(), memtype.get(), &text) >= 0,
+            "cannot read attribute " + name + " of " + path);
+    out = text != nullptr ? text : "";
+    h5_id space(H5Aget_space(attr.get()), H5Sclose);
+    H5Dvlen_reclaim(memtype.get(), space.get(), H5P_DEFAULT, &text);
+  } else {
+    const std::size_t n = H5Tget_size(type.get());
+    H5Tset_size(memtype.get(), n);
+    std::string buffer(n, '\0');
+    require(H5Aread(attr.get(), memtype.get(), buffer.data()) >= 0,
+            "cannot read attribute " + name + " of " + path);
+    out = buffer.c_str();
+  }
+  return out;
+}
+
+/// The names of the dimension scales attached to each dimension of `dataset` (the first scale
+/// per dimension; "" where none), or an empty list if it has no DIMENSION_LIST.
+std::vector<std::string> attached_scale_names(hid_t file, hid_t dataset) {
+  if (!detail::has_attribute(dataset, "DIMENSION_LIST")) {
+    return {};
+  }
+  h5_id attr(H5Aopen(dataset, "DIMENSION_LIST", H5P_DEFAULT), H5Aclose);
+  h5_id space(H5Aget_space(attr.get()), H5Sclose);
+  h5_id type(H5Tvlen_create(H5T_STD_REF_OBJ), H5Tclose);
+  const hssize_t rank = H5Sget_simple_extent_npoints(space.get());
+  require(attr.valid() && rank >= 0, "cannot read a DIMENSION_LIST");
+  std::vector<hvl_t> lists(static_cast<std::size_t>(rank));
+  require(H5Aread(attr.get(), type.get(), lists.data()) >= 0, "cannot read a DIMENSION_LIST");
+  std::vector<std::string> names;
+  for (const hvl_t& l : lists) {
+    std::string name;
+    if (l.len > 0) {
+      h5_id scale(H5Rdereference2(file, H5P_DEFAULT, H5R_OBJECT, l.p), H5Dclose);
+      if (scale.valid()) {
+        name = text_attribute(scale.get(), "NAME", "a dimension scale");
+      }
+    }
+    names.push_back(name);
+  }
+  H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, lists.data());
+  return names;
+}
+
+/// Opens coordinate variable `name` (a dimension scale of `values.size()` entries), creating it
+/// if missing, and writes `values` into it (rank 0's, through a collective call). Collective.
+h5_id coordinate(hid_t file, const std::string& name, const std::vector<double>& values, bool root,
+                 const std::string& path) {
+  const hsize_t n = values.size();
+  const bool exists = H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0;
+  h5_id ds(exists ? H5Dopen2(file, name.c_str(), H5P_DEFAULT) : -1, H5Dclose);
+  if (exists) {
+    h5_id space(H5Dget_space(ds.get()), H5Sclose);
+    hsize_t have = 0;
+    const bool fits = ds.valid() && H5Sget_simple_extent_ndims(space.get()) == 1 &&
+                      H5Sget_simple_extent_dims(space.get(), &have, nullptr) == 1 && have == n &&
+                      detail::has_attribute(ds.get(), "CLASS");
+    require(fits, path + " has a dataset /" + name + " that is not the coordinate of dimension " +
+                      name + " (" + std::to_string(n) +
+                      " values): name the dimensions otherwise (h5_writer::dimension_names)");
+  } else {
+    h5_id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    h5_id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+    h5_id created(H5Dcreate2(file, name.c_str(), H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT,
+                             dcpl.get(), H5P_DEFAULT),
+                  H5Dclose);
+    require(created.valid(), "cannot create /" + name + " in " + path);
+    detail::make_dimension_scale(created.get(), name);
+    return coordinate(file, name, values, root, path);
+  }
+  h5_id fspace(H5Dget_space(ds.get()), H5Sclose);
+  h5_id mspace(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  if (!root) {
+    H5Sselect_none(fspace.get());
+    H5Sselect_none(mspace.get());
+  }
+  h5_id dxpl = collective_transfer();
+  require(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, mspace.get(), fspace.get(), dxpl.get(),
+                   values.data()) >= 0,
+          "cannot write /" + name + " in " + path);
+  return ds;
 }
 
 } // namespace
@@ -179,6 +256,10 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
   const auto& c = d.communicator();
   for (const auto* f : fields) {
     require(!f->name().empty(), "every field written to " + path_ + " needs a name");
+    require(std::find(names_.begin(), names_.end(), f->name()) == names_.end(),
+            "two fields written to " + path_ + " are named " + f->name());
+    require(f->name() != "time" && f->name() != "step",
+            "a field written to " + path_ + " cannot be named " + f->name());
     names_.push_back(f->name());
     staggered_.push_back(f->where().staggered_dim);
   }
@@ -201,14 +282,55 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
             " for writing (check the directory exists and is writable)",
         c);
   file_ = file;
+  std::string what = append ? "frames appended" : "created";
+  std::string history = utc_now() + " " + what + " by tessera::grid::h5_writer on " +
+                        std::to_string(c.size()) + " MPI rank(s)";
+  same_everywhere(history, c); // the clocks of two ranks may straddle a second
+  // CF global attributes; the caller may replace the title with attribute("title", ...).
+  std::string title;
+  for (const auto& n : names_) {
+    append_item(title, n, ", ");
+  }
+  std::string shape;
+  for (int e = 0; e < d.ndim(); ++e) {
+    append_item(shape, std::to_string(d.global_shape()[static_cast<std::size_t>(e)]), " x ");
+  }
+  title += " on a " + shape + " grid";
+  const std::vector<std::pair<std::string, std::string>> cf{
+      {"Conventions", "CF-1.8"},
+      {"title", title},
+      {"source", "tessera " TESSERA_VERSION " (tessera::grid::h5_writer)"}};
   if (append) {
-    for (const auto& name : names_) {
-      h5_id ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
-      agree(ds.valid(), path_ + " has no dataset /" + name + " to append to", c);
+    for (std::size_t fi = 0; fi < fields.size(); ++fi) {
+      h5_id ds(H5Dopen2(file, names_[fi].c_str(), H5P_DEFAULT), H5Dclose);
+      agree(ds.valid(), path_ + " has no dataset /" + names_[fi] + " to append to", c);
+      h5_id space(H5Dget_space(ds.get()), H5Sclose);
+      std::vector<hsize_t> have(static_cast<std::size_t>(d.ndim() + 1), 0);
+      const bool rank_ok = H5Sget_simple_extent_ndims(space.get()) == d.ndim() + 1;
+      if (rank_ok) {
+        H5Sget_simple_extent_dims(space.get(), have.data(), nullptr);
+      }
+      const block b = block_of(*fields[fi], true);
+      agree(rank_ok && std::equal(b.global.begin(), b.global.end(), have.begin() + 1),
+            path_ + ":/" + names_[fi] + " does not have the shape frames x the grid's cells (" +
+                std::to_string(b.global[0]) + (d.ndim() > 1 ? " x ..." : "") + ")",
+            c);
     }
     times_ = read_dataset(path_, "time");
     frames_ = static_cast<std::int64_t>(times_.size());
+    const std::string before = text_attribute(file, "history", path_);
+    detail::write_text_attribute(file, "history",
+                                 before.empty() ? history : before + "\n" + history);
+    for (const auto& [name, value] : cf) { // a file from before they were written
+      if (!detail::has_attribute(file, name)) {
+        detail::write_text_attribute(file, name, value);
+      }
+    }
     return;
+  }
+  if (c.rank() == 0) {
+    // A sidecar left from an earlier file of this name would describe frames that are gone.
+    detail::remove_sidecar(path_);
   }
   for (std::size_t fi = 0; fi < fields.size(); ++fi) {
     const block b = block_of(*fields[fi], true);
@@ -247,12 +369,22 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
   h5_id time_ds(create_series(file, "time", H5T_NATIVE_DOUBLE), H5Dclose);
   h5_id step_ds(create_series(file, "step", H5T_NATIVE_INT64), H5Dclose);
   agree(time_ds.valid() && step_ds.valid(), "cannot create /time and /step in " + path_, c);
+  for (const auto& [name, value] : cf) {
+    detail::write_text_attribute(file, name, value);
+  }
+  detail::write_text_attribute(file, "history", history);
 }
 
 h5_writer::h5_writer(h5_writer&& other) noexcept
     : decomp_(other.decomp_), path_(std::move(other.path_)), names_(std::move(other.names_)),
       staggered_(std::move(other.staggered_)), file_(std::exchange(other.file_, -1)),
-      frames_(other.frames_), times_(std::move(other.times_)) {
+      frames_(other.frames_), times_(std::move(other.times_)), series_(std::move(other.series_)),
+      spacing_(other.spacing_), origin_(other.origin_),
+      length_units_(std::move(other.length_units_)),
+      dimension_names_(std::move(other.dimension_names_)),
+      descriptions_(std::move(other.descriptions_)), layout_written_(other.layout_written_),
+      geometry_changed_(other.geometry_changed_),
+      descriptions_changed_(other.descriptions_changed_), sidecar_frames_(other.sidecar_frames_) {
 }
 
 h5_writer::~h5_writer() {
@@ -263,6 +395,9 @@ h5_writer::~h5_writer() {
 
 void h5_writer::close() {
   if (file_ >= 0) {
+    if (!layout_written_ || geometry_changed_ || descriptions_changed_) {
+      write_layout();
+    }
     H5Fclose(file_);
     file_ = -1;
   }
@@ -270,11 +405,7 @@ void h5_writer::close() {
 
 void h5_writer::attribute(const std::string& name, const std::string& value) {
   std::string v = value;
-  // Every rank must write the same value: take rank 0's.
-  std::size_t n = v.size();
-  comm::bcast(n, 0, decomp_->communicator());
-  v.resize(n);
-  comm::bcast(std::span<char>(v.data(), n), 0, decomp_->communicator());
+  same_everywhere(v, decomp_->communicator()); // every rank must write the same value
   h5_id type(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
@@ -303,7 +434,12 @@ void h5_writer::attribute(const std::string& name, double value) {
 }
 
 void h5_writer::attribute(const std::string& name, const std::vector<std::int64_t>& values) {
-  const hsize_t n = values.size();
+  std::vector<std::int64_t> v = values; // every rank must write the same values: rank 0's
+  std::size_t count = v.size();
+  comm::bcast(count, 0, decomp_->communicator());
+  v.resize(count);
+  comm::bcast(std::span<std::int64_t>(v.data(), count), 0, decomp_->communicator());
+  const hsize_t n = count;
   h5_id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
   if (H5Aexists(file_, name.c_str()) > 0) {
     H5Adelete(file_, name.c_str());
@@ -311,8 +447,209 @@ void h5_writer::attribute(const std::string& name, const std::vector<std::int64_
   h5_id attr(
       H5Acreate2(file_, name.c_str(), H5T_NATIVE_INT64, space.get(), H5P_DEFAULT, H5P_DEFAULT),
       H5Aclose);
-  require(attr.valid() && H5Awrite(attr.get(), H5T_NATIVE_INT64, values.data()) >= 0,
+  require(attr.valid() && H5Awrite(attr.get(), H5T_NATIVE_INT64, v.data()) >= 0,
           "cannot write attribute " + name);
+}
+
+void h5_writer::describe(const std::string& name, std::string units, std::string long_name) {
+  std::string key = name;
+  const auto& c = decomp_->communicator();
+  same_everywhere(key, c);
+  same_everywhere(units, c);
+  same_everywhere(long_name, c);
+  if (key.empty() || units.empty()) {
+    throw comm::usage_error("tessera::grid::h5_writer::describe: the dataset name and its units "
+                            "must not be empty (a dimensionless quantity has units \"1\")");
+  }
+  descriptions_[key] = description{std::move(units), std::move(long_name)};
+  descriptions_changed_ = true;
+}
+
+void h5_writer::length_units(std::string units) {
+  same_everywhere(units, decomp_->communicator());
+  if (units.empty()) {
+    throw comm::usage_error("tessera::grid::h5_writer::length_units: empty units (a "
+                            "dimensionless length has units \"1\")");
+  }
+  length_units_ = std::move(units);
+  geometry_changed_ = true;
+}
+
+void h5_writer::dimension_names(std::vector<std::string> names) {
+  const auto& c = decomp_->communicator();
+  std::string joined;
+  for (const auto& n : names) {
+    joined += n + '\n';
+  }
+  same_everywhere(joined, c);
+  names.clear();
+  for (std::size_t at = 0; at < joined.size();) {
+    const std::size_t end = joined.find('\n', at);
+    names.push_back(joined.substr(at, end - at));
+    at = end + 1;
+  }
+  const auto usage = [](const std::string& why) {
+    throw comm::usage_error("tessera::grid::h5_writer::dimension_names: " + why);
+  };
+  if (layout_written_) {
+    usage("the dimensions are named in the file already (call it before the first frame)");
+  }
+  if (names.size() != static_cast<std::size_t>(decomp_->ndim())) {
+    usage(std::to_string(names.size()) + " names for a " + std::to_string(decomp_->ndim()) +
+          "-D grid");
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto& n = names[i];
+    if (n.empty() || n.find('/') != std::string::npos || n == "time" || n == "step" ||
+        std::find(names_.begin(), names_.end(), n) != names_.end() ||
+        std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), n) !=
+            names.begin() + static_cast<std::ptrdiff_t>(i)) {
+      usage("\"" + n +
+            "\" cannot name a dimension (empty, has '/', repeats, or is taken by a "
+            "dataset)");
+    }
+  }
+  dimension_names_ = std::move(names);
+}
+
+std::vector<std::string> h5_writer::dimension_names_or_default() const {
+  if (!dimension_names_.empty()) {
+    return dimension_names_;
+  }
+  const std::vector<std::string> xyz{"z", "y", "x"};
+  return {xyz.end() - decomp_->ndim(), xyz.end()};
+}
+
+void h5_writer::describe_dataset(std::int64_t dataset, const std::string& name,
+                                 const std::string& default_long_name) const {
+  std::string units = "1";
+  std::string long_name = default_long_name.empty() ? name : default_long_name;
+  if (name == "time") {
+    long_name = "time";
+  } else if (name == "step") {
+    long_name = "step number";
+  }
+  if (const auto it = descriptions_.find(name); it != descriptions_.end()) {
+    units = it->second.units;
+    if (!it->second.long_name.empty()) {
+      long_name = it->second.long_name;
+    }
+  }
+  detail::write_text_attribute(dataset, "units", units);
+  detail::write_text_attribute(dataset, "long_name", long_name);
+}
+
+void h5_writer::write_layout() {
+  const decomposition& d = *decomp_;
+  const int nd = d.ndim();
+  const bool root = d.rank() == 0;
+  std::vector<std::string> dims = dimension_names_or_default();
+  // A file appended to keeps the names its dimension scales have.
+  for (std::size_t fi = 0; fi < names_.size(); ++fi) {
+    h5_id ds(H5Dopen2(file_, names_[fi].c_str(), H5P_DEFAULT), H5Dclose);
+    require(ds.valid(), "cannot open /" + names_[fi] + " in " + path_);
+    const std::vector<std::string> have = attached_scale_names(file_, ds.get());
+    if (have.size() == dims.size() + 1) {
+      for (int e = 0; e < nd; ++e) {
+        std::string n = have[static_cast<std::size_t>(e) + 1];
+        const std::string face = "_face";
+        if (staggered_[fi] == e && n.size() > face.size() &&
+            n.compare(n.size() - face.size(), face.size(), face) == 0) {
+          n.resize(n.size() - face.size());
+        }
+        if (!n.empty()) {
+          dims[static_cast<std::size_t>(e)] = n;
+        }
+      }
+      break;
+    }
+  }
+  dimension_names_ = dims;
+
+  h5_id time(H5Dopen2(file_, "time", H5P_DEFAULT), H5Dclose);
+  require(time.valid(), "cannot open /time in " + path_);
+  if (!detail::has_attribute(time.get(), "CLASS")) {
+    detail::make_dimension_scale(time.get(), "time");
+  }
+  describe_dataset(time.get(), "time", "");
+  detail::write_text_attribute(time.get(), "axis", "T");
+
+  // Coordinate variables: cell centres per dimension, face positions per staggered dimension.
+  std::vector<h5_id> centres;
+  std::vector<h5_id> faces;
+  for (int e = 0; e < nd; ++e) {
+    const auto eu = static_cast<std::size_t>(e);
+    const index_t n = d.global_shape()[eu];
+    const std::string axis(1, "XYZ"[nd - 1 - e]);
+    std::vector<double> x;
+    for (index_t i = 0; i < n; ++i) {
+      x.push_back(origin_[eu] + (static_cast<double>(i) + 0.5) * spacing_[eu]);
+    }
+    centres.push_back(coordinate(file_, dims[eu], x, root, path_));
+    detail::write_text_attribute(centres.back().get(), "units", length_units_);
+    detail::write_text_attribute(centres.back().get(), "long_name",
+                                 dims[eu] + " coordinate of the cell centres");
+    detail::write_text_attribute(centres.back().get(), "axis", axis);
+    const bool staggered = std::find(staggered_.begin(), staggered_.end(), e) != staggered_.end();
+    if (!staggered) {
+      faces.emplace_back(-1, H5Dclose);
+      continue;
+    }
+    std::vector<double> xf;
+    for (index_t i = 0; i <= n; ++i) {
+      xf.push_back(origin_[eu] + static_cast<double>(i) * spacing_[eu]);
+    }
+    faces.push_back(coordinate(file_, dims[eu] + "_face", xf, root, path_));
+    const hid_t f = faces.back().get();
+    detail::write_text_attribute(f, "units", length_units_);
+    detail::write_text_attribute(f, "long_name", dims[eu] + " coordinate of the cell faces");
+    detail::write_text_attribute(f, "axis", axis);
+    // COMODO's mark of a staggered position (xgcm reads it): faces lie half a cell below the
+    // centres of the same index.
+    h5_id space(H5Screate(H5S_SCALAR), H5Sclose);
+    if (detail::has_attribute(f, "c_grid_axis_shift")) {
+      H5Adelete(f, "c_grid_axis_shift");
+    }
+    h5_id attr(H5Acreate2(f, "c_grid_axis_shift", H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT,
+                          H5P_DEFAULT),
+               H5Aclose);
+    const double shift = -0.5;
+    require(attr.valid() && H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &shift) >= 0,
+            "cannot write attribute c_grid_axis_shift");
+  }
+
+  // Every dataset names its dimensions: the frame axis is /time.
+  for (std::size_t fi = 0; fi < names_.size(); ++fi) {
+    h5_id ds(H5Dopen2(file_, names_[fi].c_str(), H5P_DEFAULT), H5Dclose);
+    std::vector<hid_t> scales{time.get()};
+    for (int e = 0; e < nd; ++e) {
+      const auto eu = static_cast<std::size_t>(e);
+      scales.push_back(staggered_[fi] == e ? faces[eu].get() : centres[eu].get());
+    }
+    detail::attach_dimension_scales(ds.get(), scales);
+    // By default a field's long_name says where its values are, not its name again: fields of
+    // two names then compare equal with h5diff when their values do.
+    describe_dataset(ds.get(), names_[fi],
+                     staggered_[fi] < 0
+                         ? "values at the cell centres"
+                         : "values at the " + dims[static_cast<std::size_t>(staggered_[fi])] +
+                               " faces");
+  }
+  std::vector<std::string> series{"step"};
+  series.insert(series.end(), series_.begin(), series_.end());
+  for (const auto& name : series) {
+    h5_id ds(H5Dopen2(file_, name.c_str(), H5P_DEFAULT), H5Dclose);
+    require(ds.valid(), "cannot open /" + name + " in " + path_);
+    // The series name /time as their dimension, but /time's back-references (REFERENCE_LIST,
+    // which netCDF readers do not use) list the fields and /step only: h5diff follows them into
+    // the datasets, and a series of global sums differs between layouts in its last bits, so
+    // /time of two runs on different layouts would compare unequal.
+    detail::attach_dimension_scales(ds.get(), {time.get()}, name == "step");
+    describe_dataset(ds.get(), name, "");
+  }
+  layout_written_ = true;
+  geometry_changed_ = false;
+  descriptions_changed_ = false;
 }
 
 void h5_writer::write_frame(double time, std::int64_t step,
@@ -323,6 +660,24 @@ void h5_writer::write_frame(double time, std::int64_t step,
                                               " fields, the file has " +
                                               std::to_string(names_.size()));
   const bool root = decomp_->rank() == 0;
+  bool new_series = false;
+  for (const auto& [name, value] : scalars) {
+    if (std::find(series_.begin(), series_.end(), name) != series_.end()) {
+      continue;
+    }
+    require(name != "time" && name != "step" &&
+                std::find(names_.begin(), names_.end(), name) == names_.end(),
+            "a per-frame series cannot be named " + name);
+    if (H5Lexists(file_, name.c_str(), H5P_DEFAULT) <= 0) {
+      h5_id created(create_series(file_, name.c_str(), H5T_NATIVE_DOUBLE), H5Dclose);
+      require(created.valid(), "cannot create /" + name + " in " + path_);
+    }
+    series_.push_back(name);
+    new_series = true;
+  }
+  if (!layout_written_ || geometry_changed_ || descriptions_changed_ || new_series) {
+    write_layout();
+  }
   h5_id dxpl = collective_transfer();
   const auto frame = static_cast<hsize_t>(frames_);
   for (std::size_t fi = 0; fi < fields.size(); ++fi) {
@@ -346,10 +701,6 @@ void h5_writer::write_frame(double time, std::int64_t step,
   append_value(file_, "time", H5T_NATIVE_DOUBLE, &time, frame, root);
   append_value(file_, "step", H5T_NATIVE_INT64, &step, frame, root);
   for (const auto& [name, value] : scalars) {
-    if (H5Lexists(file_, name.c_str(), H5P_DEFAULT) <= 0) {
-      h5_id created(create_series(file_, name.c_str(), H5T_NATIVE_DOUBLE), H5Dclose);
-      require(created.valid(), "cannot create /" + name + " in " + path_);
-    }
     append_value(file_, name.c_str(), H5T_NATIVE_DOUBLE, &value, frame, root);
   }
   // A frame written is a frame kept: the file's metadata must reach the kernel now, or a
@@ -361,79 +712,34 @@ void h5_writer::write_frame(double time, std::int64_t step,
   require(file_ >= 0, "cannot reopen " + path_ + " after writing frame " + std::to_string(frame));
   ++frames_;
   times_.push_back(time);
-  if (root) {
-    write_xdmf();
-  }
+  update_sidecar();
 }
 
-void h5_writer::write_xdmf() const {
+void h5_writer::update_sidecar() {
   const decomposition& d = *decomp_;
-  const int nd = d.ndim();
-  const std::string h5_name = std::filesystem::path(path_).filename().string();
-  std::string nodes;
-  std::string cells;
-  std::string origin;
-  std::string spacing;
-  for (int e = 0; e < nd; ++e) {
-    const auto n = d.global_shape()[static_cast<std::size_t>(e)];
-    append_item(nodes, std::to_string(n + 1));
-    append_item(cells, std::to_string(n));
-    append_item(origin, "0");
-    std::ostringstream dx;
-    dx << spacing_[static_cast<std::size_t>(e)];
-    append_item(spacing, dx.str());
-  }
-  // XDMF has no 1-D structured mesh: a 1-D grid is shown as n x 1.
-  if (nd == 1) {
-    nodes += " 2";
-    cells += " 1";
-    origin += " 0";
-    spacing += " 1";
-  }
-  const int xd = nd == 1 ? 2 : nd;
-  const char* topo = xd == 3 ? "3DCoRectMesh" : "2DCoRectMesh";
-  const char* geo = xd == 3 ? "ORIGIN_DXDYDZ" : "ORIGIN_DXDY";
-  std::ofstream x(xdmf_path(path_));
-  x << "<?xml version=\"1.0\" ?>\n<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n"
-    << "<Xdmf Version=\"3.0\">\n <Domain>\n"
-    << "  <Grid Name=\"series\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
-  for (std::size_t k = 0; k < times_.size(); ++k) {
-    x << "   <Grid Name=\"frame " << k << "\" GridType=\"Uniform\">\n"
-      << "    <Time Value=\"" << times_[k] << "\"/>\n"
-      << "    <Topology TopologyType=\"" << topo << "\" Dimensions=\"" << nodes << "\"/>\n"
-      << "    <Geometry GeometryType=\"" << geo << "\">\n"
-      << "     <DataItem Dimensions=\"" << xd << "\" Format=\"XML\">" << origin << "</DataItem>\n"
-      << "     <DataItem Dimensions=\"" << xd << "\" Format=\"XML\">" << spacing << "</DataItem>\n"
-      << "    </Geometry>\n";
-    for (std::size_t fi = 0; fi < names_.size(); ++fi) {
-      if (staggered_[fi] >= 0) {
-        continue; // face-centred data has no place on this cell mesh
-      }
-      std::string all_dims = std::to_string(times_.size());
-      std::string start = std::to_string(k);
-      std::string stride = "1";
-      std::string count = "1";
-      for (int e = 0; e < nd; ++e) {
-        const auto n = std::to_string(d.global_shape()[static_cast<std::size_t>(e)]);
-        all_dims += " " + n;
-        start += " 0";
-        stride += " 1";
-        count += " " + n;
-      }
-      x << "    <Attribute Name=\"" << names_[fi]
-        << "\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
-        << "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"" << cells
-        << "\" Type=\"HyperSlab\">\n"
-        << "      <DataItem Dimensions=\"3 " << nd + 1 << "\" Format=\"XML\">" << start << " "
-        << stride << " " << count << "</DataItem>\n"
-        << "      <DataItem Dimensions=\"" << all_dims
-        << "\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">" << h5_name << ":/"
-        << names_[fi] << "</DataItem>\n"
-        << "     </DataItem>\n    </Attribute>\n";
+  std::string error;
+  if (d.rank() == 0) {
+    detail::sidecar_layout l;
+    l.h5_path = path_;
+    l.ndim = d.ndim();
+    l.shape = d.global_shape();
+    l.dimensions = dimension_names_or_default();
+    l.fields = names_;
+    l.staggered = staggered_;
+    try {
+      detail::write_sidecar(l, times_, sidecar_frames_);
+    } catch (const std::exception& e) {
+      error = e.what();
     }
-    x << "   </Grid>\n";
   }
-  x << "  </Grid>\n </Domain>\n</Xdmf>\n";
+  // Rank 0 alone writes the sidecar; every rank learns whether it could.
+  same_everywhere(error, d.communicator());
+  if (!error.empty()) {
+    sidecar_frames_ = 0; // rebuild it at the next frame
+    throw io_error(error + " (the XDMF sidecar of " + path_ + "; frame " +
+                   std::to_string(frames_ - 1) + " itself is written)");
+  }
+  sidecar_frames_ = frames_;
 }
 
 void read_field(const std::string& path, const std::string& name, field<double>& f,
@@ -524,31 +830,8 @@ std::string read_text_attribute(const std::string& path, const std::string& name
   quiet_hdf5();
   h5_id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   require(file.valid(), "cannot open " + path + " for reading");
-  h5_id attr(H5Aopen(file.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
-  require(attr.valid(), path + " has no attribute '" + name + "'");
-  h5_id type(H5Aget_type(attr.get()), H5Tclose);
-  require(H5Tget_class(type.get()) == H5T_STRING,
-          "attribute '" + name + "' of " + path + " is not text");
-  h5_id memtype(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_cset(memtype.get(), H5Tget_cset(type.get())); // HDF5 does not convert UTF-8 to ASCII
-  std::string out;
-  if (H5Tis_variable_str(type.get()) > 0) {
-    H5Tset_size(memtype.get(), H5T_VARIABLE);
-    char* text = nullptr;
-    require(H5Aread(attr.get(), memtype.get(), &text) >= 0,
-            "cannot read attribute " + name + " of " + path);
-    out = text != nullptr ? text : "";
-    h5_id space(H5Aget_space(attr.get()), H5Sclose);
-    H5Dvlen_reclaim(memtype.get(), space.get(), H5P_DEFAULT, &text);
-  } else {
-    const std::size_t n = H5Tget_size(type.get());
-    H5Tset_size(memtype.get(), n);
-    std::string buffer(n, '\0');
-    require(H5Aread(attr.get(), memtype.get(), buffer.data()) >= 0,
-            "cannot read attribute " + name + " of " + path);
-    out = buffer.c_str();
-  }
-  return out;
+  require(detail::has_attribute(file.get(), name), path + " has no attribute '" + name + "'");
+  return text_attribute(file.get(), name, path);
 }
 
 double read_attribute(const std::string& path, const std::string& name) {

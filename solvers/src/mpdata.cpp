@@ -133,8 +133,10 @@ void extrapolate_vector(field<double>& f, int dim, int side, const box& ghosts) 
 
 enum class role { scalar, vector, beta_up, beta_down };
 
+/// The conditions of every non-periodic side for a field of role `r`; `staggered` is the
+/// dimension a vector component lives on (its faces), -1 for scalars.
 grid::boundary<double> conditions_for(const grid::decomposition& d, const mpdata_sides& sides,
-                                      role r) {
+                                      role r, polar_vector_halo polar_vectors, int staggered = -1) {
   using side_condition = grid::side_condition<double>;
   grid::boundary<double> b;
   for (int dim = 0; dim < d.ndim(); ++dim) {
@@ -147,6 +149,20 @@ grid::boundary<double> conditions_for(const grid::decomposition& d, const mpdata
       if (in.type == mpdata_side::kind::constant) {
         // β is one complex field in PyMPDATA: a constant halo sets its real part (β↓) only.
         out = side_condition::constant(r == role::beta_up ? 0.0 : in.value);
+      } else if (in.type == mpdata_side::kind::polar) {
+        const int partner = 1 - dim;
+        if (r != role::vector) {
+          out = side_condition::polar(dim, partner, 1.0); // β: both parts, as a complex field
+        } else if (polar_vectors == polar_vector_halo::pympdata) {
+          out = side_condition::constant(0.0);
+        } else {
+          // Mirrored velocities: a face beyond the pole takes the face mirrored across it, half
+          // the longitudes round. The along-pole component (faces normal to the latitude)
+          // points the other way seen from across the pole; the longitude component keeps its
+          // sign, which makes the transverse average of the cross term symmetric under the
+          // half turn, so that the pole fluxes of a cell pair cancel (mass is conserved).
+          out = side_condition::polar(dim, partner, staggered == dim ? -1.0 : 1.0);
+        }
       } else {
         out = side_condition::custom(r == role::vector ? extrapolate_vector : extrapolate_scalar);
       }
@@ -199,9 +215,36 @@ void check_mpdata_options(const mpdata_options& o, int ndim, bool g_factor) {
   }
 }
 
+void check_mpdata_sides(const mpdata_sides& sides, const std::vector<index_t>& shape,
+                        const std::vector<bool>& periodic) {
+  const auto nd = static_cast<int>(shape.size());
+  for (int e = 0; e < nd; ++e) {
+    const auto eu = static_cast<std::size_t>(e);
+    const bool low = sides[eu][0].type == mpdata_side::kind::polar;
+    const bool high = sides[eu][1].type == mpdata_side::kind::polar;
+    if (periodic[eu] || (!low && !high)) {
+      continue;
+    }
+    if (nd != 2 || e != 1 || !low || !high) {
+      throw usage_error("mpdata: the polar condition belongs on both sides of dimension 1 (the "
+                        "latitude) of a 2-D grid",
+                        "boundary");
+    }
+    if (!periodic[0]) {
+      throw usage_error("mpdata: the polar condition needs dimension 0 (the longitude) periodic",
+                        "boundary");
+    }
+    if (shape[0] % 2 != 0) {
+      throw usage_error("mpdata: the polar condition needs an even number of longitudes, got " +
+                            std::to_string(shape[0]),
+                        "boundary");
+    }
+  }
+}
+
 struct mpdata::impl {
   impl(const grid::decomposition& d, const mpdata_options& opt, const mpdata_sides& sides,
-       int n_advectees, bool with_g, grid::halo_options halo)
+       const std::vector<std::string>& names, bool with_g, grid::halo_options halo)
       : decomp(d), o(opt), nd(d.ndim()), threads(d.threads()), h(opt.halo()) {
     const auto faces = [&](std::vector<field<double>>& set, int width, const std::string& name) {
       set.reserve(static_cast<std::size_t>(nd));
@@ -209,10 +252,9 @@ struct mpdata::impl {
         set.emplace_back(d, width, grid::centring::faces(e), name + "_" + std::to_string(e));
       }
     };
-    psi.reserve(static_cast<std::size_t>(n_advectees));
-    for (int a = 0; a < n_advectees; ++a) {
-      psi.emplace_back(d, h, grid::centring::cells(),
-                       a == 0 ? std::string("psi") : "psi_" + std::to_string(a));
+    psi.reserve(names.size());
+    for (const auto& name : names) {
+      psi.emplace_back(d, h, grid::centring::cells(), name);
     }
     faces(advector, h, "courant");
     faces(flux, 1, "flux");
@@ -234,8 +276,7 @@ struct mpdata::impl {
       }
     }
 
-    const auto scalar_bc = conditions_for(d, sides, role::scalar);
-    const auto vector_bc = conditions_for(d, sides, role::vector);
+    const auto scalar_bc = conditions_for(d, sides, role::scalar, o.polar_vectors);
     for (auto& p : psi) {
       psi_plans.push_back(std::make_unique<grid::halo_plan<double>>(std::vector<field<double>*>{&p},
                                                                     std::vector{scalar_bc}, halo));
@@ -246,7 +287,8 @@ struct mpdata::impl {
       std::vector<grid::boundary<double>> bcs;
       for (auto& f : set) {
         fields.push_back(&f);
-        bcs.push_back(vector_bc);
+        bcs.push_back(
+            conditions_for(d, sides, role::vector, o.polar_vectors, f.where().staggered_dim));
       }
       if (extra != nullptr) {
         fields.push_back(extra);
@@ -265,8 +307,8 @@ struct mpdata::impl {
     if (o.nonoscillatory) {
       beta_plan = std::make_unique<grid::halo_plan<double>>(
           std::vector<field<double>*>{&limiter[2], &limiter[3]},
-          std::vector{conditions_for(d, sides, role::beta_up),
-                      conditions_for(d, sides, role::beta_down)},
+          std::vector{conditions_for(d, sides, role::beta_up, o.polar_vectors),
+                      conditions_for(d, sides, role::beta_down, o.polar_vectors)},
           halo);
     }
   }
@@ -685,7 +727,7 @@ struct mpdata::impl {
   }
 
   template <int ND>
-  void advance(std::int64_t steps) {
+  void advance(std::int64_t steps, const mpdata_hooks* hooks) {
     // The advector and G may have been changed through a reference kept by the caller: their
     // halos are refreshed at every call (one exchange, against the many of the steps).
     advector_plan->exchange();
@@ -693,6 +735,12 @@ struct mpdata::impl {
     parallel([&](int t) {
       for (std::int64_t s = 0; s < steps; ++s) {
         for (std::size_t a = 0; a < psi.size(); ++a) {
+          if (hooks != nullptr && hooks->ante_step) {
+            hooks->ante_step(t, static_cast<int>(a));
+            if (hooks->dynamic_advector) {
+              exchange(*advector_plan, t);
+            }
+          }
           field<double>& ps = psi[a];
           grid::halo_plan<double>& psi_plan = *psi_plans[a];
           exchange(psi_plan, t);
@@ -729,16 +777,47 @@ struct mpdata::impl {
             }
             velocity = &vel;
           }
+          if (hooks != nullptr && hooks->post_step) {
+#pragma omp barrier
+            hooks->post_step(t, static_cast<int>(a));
+          }
         }
       }
     });
   }
 };
 
+namespace {
+std::vector<std::string> default_names(int advectees) {
+  std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(std::max(advectees, 0)));
+  for (int a = 0; a < advectees; ++a) {
+    names.push_back(a == 0 ? std::string("psi") : "psi_" + std::to_string(a));
+  }
+  return names;
+}
+} // namespace
+
 mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
                const mpdata_sides& sides, int advectees, bool g_factor, grid::halo_options halo)
+    : mpdata(d, options, sides, default_names(advectees), g_factor, halo) {
+}
+
+mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
+               const mpdata_sides& sides, const std::vector<std::string>& names, bool g_factor,
+               grid::halo_options halo)
     : options_(options) {
+  const auto advectees = static_cast<int>(names.size());
   check_mpdata_options(options, d.ndim(), g_factor);
+  {
+    std::vector<index_t> shape;
+    std::vector<bool> periodic;
+    for (int e = 0; e < d.ndim(); ++e) {
+      shape.push_back(d.global_shape()[static_cast<std::size_t>(e)]);
+      periodic.push_back(d.periodic(e));
+    }
+    check_mpdata_sides(sides, shape, periodic);
+  }
   if (advectees < 1) {
     throw usage_error("mpdata: at least one advectee is needed, got " + std::to_string(advectees));
   }
@@ -757,7 +836,7 @@ mpdata::mpdata(const grid::decomposition& d, const mpdata_options& options,
                         "; use fewer ranks along it or a larger grid");
     }
   }
-  impl_ = std::make_unique<impl>(d, options, sides, advectees, g_factor, halo);
+  impl_ = std::make_unique<impl>(d, options, sides, names, g_factor, halo);
 }
 
 mpdata::~mpdata() = default;
@@ -835,9 +914,17 @@ std::string mpdata::input_problem() {
 
 void mpdata::advance(std::int64_t steps) {
   switch (impl_->nd) {
-  case 1: impl_->advance<1>(steps); break;
-  case 2: impl_->advance<2>(steps); break;
-  default: impl_->advance<3>(steps); break;
+  case 1: impl_->advance<1>(steps, nullptr); break;
+  case 2: impl_->advance<2>(steps, nullptr); break;
+  default: impl_->advance<3>(steps, nullptr); break;
+  }
+}
+
+void mpdata::advance(std::int64_t steps, const mpdata_hooks& hooks) {
+  switch (impl_->nd) {
+  case 1: impl_->advance<1>(steps, &hooks); break;
+  case 2: impl_->advance<2>(steps, &hooks); break;
+  default: impl_->advance<3>(steps, &hooks); break;
   }
 }
 

@@ -147,7 +147,7 @@ TEST(Initial, ModelKindsAndOfferedBuiltins) {
                                {ramp}, g);
     ADD_FAILURE() << "a kind that is not offered was accepted";
   } catch (const tessera::config_error& e) {
-    EXPECT_STREQ(e.what(), "f: initial.type: expected \"ramp\" or \"constant\", got \"box\"");
+    EXPECT_STREQ(e.what(), "f: initial.type: expected \"constant\" or \"ramp\", got \"box\"");
   }
 }
 

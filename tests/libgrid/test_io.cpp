@@ -1,6 +1,7 @@
 // Parallel HDF5 output and input: frames written by all ranks read back exactly, shared faces
-// of staggered fields written once, the XDMF sidecar lists every frame, and bad files give
-// clear errors on every rank.
+// of staggered fields written once, the XDMF sidecars list every frame, coordinates follow the
+// declared origin, spacing and names (also across a restart), and bad files or calls give clear
+// errors on every rank. What other tools make of the files: check_netcdf.py, check_paraview.py.
 #include <tessera/grid.hpp>
 
 #include <gtest/gtest.h>
@@ -63,14 +64,86 @@ TEST(Io, FramesRoundTripAndSidecar) {
   (void)grid::read_dataset(path, "u", &shape);
   EXPECT_EQ(shape, (std::vector<std::int64_t>{3, 10, 7}));
   if (comm::rank() == 0) {
-    std::ifstream x("io_roundtrip_np" + std::to_string(comm::size()) + ".xdmf");
-    std::stringstream text;
-    text << x.rdbuf();
-    const std::string s = text.str();
-    EXPECT_NE(s.find("<Xdmf"), std::string::npos);
-    EXPECT_NE(s.find("<Time Value=\"1\"/>"), std::string::npos);
-    EXPECT_NE(s.find(":/c</DataItem>"), std::string::npos);
+    const std::string stem = "io_roundtrip_np" + std::to_string(comm::size());
+    const auto text_of = [](const std::string& file) {
+      std::ifstream x(file);
+      std::stringstream text;
+      text << x.rdbuf();
+      return text.str();
+    };
+    // The cells' sidecar, and one for the faces along dimension 0 (called y in 2-D).
+    const std::string cells = text_of(stem + ".xdmf");
+    EXPECT_NE(cells.find("<Xdmf"), std::string::npos);
+    EXPECT_NE(cells.find("<Time Value=\"0.5\"/>"), std::string::npos);
+    EXPECT_NE(cells.find(stem + ".xdmf.h5:/fields/c/2</DataItem>"), std::string::npos);
+    EXPECT_EQ(cells.find("/fields/u/"), std::string::npos);
+    const std::string faces = text_of(stem + ".y_face.xdmf");
+    EXPECT_NE(faces.find(stem + ".xdmf.h5:/fields/u/2</DataItem>"), std::string::npos);
+    EXPECT_TRUE(std::filesystem::exists(stem + ".xdmf.h5"));
   }
+}
+
+TEST(Io, CoordinatesFollowTheDeclaredGrid) {
+  const std::string path = scratch("io_coordinates");
+  grid::decomposition d(comm::world(), {{6, 4}, {}, {}, 0, 1, 1});
+  grid::field<double> c(d, 1, {}, "c");
+  grid::field<double> v(d, 1, grid::centring::faces(1), "v");
+  {
+    grid::h5_writer out(d, path, {&c, &v}, true);
+    out.dimension_names({"r", "s"});
+    out.origin({1.0, -2.0, 0.0});
+    out.spacing({0.5, 0.25, 1.0});
+    out.length_units("cm");
+    out.describe("c", "mol m-3", "concentration");
+    out.write_frame(0.0, 0, {&c, &v});
+  }
+  std::vector<double> r;
+  std::vector<double> s;
+  std::vector<double> s_face;
+  for (int i = 0; i < 6; ++i) {
+    r.push_back(1.0 + (i + 0.5) * 0.5);
+  }
+  for (int j = 0; j <= 4; ++j) {
+    s_face.push_back(-2.0 + j * 0.25);
+    if (j < 4) {
+      s.push_back(-2.0 + (j + 0.5) * 0.25);
+    }
+  }
+  EXPECT_EQ(grid::read_dataset(path, "r"), r);
+  EXPECT_EQ(grid::read_dataset(path, "s"), s);
+  EXPECT_EQ(grid::read_dataset(path, "s_face"), s_face);
+  EXPECT_FALSE(grid::has_dataset(path, "x"));
+  EXPECT_EQ(grid::read_text_attribute(path, "Conventions"), "CF-1.8");
+  EXPECT_EQ(grid::read_text_attribute(path, "title"), "c, v on a 6 x 4 grid");
+
+  // A restart with the default names keeps the file's own, and moves nothing.
+  {
+    auto out = grid::h5_writer::append(d, path, {&c, &v});
+    out.origin({1.0, -2.0, 0.0});
+    out.spacing({0.5, 0.25, 1.0});
+    out.write_frame(1.0, 1, {&c, &v});
+  }
+  EXPECT_EQ(grid::read_dataset(path, "r"), r);
+  EXPECT_EQ(grid::read_dataset(path, "s_face"), s_face);
+  EXPECT_FALSE(grid::has_dataset(path, "x"));
+  EXPECT_FALSE(grid::has_dataset(path, "y"));
+  EXPECT_EQ(grid::read_dataset(path, "time"), (std::vector<double>{0.0, 1.0}));
+  const std::string history = grid::read_text_attribute(path, "history");
+  EXPECT_NE(history.find("created by"), std::string::npos) << history;
+  EXPECT_NE(history.find("\n"), std::string::npos) << history;
+  EXPECT_NE(history.find("frames appended by"), std::string::npos) << history;
+}
+
+TEST(Io, FileWithoutFramesStillDescribesItself) {
+  const std::string path = scratch("io_no_frames");
+  grid::decomposition d(comm::world(), {{5}, {}, {}, 0, 1, 1});
+  grid::field<double> c(d, 1, {}, "c");
+  {
+    grid::h5_writer out(d, path, {&c}, true);
+    out.close();
+  }
+  EXPECT_EQ(grid::read_dataset(path, "x"), (std::vector<double>{0.5, 1.5, 2.5, 3.5, 4.5}));
+  EXPECT_EQ(grid::read_dataset(path, "time").size(), 0u);
 }
 
 TEST(Io, AppendContinuesTheSeries) {
@@ -117,4 +190,19 @@ TEST(IoErrors, ClearMessagesOnEveryRank) {
   EXPECT_THROW(grid::read_field("no_such_file.h5", "c", c), grid::io_error);
   EXPECT_THROW(grid::read_field(path, "nope", c), grid::io_error);
   EXPECT_THROW(grid::h5_writer(d, "no_such_dir/x.h5", {&c}, true), grid::io_error);
+}
+
+TEST(IoErrors, MisdeclaredLayoutIsRefusedOnEveryRank) {
+  const std::string path = scratch("io_misdeclared");
+  grid::decomposition d(comm::world(), {{6, 5}, {}, {}, 0, 1, 1});
+  grid::field<double> c(d, 1, {}, "c");
+  grid::h5_writer out(d, path, {&c}, true);
+  EXPECT_THROW(out.dimension_names({"x"}), comm::usage_error);      // 1 name, 2 dimensions
+  EXPECT_THROW(out.dimension_names({"c", "x"}), comm::usage_error); // taken by a field
+  EXPECT_THROW(out.dimension_names({"x", "x"}), comm::usage_error);
+  EXPECT_THROW(out.describe("c", ""), comm::usage_error); // "1" is the unit of a pure number
+  EXPECT_THROW(out.length_units(""), comm::usage_error);
+  out.write_frame(0.0, 0, {&c}, {{"total", 1.0}});
+  EXPECT_THROW(out.dimension_names({"a", "b"}), comm::usage_error); // named in the file already
+  EXPECT_THROW(out.write_frame(1.0, 1, {&c}, {{"c", 1.0}}), grid::io_error); // series named c
 }

@@ -9,4 +9,5 @@
 #include "tessera/grid/halo.hpp"
 #include "tessera/grid/io.hpp"
 #include "tessera/grid/parallel.hpp"
+#include "tessera/grid/sweep.hpp"
 #include "tessera/grid/threads.hpp"

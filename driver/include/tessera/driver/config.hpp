@@ -150,6 +150,9 @@ public:
   [[nodiscard]] std::vector<std::string> keys(const std::string& key);
   /// True when the key holds a string (rather than a table or another type).
   [[nodiscard]] bool is_string(const std::string& key) const;
+  /// The string at `key` if there is one, without reading it: no default, no record, no doc
+  /// (for a decision that depends on a key another part of the program reads).
+  [[nodiscard]] std::optional<std::string> peek_string(const std::string& key) const;
   /// Marks a key (and everything under it) as known without reading it.
   void allow(const std::string& key);
   /// Records a computed default for a key the caller handles itself (printed by to_toml).

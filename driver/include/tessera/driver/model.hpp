@@ -67,7 +67,7 @@ using initial_fill = std::function<void(grid::field<double>&)>;
 /// The initial conditions offered for one state field, and the built-ins' defaults.
 struct initial_defaults {
   std::string type = "constant"; ///< a built-in kind (below) or one of the model's
-  /// The built-in kinds offered, in the order messages list them (after the model's own kinds):
+  /// The built-in kinds offered, in the order messages list them (before the model's own kinds):
   /// any of constant, random_uniform, file, gaussian, box, cone, mode (docs/driver.md).
   std::vector<std::string> builtin{"constant", "random_uniform", "file", "gaussian",
                                    "box",      "cone",           "mode"};
@@ -127,8 +127,9 @@ public:
 
   /// The state fields, in output order (may depend on the configuration).
   [[nodiscard]] virtual std::vector<state_decl> state_fields() const = 0;
-  /// Initial conditions of the model's own, offered for every state field.
-  [[nodiscard]] virtual std::vector<initial_kind> initial_kinds() const { return {}; }
+  /// Initial conditions of the model's own, offered for every state field (their readers may
+  /// keep what they read in the model).
+  [[nodiscard]] virtual std::vector<initial_kind> initial_kinds() { return {}; }
 
   /// Ghost layers the model needs: the smallest rank piece the decomposition must allow.
   [[nodiscard]] virtual int halo() const { return 1; }
@@ -180,17 +181,24 @@ public:
   [[nodiscard]] virtual std::vector<series_value> restart_state() const { return {}; }
 
   /// Per-frame diagnostics (scalar series) besides min_<field> and max_<field>, which the driver
-  /// writes for every state field. Collective.
+  /// writes for every state field; frame_time() is the frame's time. Collective.
   [[nodiscard]] virtual std::vector<series_value> diagnostics() { return {}; }
   /// Root attributes written when the run ends (e.g. accepted and rejected steps).
   [[nodiscard]] virtual std::vector<std::pair<std::string, std::int64_t>> final_attributes() const {
     return {};
   }
+  /// The simulated time of the frame being written (during diagnostics()), and of the last one
+  /// after it.
+  [[nodiscard]] double frame_time() const noexcept { return frame_time_; }
   /// Text the end summary adds after the step count, e.g. " (3 rejected), 812 right-hand sides".
   [[nodiscard]] virtual std::string summary_details() const { return {}; }
   /// Cell updates one step costs, relative to one (e.g. stages per step): spaces the checks for
   /// a stop signal to about 2·10⁵ cell updates per rank.
   [[nodiscard]] virtual double work_per_step() const { return 1.0; }
+
+private:
+  friend class simulation;
+  double frame_time_ = 0.0;
 };
 
 } // namespace tessera::driver

@@ -15,11 +15,19 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace tessera::solvers {
+
+/// What the vector (velocity) fields hold beyond a polar side.
+enum class polar_vector_halo {
+  pympdata, ///< zeros, as PyMPDATA does ("TODO #120"): the cross term leaks mass at the poles
+  mirrored, ///< the face mirrored across the pole, half the longitudes round: pole fluxes cancel
+};
 
 /// PyMPDATA's options (names as in PyMPDATA.Options).
 struct mpdata_options {
@@ -32,6 +40,8 @@ struct mpdata_options {
   bool dimensionally_split = false; ///< drop −½·C·Ȳ·B (the third-order cross part stays)
   double epsilon = 1e-15;           ///< guards the denominators
   std::array<double, 3> mu_coeff{}; ///< μΔt/Δx_d² per dimension (dimensionless); 0: none
+  /// Velocity halos beyond polar sides (not a PyMPDATA option: PyMPDATA does `pympdata`).
+  polar_vector_halo polar_vectors = polar_vector_halo::pympdata;
 
   /// Ghost layers the options need: 2 with the limiter, third-order terms or divergent flow.
   [[nodiscard]] int halo() const noexcept {
@@ -53,6 +63,9 @@ struct mpdata_side {
   enum class kind {
     constant,     ///< every ghost value is `value` (ψ, G and velocities; β↓ = value, β↑ = 0)
     extrapolated, ///< scalars: ratio-of-differences extrapolation clipped at 0; vectors: copy
+    polar, ///< PyMPDATA's Polar on the latitude (dimension 1 of a 2-D grid whose dimension 0,
+           ///< the longitude, is periodic with an even number of cells): scalars mirrored across
+           ///< the pole half the longitudes round (β both parts); vectors per polar_vectors
   };
   kind type = kind::constant;
   double value = 0.0;
@@ -61,6 +74,24 @@ struct mpdata_side {
 /// sides[d][0] is the low side of dimension d, sides[d][1] the high side; ignored for periodic
 /// dimensions.
 using mpdata_sides = std::array<std::array<mpdata_side, 2>, 3>;
+
+/// Checks `sides` for a grid of `shape` (ndim entries) and periodicity: the polar condition
+/// belongs on both sides of dimension 1 of a 2-D grid whose dimension 0 is periodic with an even
+/// number of cells. Throws usage_error (option "boundary") naming what is wrong.
+void check_mpdata_sides(const mpdata_sides& sides, const std::vector<grid::index_t>& shape,
+                        const std::vector<bool>& periodic);
+
+/// Code run inside advance() around each advectee's MPDATA passes, as PyMPDATA's ante- and
+/// post-step hooks: by every thread t of the team (on its strip), at every step, in advectee
+/// order. They may exchange halos of their own fields (plan.exchange(t)) and must end with
+/// their writes complete (a grid::thread_barrier() after writing what other threads read).
+struct mpdata_hooks {
+  std::function<void(int thread, int advectee)> ante_step;
+  std::function<void(int thread, int advectee)> post_step;
+  /// The hooks change the advector (PyMPDATA's dynamic_advector): its halo is refreshed after
+  /// every ante_step.
+  bool dynamic_advector = false;
+};
 
 /// The solver: owns the advectees, the advector (G·C on the staggered faces), the optional G
 /// factor and all scratch fields. Every call that advances time is collective.
@@ -71,6 +102,11 @@ public:
   /// Throws usage_error for refused option combinations.
   mpdata(const grid::decomposition& d, const mpdata_options& options,
          const mpdata_sides& sides = {}, int advectees = 1, bool g_factor = false,
+         grid::halo_options halo = {});
+  /// The same with advectees named `names` (their fields' names: the datasets they are written
+  /// as), e.g. {"h", "uh", "vh"}.
+  mpdata(const grid::decomposition& d, const mpdata_options& options, const mpdata_sides& sides,
+         const std::vector<std::string>& names, bool g_factor = false,
          grid::halo_options halo = {});
   ~mpdata();
   mpdata(const mpdata&) = delete;
@@ -98,6 +134,8 @@ public:
 
   /// Advances every advectee by `steps` time steps. Collective.
   void advance(std::int64_t steps);
+  /// The same with hooks around each advectee's passes (hooks.ante_step, hooks.post_step).
+  void advance(std::int64_t steps, const mpdata_hooks& hooks);
 
   /// The conserved mass of advectee i: Σ G·ψ over every cell (Σ ψ without a G factor), summed in
   /// cell order on each rank, then over ranks. Collective.
