@@ -249,7 +249,19 @@ std::string simulation::effective_config() const {
 void simulation::decompose() {
   auto& s = *impl_;
   s.spec.min_piece = s.m->halo();
-  s.check([&] { s.d = std::make_unique<grid::decomposition>(s.group, s.spec); });
+  s.check([&] {
+    try {
+      s.d = std::make_unique<grid::decomposition>(s.group, s.spec);
+    } catch (const usage_error& e) {
+      // Pieces too thin for the model's ghost layers: say where the need comes from. (Every
+      // such refusal of the decomposition names "the halo width".)
+      const std::string why = s.m->halo_reason();
+      if (why.empty() || std::string(e.what()).find("halo width") == std::string::npos) {
+        throw;
+      }
+      throw usage_error(std::string(e.what()) + " (" + why + ")", e.option());
+    }
+  });
   if (s.opts.layout_png) {
     layout_png(*s.d, *s.opts.layout_png);
   }

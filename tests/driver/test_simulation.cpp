@@ -26,6 +26,8 @@ public:
   int nan_rank = 0;
   std::string field_name = "u";
   double max_dt = 1.0;
+  int ghosts = 1;
+  std::string ghost_reason{};
 
   driver::model_info info() const override {
     return {"growth", "a test model", driver::clock_kind::time, 1.0, 0.125};
@@ -39,6 +41,8 @@ public:
   std::optional<driver::stability> stable_dt() override {
     return driver::stability{max_dt, "test", "a smaller step"};
   }
+  int halo() const override { return ghosts; }
+  std::string halo_reason() const override { return ghost_reason; }
   void build(const grid::decomposition& d, const grid::halo_options&) override {
     u_ = std::make_unique<grid::field<double>>(d, 1, grid::centring::cells(), field_name);
   }
@@ -184,6 +188,25 @@ TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {
                                options_for(name("t"), {{"time.t_end", "-1", true, "--set"}}));
             }),
             "--set: time.t_end: must be after time.t_start");
+  // Pieces thinner than the model's ghost layers: the decomposition's message, and the model's
+  // reason for the need. Another refusal of the decomposition keeps its message alone.
+  auto wide = std::make_unique<growth>();
+  wide->ghosts = 10; // more than the 9 cells of dimension 1
+  wide->ghost_reason = "three operators nest in the equation";
+  const std::string thin =
+      error_of([&] { (void)run_to_end(std::move(wide), options_for(name("wide"))); });
+  EXPECT_NE(thin.find("tessera::grid::decomposition: "), std::string::npos) << thin;
+  EXPECT_NE(thin.find("halo width"), std::string::npos) << thin;
+  const std::string suffix = " (three operators nest in the equation)";
+  EXPECT_EQ(thin.size() > suffix.size() ? thin.substr(thin.size() - suffix.size()) : thin, suffix);
+  auto other = std::make_unique<growth>();
+  other->ghost_reason = "never shown";
+  EXPECT_EQ(error_of([&] {
+              (void)run_to_end(
+                  std::move(other),
+                  options_for(name("dims"), {{"parallel.mpi_dims", "[7, 1]", true, "--set"}}));
+            }).find("never shown"),
+            std::string::npos);
 }
 
 TEST(Simulation, ConfigurationAsTextNamesItsSource) {

@@ -24,6 +24,15 @@ CASES = {
                             "parallel.threads": 2, "parallel.thread_dim": 1}),
     "mpdata_cone": ("mpdata", "mpdata_rotating_cone.toml",
                     {"grid.shape": [40, 40], "time.n_steps": 40, "output.interval": 10}),
+    "mpdata_sphere": ("mpdata", "mpdata_sphere.toml",
+                      {"time.n_steps": 40, "output.interval": 20}),
+    "shallow_water_drop": ("shallow_water", "shallow_water_drop.toml",
+                           {"time.n_steps": 20, "output.interval": 10}),
+    "pde_gray_scott": ("pde", "pde_gray_scott.toml",
+                       {"grid.shape": [48, 40], "initial.u.lower": [18.0, 14.0],
+                        "initial.u.upper": [30.0, 26.0], "initial.v.lower": [18.0, 14.0],
+                        "initial.v.upper": [30.0, 26.0], "time.t_end": 100.0,
+                        "output.interval": 50.0}),
 }
 
 

@@ -31,7 +31,7 @@ seed = 3
 
 
 def test_models_are_registered():
-    assert {"cahn_hilliard", "mpdata"} <= set(tessera.models())
+    assert {"cahn_hilliard", "mpdata", "shallow_water", "pde"} <= set(tessera.models())
     keys = {k for k, _, _ in tessera.model_keys("cahn_hilliard")}
     assert {"grid.shape", "time.dt", "output.file"} <= keys
 
