@@ -71,11 +71,15 @@ def compare(a, b):
             if x.shape != y.shape or x.dtype != y.dtype or x.tobytes() != y.tobytes():
                 diff = np.max(np.abs(x - y)) if x.shape == y.shape else "shape"
                 bad.append("/%s differs (largest difference %s)" % (name, diff))
-        # Every attribute but the creation time and the output file's own name.
+        # Every attribute but the creation times and the output file's own name.
         for name in sorted(set(fa.attrs) | set(fb.attrs)):
             if name == "created":
                 continue
             x, y = fa.attrs.get(name), fb.attrs.get(name)
+            if name == "history":  # lines "<UTC time> <what happened>": compare what happened
+                x, y = ("\n".join(line.partition(" ")[2] for line in
+                                  (v.decode() if isinstance(v, bytes) else str(v)).split("\n"))
+                        for v in (x, y))
             if name == "config":
                 x, y = (
                     "\n".join(line for line in v.split("\n") if not line.startswith("file = "))
