@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-build-openmpi}"
 [ -f "$dir/compile_commands.json" ] || { echo "lint: configure $dir first (scripts/build.sh)" >&2; exit 2; }
-files=$(git ls-files 'libcomm/src/*.cpp' 'libgrid/src/*.cpp' 'solvers/*.cpp' 'driver/src/*.cpp' 'apps/*.cpp')
+files=$(git ls-files 'libcomm/src/*.cpp' 'libgrid/src/*.cpp' 'solvers/*.cpp' 'driver/src/*.cpp' 'apps/*.cpp' 'python/src/*.cpp')
 # shellcheck disable=SC2086
 clang-tidy -p "$dir" --quiet $files 2> >(grep -v "warnings generated" >&2)
 echo "clang-tidy: $(echo "$files" | wc -w) files clean"

@@ -76,8 +76,8 @@ bool stop_requested() noexcept {
   return signalled != 0;
 }
 
-bool any_rank_stop_requested() {
-  return comm::allreduce(stop_requested(), comm::op::lor);
+bool any_rank_stop_requested(const comm::communicator& c) {
+  return comm::allreduce(stop_requested(), comm::op::lor, c);
 }
 
 progress_mode resolve(progress_mode mode) {

@@ -37,6 +37,7 @@ double value_at(const std::string& path, const std::string& name, std::int64_t f
 } // namespace
 
 struct simulation::impl {
+  comm::communicator group{}; ///< borrowed: the run is collective over it
   std::unique_ptr<model> m;
   model_info info;
   run_options opts;
@@ -81,6 +82,13 @@ struct simulation::impl {
 
   void read_keys();
   void write_frame();
+  /// checked() and agree() over this run's communicator.
+  void check(const std::function<void()>& fn) const { checked(fn, group); }
+  void agree_on(bool ok, const std::string& message, error_kind kind = error_kind::other,
+                const std::string& key = {}) const {
+    agree(ok, message, 1, group, kind, key);
+  }
+  [[nodiscard]] bool any_stop() const { return any_rank_stop_requested(group); }
 };
 
 void simulation::impl::read_keys() {
@@ -194,13 +202,14 @@ void simulation::impl::read_keys() {
   }
 }
 
-simulation::simulation(std::unique_ptr<model> m, run_options options)
+simulation::simulation(std::unique_ptr<model> m, run_options options, const comm::communicator& c)
     : impl_(std::make_unique<impl>()) {
   auto& s = *impl_;
+  s.group = comm::communicator::borrow(c.get());
   s.m = std::move(m);
   s.info = s.m->info();
   s.opts = std::move(options);
-  checked([&] {
+  s.check([&] {
     if (s.opts.restart) {
       for (const auto& set : s.opts.settings) {
         if (set.key == "output.file") {
@@ -212,7 +221,13 @@ simulation::simulation(std::unique_ptr<model> m, run_options options)
         }
       }
     }
-    if (s.opts.restart && s.opts.config_file.empty()) {
+    if (s.opts.config_text && !s.opts.config_file.empty()) {
+      throw usage_error("tessera::driver::simulation: give the configuration as a file (" +
+                        s.opts.config_file + ") or as text, not both");
+    }
+    if (s.opts.config_text) {
+      s.cfg.emplace(config::from_text(*s.opts.config_text, s.opts.config_source, s.opts.settings));
+    } else if (s.opts.restart && s.opts.config_file.empty()) {
       // Continue with the configuration the run was started with (settings still apply).
       s.cfg.emplace(config::from_text(grid::read_text_attribute(*s.opts.restart, "config"),
                                       *s.opts.restart + " (stored configuration)",
@@ -234,7 +249,19 @@ std::string simulation::effective_config() const {
 void simulation::decompose() {
   auto& s = *impl_;
   s.spec.min_piece = s.m->halo();
-  checked([&] { s.d = std::make_unique<grid::decomposition>(comm::world(), s.spec); });
+  s.check([&] {
+    try {
+      s.d = std::make_unique<grid::decomposition>(s.group, s.spec);
+    } catch (const usage_error& e) {
+      // Pieces too thin for the model's ghost layers: say where the need comes from. (Every
+      // such refusal of the decomposition names "the halo width".)
+      const std::string why = s.m->halo_reason();
+      if (why.empty() || std::string(e.what()).find("halo width") == std::string::npos) {
+        throw;
+      }
+      throw usage_error(std::string(e.what()) + " (" + why + ")", e.option());
+    }
+  });
   if (s.opts.layout_png) {
     layout_png(*s.d, *s.opts.layout_png);
   }
@@ -247,7 +274,7 @@ std::string simulation::layout_text() const {
 void simulation::start() {
   auto& s = *impl_;
   model& m = *s.m;
-  checked([&] {
+  s.check([&] {
     m.build(*s.d, s.halo);
     s.fields = m.state();
     if (s.fields.size() != s.decls.size()) {
@@ -265,7 +292,7 @@ void simulation::start() {
   });
   s.restarting = s.opts.restart.has_value();
   s.out_path = s.restarting ? *s.opts.restart : s.output;
-  checked([&] {
+  s.check([&] {
     if (!s.restarting) {
       for (std::size_t i = 0; i < s.fields.size(); ++i) {
         if (s.fills[i]) {
@@ -304,25 +331,29 @@ void simulation::start() {
   s.first_step = s.steps_now();
   for (const auto* f : s.fields) {
     const std::string bad = first_non_finite(*f);
-    agree(bad.empty(), "rank " + std::to_string(s.d->rank()) + ": the initial condition of " +
-                           f->name() + " is not finite at " + bad);
+    s.agree_on(bad.empty(),
+               "rank " + std::to_string(s.d->rank()) + ": the initial condition of " + f->name() +
+                   " is not finite at " + bad,
+               error_kind::numerical);
   }
   {
     const std::string problem = m.check_state();
-    agree(problem.empty(), problem);
+    s.agree_on(problem.empty(), problem);
   }
   if (s.info.clock != clock_kind::steps) {
     std::optional<stability> limit;
-    checked([&] { limit = m.stable_dt(); });
+    s.check([&] { limit = m.stable_dt(); });
     if (limit && !(s.dt <= limit->max_dt)) {
-      agree(false, s.cfg->origin("time.dt") + ": time.dt: " + std::to_string(s.dt) +
-                       " is above the " + limit->scheme + " stability limit " +
-                       std::to_string(limit->max_dt) +
-                       " for this grid and initial state; use a smaller dt" +
-                       (limit->remedy.empty() ? "" : " or " + limit->remedy));
+      s.agree_on(false,
+                 s.cfg->origin("time.dt") + ": time.dt: " + std::to_string(s.dt) +
+                     " is above the " + limit->scheme + " stability limit " +
+                     std::to_string(limit->max_dt) +
+                     " for this grid and initial state; use a smaller dt" +
+                     (limit->remedy.empty() ? "" : " or " + limit->remedy),
+                 error_kind::config, "time.dt");
     }
   }
-  checked([&] {
+  s.check([&] {
     const std::vector<const grid::field<double>*> written(s.fields.begin(), s.fields.end());
     s.out =
         s.restarting
@@ -345,9 +376,11 @@ void simulation::start() {
   for (int e = 0; e < s.d->ndim(); ++e) {
     s.cells *= static_cast<double>(s.d->global_shape()[static_cast<std::size_t>(e)]);
   }
-  say("%s: %s on %d rank(s) x %d thread(s), output %s%s\n", s.info.name.c_str(),
-      s.cfg->source().c_str(), s.d->size(), s.d->threads(), s.out_path.c_str(),
-      s.restarting ? " (continued)" : "");
+  if (!s.opts.silent) {
+    say("%s: %s on %d rank(s) x %d thread(s), output %s%s\n", s.info.name.c_str(),
+        s.cfg->source().c_str(), s.d->size(), s.d->threads(), s.out_path.c_str(),
+        s.restarting ? " (continued)" : "");
+  }
   // A stop request is looked for (collectively) about every 2e5 cell updates per rank: it comes
   // within a millisecond or so of work, and costs no more than a per-step reduction would.
   s.check_every = std::max<std::int64_t>(
@@ -366,12 +399,14 @@ void simulation::impl::write_frame() {
   const double t0 = comm::wtime();
   for (const auto* f : fields) {
     const std::string bad = first_non_finite(*f);
-    agree(bad.empty(), "rank " + std::to_string(d->rank()) + ": " + f->name() +
-                           " became NaN or infinite by " + when() + " at " + bad +
-                           "; the frames before it are in " + out_path);
+    agree_on(bad.empty(),
+             "rank " + std::to_string(d->rank()) + ": " + f->name() +
+                 " became NaN or infinite by " + when() + " at " + bad +
+                 "; the frames before it are in " + out_path,
+             error_kind::numerical);
   }
   std::vector<std::pair<std::string, double>> series;
-  checked([&] {
+  check([&] {
     for (const auto* f : fields) {
       series.emplace_back("min_" + f->name(), grid::global_min(*f));
       series.emplace_back("max_" + f->name(), grid::global_max(*f));
@@ -406,15 +441,15 @@ bool simulation::next_frame() {
         std::min(s.total_steps, (s.step / s.frame_steps + 1) * s.frame_steps);
     while (s.step < target) {
       const std::int64_t chunk = std::min(target - s.step, s.check_every);
-      checked([&] { m.advance_steps(chunk, s.dt); });
+      s.check([&] { m.advance_steps(chunk, s.dt); });
       s.step += chunk;
-      if (s.step < target && any_rank_stop_requested()) {
+      if (s.step < target && s.any_stop()) {
         break;
       }
     }
     s.write_frame();
     s.bar->report(s.now(), s.step, s.dt);
-    interrupted = s.step < s.total_steps && any_rank_stop_requested();
+    interrupted = s.step < s.total_steps && s.any_stop();
   } else {
     // Frames lie at t_start + k·interval (and t_end). A restart from a stop frame first finishes
     // the interval it stopped in; frames at or before position() are done already.
@@ -434,12 +469,12 @@ bool simulation::next_frame() {
     }
     bool reached = false;
     while (!reached && !interrupted) {
-      checked([&] { reached = m.advance_to(target, s.check_every); });
-      interrupted = !reached && any_rank_stop_requested();
+      s.check([&] { reached = m.advance_to(target, s.check_every); });
+      interrupted = !reached && s.any_stop();
     }
     s.write_frame();
     s.bar->report(m.time(), m.steps(), m.current_dt());
-    interrupted = interrupted || (m.time() < s.t_end && any_rank_stop_requested());
+    interrupted = interrupted || (m.time() < s.t_end && s.any_stop());
   }
   if (interrupted) {
     s.stopped = true;
@@ -459,7 +494,10 @@ int simulation::finish() {
   }
   s.finished = true;
   if (s.stopped) {
-    checked([&] { s.out->close(); });
+    s.check([&] { s.out->close(); });
+    if (s.opts.silent) {
+      return 130;
+    }
     if (s.info.clock == clock_kind::steps) {
       say("interrupted at step %lld: every frame up to this one is in %s; continue with\n"
           "  --restart %s\n",
@@ -472,12 +510,15 @@ int simulation::finish() {
     return 130;
   }
   s.bar->finish();
-  checked([&] {
+  s.check([&] {
     for (const auto& [name, value] : s.m->final_attributes()) {
       s.out->attribute(name, std::vector<std::int64_t>{value});
     }
     s.out->close();
   });
+  if (s.opts.silent) {
+    return 0;
+  }
   const double wall = comm::wtime() - s.wall0;
   const double halo = grid::halo_seconds() - s.halo0;
   const double updates = s.cells * static_cast<double>(s.steps_now() - s.first_step);

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
+#include <string>
 
 namespace tessera::grid {
 
@@ -88,6 +90,22 @@ double reduce_min(const decomposition& d, double local) {
 }
 bool reduce_any(const decomposition& d, bool local) {
   return comm::allreduce(local, comm::op::lor, d.communicator());
+}
+
+void broadcast(const decomposition& d, std::string& bytes, int root) {
+  const auto& c = d.communicator();
+  auto size = static_cast<std::int64_t>(bytes.size());
+  comm::bcast(size, root, c);
+  if (c.rank() != root) {
+    bytes.assign(static_cast<std::size_t>(size), '\0');
+  }
+  // MPI counts are ints: larger texts travel in pieces of 1 GiB.
+  constexpr std::int64_t piece = std::int64_t{1} << 30;
+  for (std::int64_t at = 0; at < size; at += piece) {
+    comm::bcast(
+        std::span<char>(bytes.data() + at, static_cast<std::size_t>(std::min(piece, size - at))),
+        root, c);
+  }
 }
 
 template <class T>

@@ -34,7 +34,7 @@ TEST(Agreement, CheckedTurnsAnyTesseraErrorOnOneRankIntoOneOnAll) {
       driver::checked([&] {
         if (comm::rank() == last) {
           switch (kind) {
-          case 0: throw tessera::config_error("bad key");
+          case 0: throw tessera::config_error("bad key", "time.dt");
           case 1: throw tessera::usage_error("bad call");
           case 2: throw tessera::io_error("bad file");
           default: throw tessera::numerical_error("bad numbers");
@@ -47,6 +47,33 @@ TEST(Agreement, CheckedTurnsAnyTesseraErrorOnOneRankIntoOneOnAll) {
       EXPECT_EQ(e.exit_code(), 1);
       const char* expected[] = {"bad key", "bad call", "bad file", "bad numbers"};
       EXPECT_STREQ(e.what(), expected[kind]);
+      const driver::error_kind kinds[] = {driver::error_kind::config, driver::error_kind::usage,
+                                          driver::error_kind::io, driver::error_kind::numerical};
+      EXPECT_EQ(e.kind(), kinds[kind]);
     }
+  }
+}
+
+TEST(Agreement, KindAndKeyTravelWithTheMessage) {
+  const int last = comm::size() - 1;
+  try {
+    driver::checked([&] {
+      if (comm::rank() == last) {
+        throw tessera::config_error("grid.shape: too small", "grid.shape");
+      }
+    });
+    ADD_FAILURE() << "no error on rank " << comm::rank();
+  } catch (const driver::run_error& e) {
+    EXPECT_EQ(e.kind(), driver::error_kind::config);
+    EXPECT_EQ(e.key(), "grid.shape");
+    EXPECT_STREQ(e.what(), "grid.shape: too small");
+  }
+  try {
+    driver::agree(comm::rank() != 0, "plain", 3);
+    ADD_FAILURE() << "no error on rank " << comm::rank();
+  } catch (const driver::run_error& e) {
+    EXPECT_EQ(e.kind(), driver::error_kind::other);
+    EXPECT_EQ(e.key(), "");
+    EXPECT_EQ(e.exit_code(), 3);
   }
 }

@@ -26,6 +26,8 @@ public:
   int nan_rank = 0;
   std::string field_name = "u";
   double max_dt = 1.0;
+  int ghosts = 1;
+  std::string ghost_reason{};
 
   driver::model_info info() const override {
     return {"growth", "a test model", driver::clock_kind::time, 1.0, 0.125};
@@ -39,6 +41,8 @@ public:
   std::optional<driver::stability> stable_dt() override {
     return driver::stability{max_dt, "test", "a smaller step"};
   }
+  int halo() const override { return ghosts; }
+  std::string halo_reason() const override { return ghost_reason; }
   void build(const grid::decomposition& d, const grid::halo_options&) override {
     u_ = std::make_unique<grid::field<double>>(d, 1, grid::centring::cells(), field_name);
   }
@@ -184,4 +188,126 @@ TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {
                                options_for(name("t"), {{"time.t_end", "-1", true, "--set"}}));
             }),
             "--set: time.t_end: must be after time.t_start");
+  // Pieces thinner than the model's ghost layers: the decomposition's message, and the model's
+  // reason for the need. Another refusal of the decomposition keeps its message alone.
+  auto wide = std::make_unique<growth>();
+  wide->ghosts = 10; // more than the 9 cells of dimension 1
+  wide->ghost_reason = "three operators nest in the equation";
+  const std::string thin =
+      error_of([&] { (void)run_to_end(std::move(wide), options_for(name("wide"))); });
+  EXPECT_NE(thin.find("tessera::grid::decomposition: "), std::string::npos) << thin;
+  EXPECT_NE(thin.find("halo width"), std::string::npos) << thin;
+  const std::string suffix = " (three operators nest in the equation)";
+  EXPECT_EQ(thin.size() > suffix.size() ? thin.substr(thin.size() - suffix.size()) : thin, suffix);
+  auto other = std::make_unique<growth>();
+  other->ghost_reason = "never shown";
+  EXPECT_EQ(error_of([&] {
+              (void)run_to_end(
+                  std::move(other),
+                  options_for(name("dims"), {{"parallel.mpi_dims", "[7, 1]", true, "--set"}}));
+            }).find("never shown"),
+            std::string::npos);
+}
+
+TEST(Simulation, ConfigurationAsTextNamesItsSource) {
+  driver::run_options o;
+  o.config_text = "[grid]\nshape = [10, 9]\n[time]\nt_end = 0.5\n";
+  o.config_source = "python dict";
+  o.settings = {{"output.file", name("text"), false, "--output"}};
+  o.overwrite = true;
+  o.progress = driver::progress_mode::none;
+  int frames = 0;
+  const auto from_text = run_to_end(std::make_unique<growth>(), o, &frames);
+  EXPECT_EQ(frames, 5); // t = 0 .. 0.5 by the default interval 0.125
+  EXPECT_EQ(from_text,
+            run_to_end(std::make_unique<growth>(),
+                       options_for(name("text_ref"), {{"time.t_end", "0.5", true, "--set"}})));
+  o.config_text = "[time]\nd_t = 0.5\n";
+  EXPECT_EQ(error_of([&] { (void)run_to_end(std::make_unique<growth>(), o); }),
+            "python dict: unknown key 'time.d_t' (did you mean 'time.dt'?)");
+  o.config_text = "[time\n";
+  EXPECT_EQ(
+      error_of([&] { (void)run_to_end(std::make_unique<growth>(), o); }).rfind("python dict:1:", 0),
+      0U);
+  o.config_file = "run.toml";
+  EXPECT_EQ(error_of([&] { (void)run_to_end(std::make_unique<growth>(), o); }),
+            "tessera::driver::simulation: give the configuration as a file (run.toml) or as "
+            "text, not both");
+}
+
+TEST(Simulation, SilentPrintsNothing) {
+  driver::run_options o = options_for(name("silent"));
+  o.silent = true;
+  testing::internal::CaptureStdout();
+  (void)run_to_end(std::make_unique<growth>(), o);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
+  testing::internal::CaptureStdout();
+  (void)run_to_end(std::make_unique<growth>(), options_for(name("loud")));
+  const std::string loud = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(loud.find("done: t = 1 after 8 steps") != std::string::npos, comm::rank() == 0) << loud;
+}
+
+TEST(Simulation, RunsOnAGroupOfRanks) {
+  // Two groups (ranks split by parity) run separate simulations at once, each collective over
+  // its own communicator; an error in one group is agreed on in that group only.
+  const comm::communicator group = comm::world().split(comm::rank() % 2);
+  const std::string file = "test_driver_group" + std::to_string(comm::rank() % 2) + "_np" +
+                           std::to_string(comm::size()) + ".h5";
+  auto m = std::make_unique<growth>();
+  const bool failing = comm::rank() % 2 == 1;
+  if (failing) {
+    m->nan_after = 3;
+    m->nan_rank = comm::rank(); // the first odd rank (world rank 1) puts a NaN in its block
+  }
+  std::vector<double> result;
+  const std::string error = error_of([&] {
+    driver::simulation sim(std::move(m), options_for(file), group);
+    sim.decompose();
+    EXPECT_EQ(sim.decomposition().size(), group.size());
+    sim.start();
+    while (sim.next_frame()) {
+    }
+    EXPECT_EQ(sim.finish(), 0);
+    result = grid::gather(*sim.solver().state()[0]);
+  });
+  // Cell by cell, the result is the same on every layout: the whole world's run is the reference.
+  const auto reference = run_to_end(std::make_unique<growth>(), options_for(name("group_ref")));
+  if (failing) {
+    EXPECT_EQ(error,
+              "rank 0: u became NaN or infinite by t = 0.375000 (step 3) at cell (0, 0) = nan; "
+              "the frames before it are in " +
+                  file)
+        << error;
+  } else {
+    EXPECT_EQ(error, "(no error)");
+    if (group.rank() == 0) {
+      EXPECT_EQ(result, reference);
+    }
+  }
+}
+
+TEST(Simulation, AgreedErrorsKeepTheirKind) {
+  const auto kind_of = [](std::unique_ptr<growth> m, driver::run_options o) {
+    try {
+      (void)run_to_end(std::move(m), std::move(o));
+    } catch (const driver::run_error& e) {
+      return std::make_pair(e.kind(), e.key());
+    }
+    return std::make_pair(driver::error_kind::other, std::string("(no error)"));
+  };
+  auto fast = std::make_unique<growth>();
+  fast->max_dt = 0.1;
+  EXPECT_EQ(kind_of(std::move(fast), options_for(name("kind_fast"))),
+            std::make_pair(driver::error_kind::config, std::string("time.dt")));
+  auto nan = std::make_unique<growth>();
+  nan->nan_after = 2;
+  EXPECT_EQ(kind_of(std::move(nan), options_for(name("kind_nan"))).first,
+            driver::error_kind::numerical);
+  EXPECT_EQ(kind_of(std::make_unique<growth>(),
+                    options_for(name("kind_t"), {{"time.t_end", "-1", true, "--set"}})),
+            std::make_pair(driver::error_kind::config, std::string("time.t_end")));
+  auto misnamed = std::make_unique<growth>();
+  misnamed->field_name = "w";
+  EXPECT_EQ(kind_of(std::move(misnamed), options_for(name("kind_w"))).first,
+            driver::error_kind::usage);
 }

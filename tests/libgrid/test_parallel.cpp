@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 
 namespace comm = tessera::comm;
 namespace grid = tessera::grid;
@@ -52,6 +53,22 @@ TEST(Parallel, ScatterOfWrongSizeFailsOnEveryRank) {
   grid::field<double> f(d, 1);
   std::vector<double> wrong(comm::rank() == 0 ? 7 : 0);
   EXPECT_THROW(grid::scatter(wrong, f), comm::usage_error);
+}
+
+TEST(Parallel, BroadcastCopiesRootsBytesToEveryRank) {
+  grid::decomposition d(comm::world(), {{8, 8}, {}, {}, 0, 1, 1});
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{100000}}) {
+    for (int root = 0; root < comm::size(); ++root) {
+      std::string expected(n, '\0');
+      for (std::size_t q = 0; q < n; ++q) {
+        expected[q] = static_cast<char>((q * 131 + static_cast<std::size_t>(root)) % 256);
+      }
+      // Every other rank starts with something else, of another length.
+      std::string bytes = comm::rank() == root ? expected : std::string(7 + n / 2, 'x');
+      grid::broadcast(d, bytes, root);
+      EXPECT_EQ(bytes, expected) << n << " bytes from rank " << root;
+    }
+  }
 }
 
 TEST(Parallel, RandomFieldIsTheSameForEveryLayout) {

@@ -133,6 +133,9 @@ public:
 
   /// Ghost layers the model needs: the smallest rank piece the decomposition must allow.
   [[nodiscard]] virtual int halo() const { return 1; }
+  /// Why halo() is what it is, for a refusal of a decomposition whose pieces are too thin (e.g.
+  /// "equation.c nests 3 operators"); "" says nothing more.
+  [[nodiscard]] virtual std::string halo_reason() const { return {}; }
   /// Fields of the grid's size per rank (state and scratch), for --dry-run's memory estimate.
   [[nodiscard]] virtual int fields_in_memory() const { return 2; }
 

@@ -8,6 +8,7 @@
 #include "tessera/driver/console.hpp"
 #include "tessera/driver/model.hpp"
 
+#include <tessera/comm/communicator.hpp>
 #include <tessera/grid/decomposition.hpp>
 #include <tessera/grid/io.hpp>
 
@@ -21,7 +22,11 @@ namespace tessera::driver {
 
 /// The command line of a driver-run program (docs/driver.md lists the flags).
 struct run_options {
-  std::string config_file{};               ///< --config: empty for none
+  std::string config_file{}; ///< --config: empty for none
+  /// The configuration as TOML text instead of a file (a caller such as Python holds it in
+  /// memory); `config_file` must then be empty. Messages name `config_source`.
+  std::optional<std::string> config_text{};
+  std::string config_source = "the configuration"; ///< names config_text in messages
   std::vector<setting> settings{};         ///< --set and the shortcut flags, in effect order
   std::optional<std::string> restart{};    ///< --restart FILE
   std::optional<std::string> layout_png{}; ///< --layout-png FILE
@@ -29,6 +34,8 @@ struct run_options {
   bool print_config = false;               ///< --print-config
   bool dry_run = false;                    ///< --dry-run
   progress_mode progress = progress_mode::automatic; ///< --progress, --quiet
+  /// No start line and no end summary either (a caller that reports for itself: Python).
+  bool silent = false;
 };
 
 /// Makes a fresh model (run() makes one for the run and, for --help, one to describe).
@@ -44,8 +51,11 @@ int run(int argc, char** argv, const model_factory& make);
 class simulation {
 public:
   /// Loads the configuration (--config, or the one stored in the --restart file, plus the
-  /// settings) and reads every key, the driver's and the model's.
-  simulation(std::unique_ptr<model> m, run_options options);
+  /// settings) and reads every key, the driver's and the model's. The run is collective over
+  /// `c` (borrowed: it must outlive the simulation): the decomposition is built on it and errors
+  /// are agreed on over it, so groups of ranks may run simulations of their own.
+  simulation(std::unique_ptr<model> m, run_options options,
+             const comm::communicator& c = comm::world());
   ~simulation();
   simulation(const simulation&) = delete;
   simulation& operator=(const simulation&) = delete;

@@ -6,6 +6,7 @@
 #include "tessera/grid/field.hpp"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace tessera::grid {
@@ -37,6 +38,10 @@ template <class T>
 [[nodiscard]] double reduce_min(const decomposition& d, double local);
 /// True on every rank if `local` is true on any rank.
 [[nodiscard]] bool reduce_any(const decomposition& d, bool local);
+
+/// Copies `bytes` from rank `root` of the decomposition's communicator to every rank: afterwards
+/// every rank holds root's bytes (any length, e.g. a file only root can read). Collective.
+void broadcast(const decomposition& d, std::string& bytes, int root = 0);
 
 /// The global array (interior values, C order, global shape; one more along a staggered
 /// dimension) on rank `root`; an empty vector elsewhere. Collective. For tests and small grids.

@@ -5,8 +5,11 @@
 /// central Laplacians on a cell-centred Cartesian grid, explicit time stepping.
 ///
 /// Numerics only: the decomposition, halos and reductions come from libgrid; this code makes no
-/// MPI call. Results are bit-identical for every layout of ranks and threads (no
-/// layout-dependent summation inside a cell update; the adaptive error is a max).
+/// MPI call. Time stepping is the generic explicit_integrator's (the solver is its system). Results
+/// are bit-identical for every layout of ranks and threads (no layout-dependent summation inside a
+/// cell update; the adaptive error is a max).
+
+#include "tessera/solvers/integrator.hpp"
 
 #include <tessera/grid/boundary.hpp>
 #include <tessera/grid/decomposition.hpp>
@@ -29,40 +32,11 @@ struct cahn_hilliard_params {
   std::array<double, 3> spacing{1.0, 1.0, 1.0}; ///< cell size per dimension
 };
 
-/// Time integrators.
-enum class ch_scheme {
-  euler, ///< explicit Euler; adaptive: step doubling with py-pde's error controller
-  rk4,   ///< classical Runge-Kutta (fixed step only)
-  rkf45, ///< Runge-Kutta-Fehlberg 4(5) (adaptive only)
-};
-
-/// Statistics of a run segment.
-struct ch_stats {
-  std::int64_t accepted = 0; ///< steps taken
-  std::int64_t rejected = 0; ///< adaptive attempts rejected
-  std::int64_t rhs_evaluations = 0;
-  double dt_min = 0.0; ///< smallest step taken in the segment
-  double dt_max = 0.0; ///< largest step taken in the segment
-};
-
-/// Where a run stands: its time, its step size, and how far it is into the current output
-/// interval (segment). A fixed-step segment's end time is computed from its start and its whole
-/// step count (py-pde's rule), so a stop inside a segment keeps both to continue bit for bit.
-struct ch_clock {
-  double t = 0.0;                 ///< current time
-  double dt = 0.0;                ///< the fixed step, or the adaptive controller's next trial step
-  double segment_start = 0.0;     ///< time at which the current segment began
-  std::int64_t segment_steps = 0; ///< accepted steps taken in it so far
-};
-
-/// The clock of a run continued from a stored frame: `stored` holds the frame's time, its next
-/// step size, and its segment. An adaptive run continues exactly from (t, dt); a fixed-step run
-/// takes `dt`, and if the frame stopped inside a segment run with another step (or adaptively),
-/// its steps do not count in `dt`, so the segment restarts at the frame's own time.
-[[nodiscard]] ch_clock resume_clock(const ch_clock& stored, bool adaptive, double dt);
-
-/// Right-hand-side evaluations one step of `scheme` costs (adaptive Euler: 3, step doubling).
-[[nodiscard]] double rhs_per_step(ch_scheme scheme, bool adaptive);
+/// The time integrators, statistics and clock of tessera/solvers/integrator.hpp under the names
+/// this solver has always used.
+using ch_scheme = time_scheme;
+using ch_stats = step_stats;
+using ch_clock = step_clock;
 
 /// Per-frame diagnostics.
 struct ch_diagnostics {
@@ -133,8 +107,8 @@ public:
   /// Seconds thread 0 spent in halo exchanges since construction.
   [[nodiscard]] double halo_seconds() const noexcept;
 
-  static constexpr double dt_min = 1e-10;
-  static constexpr double dt_max = 1e10;
+  static constexpr double dt_min = explicit_integrator::dt_min;
+  static constexpr double dt_max = explicit_integrator::dt_max;
 
 private:
   struct impl;

@@ -1,0 +1,46 @@
+#pragma once
+/// \file
+/// The pieces of tessera's Python extension module (tessera._tessera), one translation unit
+/// each: errors, MPI, grids and fields, simulations. The Python package (python/tessera) wraps
+/// them; docs/python.md describes the API.
+
+#include <tessera/grid/decomposition.hpp>
+#include <tessera/grid/field.hpp>
+
+#include <mpi.h>
+#include <pybind11/pybind11.h>
+
+#include <memory>
+
+namespace tessera::python {
+
+namespace py = pybind11;
+
+/// A field as Python holds it: the field (whose shared owner keeps its storage alive: the Python
+/// Field that made it, or the simulation whose model holds it) and its decomposition.
+struct py_field {
+  std::shared_ptr<grid::field<double>> f;
+  std::shared_ptr<grid::decomposition> d;
+};
+
+/// Translates tessera's C++ errors into the exceptions of tessera._errors.
+void bind_errors(py::module_& m);
+/// MPI start-up and shutdown, and what MPI the module was built with.
+void bind_mpi(py::module_& m);
+/// Decompositions, fields, halo plans, gather/scatter, reductions and HDF5 files.
+void bind_grid(py::module_& m);
+/// Runs of the models registered in models.cpp, driven frame by frame.
+void bind_simulation(py::module_& m);
+
+/// Initialises MPI (thread level MULTIPLE) unless someone (mpi4py) already did.
+void ensure_mpi();
+
+/// The MPI_Comm of a Python communicator argument, borrowed: None is MPI_COMM_WORLD; an mpi4py
+/// communicator gives its own handle. Anything else is a usage_error.
+[[nodiscard]] MPI_Comm comm_of(const py::handle& comm);
+
+/// Makes `target` (an mpi4py communicator object, e.g. a fresh mpi4py.MPI.Cartcomm()) refer to
+/// `handle`, without duplicating it: the caller keeps the owner of `handle` alive.
+void write_comm(const py::handle& target, MPI_Comm handle);
+
+} // namespace tessera::python

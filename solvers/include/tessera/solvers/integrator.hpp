@@ -1,0 +1,104 @@
+#pragma once
+/// \file
+/// Explicit time integration of a system du/dt = f(u, t) (tessera/solvers/explicit_system.hpp),
+/// exactly as py-pde 0.36 steps (docs/cahn_hilliard.md, "Time stepping"): fixed-step Euler and
+/// classical RK4, adaptive Euler by step doubling and Runge-Kutta-Fehlberg 4(5) with py-pde's
+/// error controller, and py-pde's rule for fixed steps between output times (segments).
+///
+/// Numerics only (no MPI call): the adaptive error is a maximum over every component, cell,
+/// thread and rank (libgrid's reductions; exact), so every rank and thread takes the same
+/// decision and results are bit-identical on every layout. Every call is collective.
+
+#include "tessera/solvers/explicit_system.hpp"
+
+#include <tessera/grid/field.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <vector>
+
+namespace tessera::solvers {
+
+/// Time integrators.
+enum class time_scheme {
+  euler, ///< explicit Euler; adaptive: step doubling with py-pde's error controller
+  rk4,   ///< classical Runge-Kutta (fixed step only)
+  rkf45, ///< Runge-Kutta-Fehlberg 4(5) (adaptive only)
+};
+
+/// Statistics of a run segment.
+struct step_stats {
+  std::int64_t accepted = 0; ///< steps taken
+  std::int64_t rejected = 0; ///< adaptive attempts rejected
+  std::int64_t rhs_evaluations = 0;
+  double dt_min = 0.0; ///< smallest step taken in the segment
+  double dt_max = 0.0; ///< largest step taken in the segment
+};
+
+/// Where a run stands: its time, its step size, and how far it is into the current output
+/// interval (segment). A fixed-step segment's end time is computed from its start and its whole
+/// step count (py-pde's rule), so a stop inside a segment keeps both to continue bit for bit.
+struct step_clock {
+  double t = 0.0;                 ///< current time
+  double dt = 0.0;                ///< the fixed step, or the adaptive controller's next trial step
+  double segment_start = 0.0;     ///< time at which the current segment began
+  std::int64_t segment_steps = 0; ///< accepted steps taken in it so far
+};
+
+/// The clock of a run continued from a stored frame: `stored` holds the frame's time, its next
+/// step size, and its segment. An adaptive run continues exactly from (t, dt); a fixed-step run
+/// takes `dt`, and if the frame stopped inside a segment run with another step (or adaptively),
+/// its steps do not count in `dt`, so the segment restarts at the frame's own time.
+[[nodiscard]] step_clock resume_clock(const step_clock& stored, bool adaptive, double dt);
+
+/// Right-hand-side evaluations one step of `scheme` costs (adaptive Euler: 3, step doubling).
+[[nodiscard]] double rhs_per_step(time_scheme scheme, bool adaptive);
+
+/// The integrators, bound to one system (which must outlive them). They keep their scratch
+/// fields (stages, rate, trial states) between calls, made on first use.
+class explicit_integrator {
+public:
+  explicit explicit_integrator(explicit_system& system);
+  ~explicit_integrator();
+  explicit_integrator(const explicit_integrator&) = delete;
+  explicit_integrator& operator=(const explicit_integrator&) = delete;
+
+  /// Fixed steps number first, first + 1, ..., first + steps − 1 of a segment that began at t0
+  /// (step n starts at time t0 + n·dt, py-pde's rule). Splitting a segment into several calls
+  /// gives bit for bit the state of one call. `scheme` is euler or rk4.
+  void advance_steps(double t0, std::int64_t first, std::int64_t steps, double dt,
+                     time_scheme scheme, step_stats& stats);
+
+  /// Adaptive integration from t towards t_end; `dt` is the first trial step and receives the
+  /// controller's next step. Stops at t_end, or earlier after `max_steps` accepted steps;
+  /// continuing from the returned time with the returned dt is bit for bit one uninterrupted
+  /// call. Throws numerical_error if the step falls below dt_min. Returns the time reached.
+  /// `scheme` is euler or rkf45.
+  double advance_adaptive(double t, double t_end, double& dt, double tolerance, time_scheme scheme,
+                          step_stats& stats,
+                          std::int64_t max_steps = std::numeric_limits<std::int64_t>::max());
+
+  /// Advances `clock` towards `target`, the end of its current segment, taking at most
+  /// `max_steps` (≥ 1) steps: fixed steps by py-pde's rule counted from segment_start, or
+  /// adaptive ones. Returns true once the segment is complete (clock.t is its end and the next
+  /// segment starts there); false if max_steps stopped it first (clock.t is then where it
+  /// stands). Any split into calls gives the same result bit for bit.
+  bool advance_segment(step_clock& clock, double target, bool adaptive, double tolerance,
+                       time_scheme scheme, step_stats* stats, std::int64_t max_steps);
+
+  /// py-pde's step count for a fixed-step segment from t to t_end: max(1, ceil((t_end − t)/dt)).
+  [[nodiscard]] static std::int64_t fixed_steps(double t, double t_end, double dt);
+  /// The time py-pde reports after `steps` (≥ 1) fixed steps from t: (t + (steps − 1) dt) + dt.
+  [[nodiscard]] static double fixed_end(double t, std::int64_t steps, double dt);
+
+  /// Bounds of the adaptive step (py-pde's defaults).
+  static constexpr double dt_min = 1e-10;
+  static constexpr double dt_max = 1e10;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace tessera::solvers

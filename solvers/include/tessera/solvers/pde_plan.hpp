@@ -1,0 +1,181 @@
+#pragma once
+/// \file
+/// The planner of the expression solver: from py-pde-style equations (one right-hand side per
+/// scalar field) to a plan of passes over the grid (docs/pde.md, "How an expression runs").
+///
+/// Every operator (laplace, gradient_squared, d_dx, ...) reads its argument at neighbouring cells,
+/// with ghost cells filled as py-pde fills them: the argument is evaluated on the interior, and
+/// the boundary condition of the equation the operator is in is applied to it. An argument that
+/// is a state field is read from the state (whose ghosts the halo exchange fills); any other
+/// argument becomes an intermediate field, computed in a pass of its own before the pass that
+/// reads it. Identical arguments with identical conditions are computed once (a DAG). The plan's
+/// ghost strategy decides how intermediates get their ghosts across ranks:
+///  * fused: one halo exchange of the state per evaluation, as many ghost layers deep as the
+///    operators nest; each intermediate is also computed on the ghost rings it needs (the same
+///    arithmetic its owner does, so the same bits), and its ghosts on the domain's non-periodic
+///    sides come from its boundary condition;
+///  * exchanged: one ghost layer, and one halo exchange per level of nesting.
+///
+/// Numerics only, no grid: the plan is the same on every rank and is made before the
+/// decomposition (whose smallest piece must hold halo() cells).
+
+#include "tessera/solvers/expression.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera::solvers {
+
+/// How intermediates get their ghost cells (see the file comment).
+enum class pde_ghosts { fused, exchanged };
+
+/// The system as the user wrote it.
+struct pde_definition {
+  /// (field name, right-hand side) in state order.
+  std::vector<std::pair<std::string, std::string>> equations{};
+  /// Named constants (py-pde's consts), usable in every equation.
+  std::vector<std::pair<std::string, double>> constants{};
+  int ndim = 2;                           ///< grid dimensions (1-3)
+  std::array<double, 3> spacing{1, 1, 1}; ///< cell size per dimension
+  /// Per equation: which boundary set (an index chosen by the caller, e.g. 0 for [boundary])
+  /// its operators apply to their arguments; empty: 0 for every equation.
+  std::vector<int> boundary_of_equation{};
+  pde_ghosts ghosts = pde_ghosts::fused;
+};
+
+/// Element-wise functions (py-pde's / sympy's names).
+enum class pde_function {
+  exp,
+  log,
+  sqrt,
+  sin,
+  cos,
+  tan,
+  sinh,
+  cosh,
+  tanh,
+  asin,
+  acos,
+  atan,
+  atan2,
+  abs,
+  sign,
+  floor,
+  ceil,
+  min,
+  max,
+  heaviside,
+};
+
+/// Operators (stencils), py-pde's second-order finite differences.
+enum class pde_stencil {
+  laplace,          ///< Σ_d (a[−1] − 2a + a[+1])·(1/Δx_d²), summed in dimension order
+  gradient_squared, ///< Σ_d (a[+1] − a[−1])²·(1/(4Δx_d²))
+  derivative,       ///< (a[+1] − a[−1]) / (2Δx), along `axis`
+  forward,          ///< (a[+1] − a) / Δx
+  backward,         ///< (a − a[−1]) / Δx
+  second,           ///< (a[+1] − 2a + a[−1])·(1/Δx²)
+};
+
+/// One node of the expression DAG (shared by every equation).
+struct pde_node {
+  enum class op {
+    literal,    ///< a number: params[param]
+    constant,   ///< a named constant: params[param]
+    field,      ///< state component `index` at the cell
+    coordinate, ///< the cell centre along dimension `index`: (global index + 1/2)·Δx
+    time,       ///< t
+    negate,
+    add,
+    subtract,
+    multiply,
+    divide,
+    power_int, ///< args[0] ** `exponent` by repeated squaring (an integer literal exponent)
+    power,     ///< pow(args[0], args[1])
+    function,  ///< `index` is a pde_function
+    stencil,   ///< operator `index` (pde_stencil) along `axis`, applied to operand `operand`
+  };
+  op what = op::literal;
+  std::vector<int> args{}; ///< node indices
+  int index = 0;
+  int axis = 0;
+  std::int64_t exponent = 0;
+  double value = 0.0; ///< literal: its value
+  int operand = -1;
+  int param = -1;       ///< literal, constant and uniform nodes: their slot in the parameters
+  bool uniform = false; ///< the same at every cell (no field, coordinate or stencil below)
+  std::string text{};   ///< how it reads, for messages and generated comments
+};
+
+/// What an operator reads: an expression evaluated on the grid with a boundary condition set.
+struct pde_operand {
+  int root = -1;    ///< the argument's node
+  int boundary = 0; ///< the boundary set of the equation the operator is in
+  int state = -1;   ///< ≥ 0: read directly from this state component (its ghosts)
+  int field = -1;   ///< < 0 for a state operand; otherwise the intermediate field's number
+  int level = 0;    ///< 0 for the state; 1 + the deepest level it reads
+  int ring = 0;     ///< ghost rings it is computed on (fused) beyond the interior
+  int width = 0;    ///< ghost layers its readers need
+};
+
+/// A pass over the grid: computes some intermediates (or, for the last pass, the right-hand
+/// sides handed to the integrators' sink), every cell of its box.
+struct pde_pass {
+  std::vector<int> operands{}; ///< the intermediates computed (empty in the last pass)
+  int ring = 0;                ///< rings beyond the interior (fused)
+  bool last = false;
+  /// Non-uniform nodes evaluated per cell, in dependency order (a node before its users).
+  std::vector<int> nodes{};
+};
+
+/// The plan: nodes, operands, passes and the parameters the passes read.
+struct pde_plan {
+  pde_definition definition{};
+  std::vector<std::string> fields{}; ///< state components' names
+  std::vector<pde_node> nodes{};
+  std::vector<pde_operand> operands{};
+  std::vector<int> roots{};                ///< per equation: the right-hand side's node
+  std::vector<int> intermediates{};        ///< field number → operand index
+  std::vector<pde_pass> passes{};          ///< in order; the last one ends in the sink
+  std::vector<int> state_boundary{};       ///< per state component: its ghosts' boundary set
+  std::vector<int> state_width{};          ///< per state component: ghost layers read (0: none)
+  int levels = 0;                          ///< passes before the last (exchanged: exchanges)
+  std::size_t params = 0;                  ///< parameter slots
+  std::vector<int> uniform{};              ///< uniform non-leaf nodes, in evaluation order
+  bool reads_time = false;                 ///< some node depends on t
+  bool reads_coordinates = false;          ///< some node depends on x, y or z
+  bool last_pass_reads_neighbours = false; ///< the last pass reads the state off its own cell
+  int halo = 1;                            ///< ghost layers the state needs (≥ 1)
+  int depth = 0;                           ///< deepest operator nesting
+  std::size_t deepest_equation = 0;        ///< the equation with that nesting
+
+  /// The parameter values of literals, constants and stencil scales (uniform nodes stay 0:
+  /// computed per evaluation, they may depend on t).
+  [[nodiscard]] std::vector<double> base_params() const;
+  /// Scale parameters of stencil nodes: slot of the factor for (stencil, axis).
+  [[nodiscard]] std::size_t scale_param(pde_stencil s, int axis) const;
+  /// A description of the passes, for docs and --dry-run-like output.
+  [[nodiscard]] std::string describe() const;
+
+  std::vector<std::array<std::size_t, 3>> scale_slots{}; ///< per pde_stencil: slot per axis
+};
+
+/// Analyses and plans `def`. Throws expression_error (naming the equation, with the position)
+/// for a syntax error, an unknown name (with the closest known one), a wrong call, or an
+/// operator along a dimension the grid does not have; usage_error for an empty system or a bad
+/// field name.
+[[nodiscard]] pde_plan make_pde_plan(const pde_definition& def);
+
+/// Names a field or constant may not take (operators, functions, x, y, z, t, pi, E).
+[[nodiscard]] bool pde_reserved_name(const std::string& name);
+
+/// The operator names (laplace, gradient_squared, d_dx, ...) valid on an `ndim`-D grid.
+[[nodiscard]] std::vector<std::string> pde_operator_names(int ndim);
+/// The function names (exp, log, ...).
+[[nodiscard]] std::vector<std::string> pde_function_names();
+
+} // namespace tessera::solvers

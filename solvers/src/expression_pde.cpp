@@ -1,0 +1,350 @@
+#include "tessera/solvers/expression_pde.hpp"
+
+#include "loops.hpp"
+#include "pde_kernels.hpp"
+
+#include <tessera/error.hpp>
+#include <tessera/grid/parallel.hpp>
+#include <tessera/grid/threads.hpp>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera::solvers {
+
+using grid::box;
+using grid::index_t;
+
+struct expression_pde::impl final : explicit_system {
+  impl(const grid::decomposition& d, pde_plan p, std::vector<grid::boundary<double>> bcs,
+       const pde_kernel_options& k, grid::halo_options halo_opts)
+      : decomp_(d), plan(std::move(p)), boundaries(std::move(bcs)), options(k), width(plan.halo),
+        nd(d.ndim()), threads(d.threads()), fused(plan.definition.ghosts == pde_ghosts::fused),
+        integrator(*this) {
+    if (nd != plan.definition.ndim) {
+      throw usage_error("expression_pde: the plan is for a " +
+                        std::to_string(plan.definition.ndim) + "-D grid, the decomposition is " +
+                        std::to_string(nd) + "-D");
+    }
+    std::size_t sets = 1;
+    for (const auto& o : plan.operands) {
+      sets = std::max(sets, static_cast<std::size_t>(o.boundary) + 1);
+    }
+    for (int b : plan.state_boundary) {
+      sets = std::max(sets, static_cast<std::size_t>(b) + 1);
+    }
+    if (boundaries.size() < sets) {
+      throw usage_error("expression_pde: the plan uses " + std::to_string(sets) +
+                        " boundary sets, " + std::to_string(boundaries.size()) + " were given");
+    }
+    source_text = detail::generate_source(plan);
+    // The kernels first: building them is collective and may fail (on every rank alike), before
+    // any halo plan is made.
+    if (options.backend == pde_backend::compiled) {
+      library = build_kernels(d, source_text, options.build, report);
+      for (std::size_t q = 0; q < plan.passes.size(); ++q) {
+        compiled.push_back(reinterpret_cast<detail::pass_function>( // NOLINT: dlsym's address
+            library.symbol("tessera_pde_pass_" + std::to_string(q))));
+      }
+    }
+    const std::size_t n = plan.fields.size();
+    for (int slot = 0; slot < 2; ++slot) {
+      auto& fs = state[static_cast<std::size_t>(slot)];
+      fs.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        fs.emplace_back(d, width, grid::centring::cells(),
+                        slot == 0 ? plan.fields[i] : "trial_" + plan.fields[i]);
+      }
+    }
+    middle.reserve(plan.intermediates.size());
+    for (std::size_t m = 0; m < plan.intermediates.size(); ++m) {
+      middle.emplace_back(d, width, grid::centring::cells(), "m" + std::to_string(m));
+    }
+    // Halo plans, in the same order on every rank: the state per slot (the components read off
+    // their cell), then (exchanged) one per level of intermediates.
+    for (int slot = 0; slot < 2; ++slot) {
+      std::vector<grid::field<double>*> fs;
+      std::vector<grid::boundary<double>> conds;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (plan.state_width[i] > 0) {
+          fs.push_back(&state[static_cast<std::size_t>(slot)][i]);
+          conds.push_back(boundaries[static_cast<std::size_t>(plan.state_boundary[i])]);
+        }
+      }
+      if (!fs.empty()) {
+        state_plans[static_cast<std::size_t>(slot)].emplace(std::move(fs), std::move(conds),
+                                                            halo_opts);
+      }
+    }
+    for (std::size_t q = 0; q + 1 < plan.passes.size(); ++q) {
+      if (fused) {
+        level_plans.emplace_back(nullptr);
+        continue;
+      }
+      std::vector<grid::field<double>*> fs;
+      std::vector<grid::boundary<double>> conds;
+      for (int o : plan.passes[q].operands) {
+        const auto& od = plan.operands[static_cast<std::size_t>(o)];
+        fs.push_back(&middle[static_cast<std::size_t>(od.field)]);
+        conds.push_back(boundaries[static_cast<std::size_t>(od.boundary)]);
+      }
+      level_plans.push_back(
+          std::make_unique<grid::halo_plan<double>>(std::move(fs), std::move(conds), halo_opts));
+    }
+    // Cell centres along each dimension for local indices −width .. n + width − 1, periodic
+    // images wrapped (a ring cell has the coordinate of the cell it copies).
+    for (int e = 0; e < nd; ++e) {
+      const auto eu = static_cast<std::size_t>(e);
+      const index_t cells = d.global_shape()[eu];
+      const index_t local = d.local_extent(e);
+      auto& c = coords[eu];
+      for (index_t i = -width; i < local + width; ++i) {
+        index_t g = d.to_global(e, i);
+        if (d.periodic(e)) {
+          g = ((g % cells) + cells) % cells;
+        }
+        c.push_back((static_cast<double>(g) + 0.5) * plan.definition.spacing[eu]);
+      }
+      coord_origin[eu] = c.data() + width;
+    }
+    for (int e = nd; e < 3; ++e) {
+      coord_origin[static_cast<std::size_t>(e)] = nullptr;
+    }
+    base_params = plan.base_params();
+    thread_params.assign(static_cast<std::size_t>(threads), base_params);
+  }
+
+  const grid::decomposition& decomp_;
+  pde_plan plan;
+  std::vector<grid::boundary<double>> boundaries;
+  pde_kernel_options options;
+  int width;
+  int nd;
+  int threads;
+  bool fused;
+  std::string source_text;
+  kernel_build_report report;
+  kernel_library library;
+  std::vector<detail::pass_function> compiled;
+  std::array<std::vector<grid::field<double>>, 2> state;
+  std::vector<grid::field<double>> middle;
+  std::array<std::optional<grid::halo_plan<double>>, 2> state_plans;
+  std::vector<std::unique_ptr<grid::halo_plan<double>>> level_plans;
+  std::array<std::vector<double>, 3> coords;
+  std::array<const double*, 3> coord_origin{};
+  std::vector<double> base_params;
+  std::vector<std::vector<double>> thread_params;
+  explicit_integrator integrator;
+
+  // --- explicit_system ---------------------------------------------------------------------
+  [[nodiscard]] std::string name() const override { return "pde"; }
+  [[nodiscard]] const grid::decomposition& decomp() const noexcept override { return decomp_; }
+  [[nodiscard]] std::size_t components() const noexcept override { return plan.fields.size(); }
+  [[nodiscard]] grid::field<double>& buffer(int slot, std::size_t i) noexcept override {
+    return state[static_cast<std::size_t>(slot)][i];
+  }
+  [[nodiscard]] grid::field<double> make_field(const std::string& n) const override {
+    return {decomp_, width, grid::centring::cells(), n};
+  }
+  [[nodiscard]] bool sink_may_overwrite_input() const noexcept override {
+    return !plan.last_pass_reads_neighbours;
+  }
+  void check() override {
+    for (auto& p : state_plans) {
+      if (p) {
+        p->check();
+      }
+    }
+    for (auto& p : level_plans) {
+      if (p) {
+        p->check();
+      }
+    }
+  }
+
+  /// Is side `side` of dimension d a non-periodic edge of the domain (ghosts from boundary
+  /// conditions) rather than a neighbour's or a periodic image's cells?
+  [[nodiscard]] bool physical(int d, int side) const noexcept {
+    return !decomp_.periodic(d) && decomp_.on_domain_edge(d, side);
+  }
+
+  /// Thread t's cells, extended by `ring` layers across every side that is not a domain edge
+  /// (along the thread dimension only at the rank's ends, by the end threads).
+  [[nodiscard]] box extended(int t, int ring) const {
+    box b = state[0][0].thread_box(t);
+    const int td = decomp_.thread_dim();
+    for (int e = 0; e < nd; ++e) {
+      const auto eu = static_cast<std::size_t>(e);
+      const bool low_end = e != td || t == 0;
+      const bool high_end = e != td || t == threads - 1;
+      if (low_end && !physical(e, -1)) {
+        b.lo[eu] -= ring;
+      }
+      if (high_end && !physical(e, +1)) {
+        b.hi[eu] += ring;
+      }
+    }
+    return b;
+  }
+
+  void run_pass(std::size_t q, tessera_pde::pass_args& a) const {
+    if (options.backend == pde_backend::compiled) {
+      compiled[q](&a);
+    } else {
+      detail::interpret_pass(plan, q, a);
+    }
+  }
+
+  void evaluate(int t, int slot, double time, const rhs_sink& sink) noexcept override {
+    auto& fs = state[static_cast<std::size_t>(slot)];
+    auto& sp = state_plans[static_cast<std::size_t>(slot)];
+#pragma omp barrier
+    if (sp) {
+      sp->exchange(t);
+    }
+#pragma omp barrier
+    auto& params = thread_params[static_cast<std::size_t>(t)];
+    detail::evaluate_uniform(plan, params, time);
+    std::vector<double*> pointers;
+    pointers.reserve(fs.size() + middle.size());
+    for (auto& f : fs) {
+      pointers.push_back(f.origin());
+    }
+    for (auto& f : middle) {
+      pointers.push_back(f.origin());
+    }
+    tessera_pde::pass_args a{};
+    a.fields = pointers.data();
+    a.params = params.data();
+    a.coords = coord_origin.data();
+    for (int e = 0; e < 3; ++e) {
+      a.stride[e] = fs[0].stride(e);
+    }
+    const int td = decomp_.thread_dim();
+    for (std::size_t q = 0; q < plan.passes.size(); ++q) {
+      const pde_pass& ps = plan.passes[q];
+      const box b = extended(t, ps.ring);
+      for (int e = 0; e < 3; ++e) {
+        a.lo[e] = b.lo[static_cast<std::size_t>(e)];
+        a.hi[e] = b.hi[static_cast<std::size_t>(e)];
+      }
+      if (ps.last) {
+        a.sink = static_cast<int>(sink.what);
+        a.h = sink.h;
+        a.y = sink.y.data();
+        a.x = sink.x.empty() ? nullptr : sink.x.data();
+        a.z = sink.z.empty() ? nullptr : sink.z.data();
+        run_pass(q, a);
+        break;
+      }
+      run_pass(q, a);
+      if (fused) {
+        // Ghosts on the domain's edges from the boundary condition applied to the values just
+        // computed (py-pde's rule for an operator's argument), over this thread's share.
+        for (int o : ps.operands) {
+          const auto& od = plan.operands[static_cast<std::size_t>(o)];
+          auto& f = middle[static_cast<std::size_t>(od.field)];
+          const auto& bc = boundaries[static_cast<std::size_t>(od.boundary)];
+          for (int e = 0; e < nd; ++e) {
+            const auto eu = static_cast<std::size_t>(e);
+            for (int side : {-1, +1}) {
+              if (!physical(e, side) || (e == td && t != (side < 0 ? 0 : threads - 1))) {
+                continue;
+              }
+              box g = b;
+              g.lo[eu] = side < 0 ? -1 : f.extent(e);
+              g.hi[eu] = g.lo[eu] + 1;
+              grid::apply_side_condition(f, bc.side(e, side), e, side, g);
+            }
+          }
+        }
+#pragma omp barrier
+      } else {
+#pragma omp barrier
+        level_plans[q]->exchange(t);
+#pragma omp barrier
+      }
+    }
+  }
+};
+
+expression_pde::expression_pde(const grid::decomposition& d, pde_plan plan,
+                               std::vector<grid::boundary<double>> boundaries,
+                               const pde_kernel_options& kernels, grid::halo_options halo)
+    : impl_(std::make_unique<impl>(d, std::move(plan), std::move(boundaries), kernels, halo)) {
+}
+
+expression_pde::~expression_pde() = default;
+
+grid::field<double>& expression_pde::field(std::size_t i) noexcept {
+  return impl_->state[0][i];
+}
+const grid::field<double>& expression_pde::field(std::size_t i) const noexcept {
+  return impl_->state[0][i];
+}
+std::size_t expression_pde::components() const noexcept {
+  return impl_->plan.fields.size();
+}
+const pde_plan& expression_pde::plan() const noexcept {
+  return impl_->plan;
+}
+grid::field<double> expression_pde::make_field(const std::string& name) const {
+  return impl_->make_field(name);
+}
+explicit_integrator& expression_pde::integrator() noexcept {
+  return impl_->integrator;
+}
+const kernel_build_report& expression_pde::kernels() const noexcept {
+  return impl_->report;
+}
+const std::string& expression_pde::source() const noexcept {
+  return impl_->source_text;
+}
+
+void expression_pde::rhs(double t, const std::vector<grid::field<double>*>& out) {
+  auto& m = *impl_;
+  if (out.size() != m.plan.fields.size()) {
+    throw usage_error("expression_pde::rhs: " + std::to_string(out.size()) + " fields for " +
+                      std::to_string(m.plan.fields.size()) + " components");
+  }
+  std::vector<double*> y;
+  for (auto* f : out) {
+    if (f->stride(0) != m.state[0][0].stride(0) || f->stride(1) != m.state[0][0].stride(1)) {
+      throw usage_error("expression_pde::rhs: the output fields must be made by make_field");
+    }
+    y.push_back(f->origin());
+  }
+  grid::run_on_threads(m.threads, "pde", [&](int th) {
+    m.evaluate(th, 0, t, {rhs_sink::kind::store, 0.0, y});
+  });
+  m.check();
+}
+
+double expression_pde::advance_fixed(double t, double t_end, double dt, time_scheme scheme,
+                                     step_stats* stats) {
+  if (!(dt > 0.0)) {
+    throw usage_error("pde: the time step must be positive, got " + std::to_string(dt));
+  }
+  step_stats local;
+  const std::int64_t steps = explicit_integrator::fixed_steps(t, t_end, dt);
+  impl_->integrator.advance_steps(t, 0, steps, dt, scheme, stats != nullptr ? *stats : local);
+  return explicit_integrator::fixed_end(t, steps, dt);
+}
+
+std::vector<double> expression_pde::means() {
+  double cells = 1.0;
+  for (int e = 0; e < impl_->nd; ++e) {
+    cells *= static_cast<double>(impl_->decomp_.global_shape()[static_cast<std::size_t>(e)]);
+  }
+  std::vector<double> out;
+  for (auto& f : impl_->state[0]) {
+    out.push_back(grid::global_sum(f) / cells);
+  }
+  return out;
+}
+
+} // namespace tessera::solvers
