@@ -1,8 +1,10 @@
 // The command line of every driver-run program: the one translation unit that includes CLI11 (it
 // is large and slow to compile).
+#include "tessera/driver/agreement.hpp"
 #include "tessera/driver/console.hpp"
 #include "tessera/driver/run.hpp"
 
+#include <tessera/comm/collectives.hpp>
 #include <tessera/comm/environment.hpp>
 #include <tessera/grid/io.hpp>
 
@@ -96,6 +98,7 @@ int parse_command_line(int argc, char** argv, const model_info& info, const mode
   cli.add_flag("-q,--quiet", quiet, "no progress output (--progress=none)");
   cli.add_flag("--version", version, "print the version of tessera, MPI and HDF5 and exit");
   cli.footer([&] { return keys_text(make); });
+  std::string failure;
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -104,13 +107,18 @@ int parse_command_line(int argc, char** argv, const model_info& info, const mode
     }
     return 0;
   } catch (const CLI::ParseError& e) {
-    // Every rank parses the same arguments and reaches the same verdict; only rank 0 prints.
-    // Exit status 1, as for every other error of input.
-    if (is_root()) {
-      print_error(e.what());
-    }
-    return 1;
+    failure = e.what();
   }
+  // The verdict is agreed on: a file named by --config or --restart may exist on some nodes
+  // only (no shared file system), and an MPMD launch gives ranks different arguments. The
+  // lowest failing rank's message is printed once; exit status 1 on every rank, as for every
+  // other error of input.
+  const int failing = comm::allreduce(failure.empty() ? 0 : 1, comm::op::sum);
+  if (failing > 0 && failing < comm::size() && !failure.empty()) {
+    failure += " (on " + std::to_string(failing) + " of " + std::to_string(comm::size()) +
+               " ranks: is the path on a file system every node shares?)";
+  }
+  agree(failure.empty(), failure, 1, comm::world(), error_kind::usage);
   if (version) {
     if (is_root()) {
       std::fputs(version_text(info).c_str(), stdout);

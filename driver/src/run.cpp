@@ -3,6 +3,7 @@
 #include "tessera/driver/checks.hpp"
 #include "tessera/driver/initial.hpp"
 #include "tessera/driver/layout.hpp"
+#include "tessera/driver/oversubscription.hpp"
 #include "tessera/driver/signals.hpp"
 
 #include <tessera/comm.hpp>
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <limits>
 #include <new>
 
@@ -262,6 +264,7 @@ void simulation::decompose() {
       throw usage_error(std::string(e.what()) + " (" + why + ")", e.option());
     }
   });
+  warn_if_oversubscribed(s.d->communicator(), s.d->threads());
   if (s.opts.layout_png) {
     layout_png(*s.d, *s.opts.layout_png);
   }
@@ -306,16 +309,29 @@ void simulation::start() {
     }
     // The last frame holds the whole state: the fields, the time and step, and what the model
     // stored for its clock.
+    // Only complete frames count: a run killed while writing frame n leaves parts of it.
     const auto steps = grid::read_dataset(s.out_path, "step");
-    if (steps.empty()) {
-      throw config_error(s.out_path + " has no frame to restart from");
+    const std::int64_t complete = grid::complete_frames(s.out_path);
+    if (complete == 0) {
+      throw config_error(s.out_path + " has no complete frame to restart from");
     }
-    const auto last = static_cast<std::int64_t>(steps.size()) - 1;
+    const auto last = complete - 1;
+    bool partial = grid::dataset_length(s.out_path, "step") > complete ||
+                   grid::dataset_length(s.out_path, "time") > complete;
+    for (const auto* f : s.fields) {
+      partial = partial || (grid::has_dataset(s.out_path, f->name()) &&
+                            grid::dataset_length(s.out_path, f->name()) > complete);
+    }
+    if (partial) {
+      say("%s: frame %lld was not completely written (the run stopped while writing it); "
+          "continuing from frame %lld\n",
+          s.out_path.c_str(), static_cast<long long>(complete), static_cast<long long>(last));
+    }
     m.check_restart(s.out_path);
     for (auto* f : s.fields) {
       grid::read_field(s.out_path, f->name(), *f, last);
     }
-    s.step = static_cast<std::int64_t>(steps.back());
+    s.step = static_cast<std::int64_t>(steps[static_cast<std::size_t>(last)]);
     if (s.own_clock()) {
       std::vector<series_value> stored;
       for (const auto& v : m.restart_state()) {
@@ -353,6 +369,18 @@ void simulation::start() {
                  error_kind::config, "time.dt");
     }
   }
+  if (!s.restarting && !s.opts.overwrite) {
+    // libgrid refuses too, but cannot name the flag that fixes it.
+    bool exists = false;
+    if (s.d->rank() == 0) {
+      exists = std::filesystem::exists(s.out_path);
+    }
+    comm::bcast(exists, 0, s.d->communicator());
+    s.agree_on(!exists,
+               "output file " + s.out_path +
+                   " exists; pass --overwrite to replace it, or choose another name with --output",
+               error_kind::usage);
+  }
   s.check([&] {
     const std::vector<const grid::field<double>*> written(s.fields.begin(), s.fields.end());
     s.out =
@@ -360,6 +388,9 @@ void simulation::start() {
             ? std::make_unique<grid::h5_writer>(grid::h5_writer::append(*s.d, s.out_path, written))
             : std::make_unique<grid::h5_writer>(*s.d, s.out_path, written, s.opts.overwrite);
     s.out->spacing(s.setup.spacing);
+    for (const auto& decl : s.decls) {
+      s.out->describe(decl.name, decl.units, decl.long_name);
+    }
     s.out->attribute("solver", s.info.name);
     s.out->attribute("config", s.cfg->to_toml());
     s.out->attribute("tessera_version", std::string(TESSERA_VERSION));

@@ -60,6 +60,13 @@ communicator communicator::split(int color, int key) const {
   return adopt(out);
 }
 
+communicator communicator::split_shared(int key) const {
+  MPI_Comm out = MPI_COMM_NULL;
+  check(MPI_Comm_split_type(handle_, MPI_COMM_TYPE_SHARED, key, MPI_INFO_NULL, &out),
+        "MPI_Comm_split_type");
+  return adopt(out);
+}
+
 const communicator& world() noexcept {
   static const communicator w = communicator::borrow(MPI_COMM_WORLD);
   return w;

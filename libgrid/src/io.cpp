@@ -112,6 +112,24 @@ void append_value(hid_t file, const char* name, hid_t type, const void* value, h
           std::string("cannot write /") + name);
 }
 
+// The count of complete frames, written after every part of a frame (fields, time, step,
+// series): a frame interrupted while it was written is not counted. Collective.
+constexpr const char* frames_attribute = "frames_complete";
+
+void write_frame_count(hid_t file, std::int64_t frames) {
+  const auto open_or_create = [&] {
+    if (H5Aexists(file, frames_attribute) > 0) {
+      return H5Aopen(file, frames_attribute, H5P_DEFAULT);
+    }
+    h5_id space(H5Screate(H5S_SCALAR), H5Sclose);
+    return H5Acreate2(file, frames_attribute, H5T_NATIVE_INT64, space.get(), H5P_DEFAULT,
+                      H5P_DEFAULT);
+  };
+  h5_id attr(open_or_create(), H5Aclose);
+  require(attr.valid() && H5Awrite(attr.get(), H5T_NATIVE_INT64, &frames) >= 0,
+          std::string("cannot write attribute ") + frames_attribute);
+}
+
 // Appends `item` to `list`, separated by `sep` (GCC 12 warns wrongly on `(c ? "" : " ") + s`).
 void append_item(std::string& list, const std::string& item, const char* sep = " ") {
   if (!list.empty()) {
@@ -316,8 +334,11 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
                 std::to_string(b.global[0]) + (d.ndim() > 1 ? " x ..." : "") + ")",
             c);
     }
+    // Continue after the last complete frame: writing frame n cuts every dataset to n + 1
+    // entries, so the parts of an interrupted frame are replaced.
+    frames_ = complete_frames(path_);
     times_ = read_dataset(path_, "time");
-    frames_ = static_cast<std::int64_t>(times_.size());
+    times_.resize(static_cast<std::size_t>(frames_));
     const std::string before = text_attribute(file, "history", path_);
     detail::write_text_attribute(file, "history",
                                  before.empty() ? history : before + "\n" + history);
@@ -703,6 +724,7 @@ void h5_writer::write_frame(double time, std::int64_t step,
   for (const auto& [name, value] : scalars) {
     append_value(file_, name.c_str(), H5T_NATIVE_DOUBLE, &value, frame, root);
   }
+  write_frame_count(file_, frames_ + 1);
   // A frame written is a frame kept: the file's metadata must reach the kernel now, or a
   // killed run loses what was written since. Closing and reopening does that without the
   // MPI_File_sync (an fsync to the device) that H5Fflush adds on the MPI-IO driver, which
@@ -844,6 +866,40 @@ double read_attribute(const std::string& path, const std::string& name) {
   require(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &v) >= 0,
           "cannot read attribute " + name + " of " + path);
   return v;
+}
+
+std::int64_t dataset_length(const std::string& path, const std::string& name) {
+  quiet_hdf5();
+  h5_id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  require(file.valid(), "cannot open " + path + " for reading");
+  h5_id ds(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  require(ds.valid(), path + " has no dataset /" + name);
+  h5_id space(H5Dget_space(ds.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  require(rank >= 1, path + ":/" + name + " is not an array");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return static_cast<std::int64_t>(dims[0]);
+}
+
+std::int64_t complete_frames(const std::string& path) {
+  quiet_hdf5();
+  const auto length = [&](const char* name) { return dataset_length(path, name); };
+  h5_id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  require(file.valid(), "cannot open " + path + " for reading");
+  // Files from before the marker: frames whose time and step were both written.
+  const std::int64_t written = std::min(length("time"), length("step"));
+  if (H5Aexists(file.get(), frames_attribute) <= 0) {
+    return written;
+  }
+  h5_id attr(H5Aopen(file.get(), frames_attribute, H5P_DEFAULT), H5Aclose);
+  std::int64_t frames = 0;
+  require(attr.valid() && H5Aread(attr.get(), H5T_NATIVE_INT64, &frames) >= 0,
+          std::string("cannot read attribute ") + frames_attribute + " of " + path);
+  require(frames >= 0 && frames <= written,
+          path + ": attribute " + frames_attribute + " = " + std::to_string(frames) +
+              " does not match its /time and /step (" + std::to_string(written) + " entries)");
+  return frames;
 }
 
 std::string hdf5_version() {

@@ -72,6 +72,14 @@ TEST(Communicator, SplitAndUndefinedColor) {
   EXPECT_EQ(target.size(), comm::size());
 }
 
+TEST(Communicator, SplitSharedGroupsTheNode) {
+  // Every test runs on one machine: the node's communicator holds every rank, ordered by key.
+  const auto node = comm::world().split_shared(-comm::rank());
+  ASSERT_FALSE(node.is_null());
+  EXPECT_EQ(node.size(), comm::size());
+  EXPECT_EQ(node.rank(), comm::size() - 1 - comm::rank());
+}
+
 TEST(Cartesian, CreateCoordsShiftSub) {
   const int size = comm::size();
   const auto dims = comm::dims_create(size, 2);

@@ -45,6 +45,9 @@ public:
   /// Collective: partitions by `color` and orders by `key` (MPI_Comm_split). A process that
   /// passes `undefined_color` gets a null communicator.
   [[nodiscard]] communicator split(int color, int key = 0) const;
+  /// Collective: the processes that can share memory with this one, i.e. those on the same node
+  /// (MPI_Comm_split_type with MPI_COMM_TYPE_SHARED), ordered by `key`, then by rank.
+  [[nodiscard]] communicator split_shared(int key = 0) const;
   static constexpr int undefined_color = MPI_UNDEFINED;
 
 protected:

@@ -157,6 +157,14 @@ void read_field(const std::string& path, const std::string& name, field<double>&
 
 /// Reads a numeric attribute of the root group (as double).
 [[nodiscard]] double read_attribute(const std::string& path, const std::string& name);
+/// The first extent of dataset `name` in `path` (the frame count of a field or series). Not
+/// collective.
+[[nodiscard]] std::int64_t dataset_length(const std::string& path, const std::string& name);
+/// Frames of an h5_writer file whose every part (fields, time, step, series) was written: the
+/// count h5_writer stores after each frame (for older files: the shorter of /time and /step).
+/// A frame interrupted while it was written is not counted; h5_writer::append continues after
+/// the last complete one. Not collective: each calling rank reads the file.
+[[nodiscard]] std::int64_t complete_frames(const std::string& path);
 
 /// The HDF5 library's version, e.g. "1.10.8" (for --version and bug reports).
 [[nodiscard]] std::string hdf5_version();
