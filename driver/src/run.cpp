@@ -309,6 +309,8 @@ void simulation::start() {
     }
     // The last frame holds the whole state: the fields, the time and step, and what the model
     // stored for its clock.
+    // Not while another job writes it: its frames change as they are read.
+    grid::refuse_if_locked(*s.d, s.out_path);
     // Only complete frames count: a run killed while writing frame n leaves parts of it.
     const auto steps = grid::read_dataset(s.out_path, "step");
     const std::int64_t complete = grid::complete_frames(s.out_path);

@@ -392,6 +392,7 @@ void halo_plan<T>::build_mapped() {
   }
   mapped_requests_.clear();
   mapped_requests_.resize(mapped_receives_.size() + mapped_sends_.size());
+  has_mapped_ = !mapped_copies_.empty() || !mapped_receives_.empty();
 }
 
 template <class T>
@@ -609,9 +610,17 @@ void halo_plan<T>::finish(int t) noexcept {
   }
   if (!refused) {
     finish_locally(w);
+  }
+  if (has_mapped_) {
+    // Mapped ghosts last, as on one thread: the other dimensions' side conditions, filled by
+    // every thread above, cover the corners that mapped ghosts cover too. (The flag is the
+    // plan's, so every thread of the team reaches this barrier or none does.)
+#pragma omp barrier
+  }
+  if (!refused) {
     if (t == 0) {
-      // Mapped ghosts last: they read interior values only, and every thread's caller waits
-      // at its barrier after finish() before reading ghosts.
+      // Mapped ghosts read interior values only, and every thread's caller waits at its
+      // barrier after finish() before reading ghosts.
       finish_mapped(w);
     }
     w.in_flight = false;

@@ -292,6 +292,7 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
   if (append && !exists) {
     fail("cannot append to " + path_ + ": no such file");
   }
+  lock_.emplace(d, path_); // before the file is touched: another job may be writing it
   h5_id fapl = mpio_access(c);
   const hid_t file = append ? H5Fopen(path_.c_str(), H5F_ACC_RDWR, fapl.get())
                             : H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
@@ -405,7 +406,8 @@ h5_writer::h5_writer(h5_writer&& other) noexcept
       dimension_names_(std::move(other.dimension_names_)),
       descriptions_(std::move(other.descriptions_)), layout_written_(other.layout_written_),
       geometry_changed_(other.geometry_changed_),
-      descriptions_changed_(other.descriptions_changed_), sidecar_frames_(other.sidecar_frames_) {
+      descriptions_changed_(other.descriptions_changed_), sidecar_frames_(other.sidecar_frames_),
+      lock_(std::move(other.lock_)) {
 }
 
 h5_writer::~h5_writer() {
@@ -422,6 +424,7 @@ void h5_writer::close() {
     H5Fclose(file_);
     file_ = -1;
   }
+  lock_.reset();
 }
 
 void h5_writer::attribute(const std::string& name, const std::string& value) {
@@ -681,6 +684,7 @@ void h5_writer::write_frame(double time, std::int64_t step,
                                               " fields, the file has " +
                                               std::to_string(names_.size()));
   const bool root = decomp_->rank() == 0;
+  check_free_space(fields, scalars.size());
   bool new_series = false;
   for (const auto& [name, value] : scalars) {
     if (std::find(series_.begin(), series_.end(), name) != series_.end()) {
@@ -729,12 +733,48 @@ void h5_writer::write_frame(double time, std::int64_t step,
   // killed run loses what was written since. Closing and reopening does that without the
   // MPI_File_sync (an fsync to the device) that H5Fflush adds on the MPI-IO driver, which
   // cost 2.5x the write itself (docs/performance.md); only a machine crash needs the fsync.
-  require(H5Fclose(file_) >= 0, "cannot flush " + path_);
+  const herr_t closed = H5Fclose(file_);
+  file_ = -1; // closed or not, HDF5 has let go of it: never close it twice
+  require(closed >= 0, "cannot flush " + path_);
   file_ = H5Fopen(path_.c_str(), H5F_ACC_RDWR, mpio_access(decomp_->communicator()).get());
   require(file_ >= 0, "cannot reopen " + path_ + " after writing frame " + std::to_string(frame));
   ++frames_;
   times_.push_back(time);
   update_sidecar();
+}
+
+void h5_writer::check_free_space(const std::vector<const field<double>*>& fields,
+                                 std::size_t series) const {
+  // A write that fails for lack of space on some ranks only leaves HDF5's collective calls out
+  // of step, and the job hangs inside HDF5: so the frame is not started without room for it.
+  // Rank 0 looks (the file lives on one file system); every rank gets the same verdict.
+  double needed = 65536.0 + 16.0 * static_cast<double>(series + 2); // metadata, a margin
+  for (const auto* f : fields) {
+    const block b = block_of(*f, true);
+    double cells = 1.0;
+    for (const auto n : b.global) {
+      cells *= static_cast<double>(n);
+    }
+    needed += cells * static_cast<double>(sizeof(double));
+  }
+  double available = -1.0; // unknown: let HDF5 try
+  if (decomp_->rank() == 0) {
+    std::error_code error;
+    const auto dir = std::filesystem::absolute(path_, error).parent_path();
+    const auto space = std::filesystem::space(dir, error);
+    if (!error) {
+      available = static_cast<double>(space.available);
+    }
+  }
+  comm::bcast(available, 0, decomp_->communicator());
+  if (available >= 0.0 && available < needed) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "; the file system holding it has %.0f bytes free, the frame needs about %.0f",
+                  available, needed);
+    throw io_error("cannot write frame " + std::to_string(frames_) + " to " + path_ + text +
+                   ": free some space or write to another file system");
+  }
 }
 
 void h5_writer::update_sidecar() {

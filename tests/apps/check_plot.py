@@ -123,7 +123,8 @@ def sphere():
           f"globe seen from 60 S marks the south pole only: {labels}")
     check(any("seen from 270° E, 60° S" in t for t in labels), "globe names its view point")
     cbar = fig.axes[-1].get_ylabel()
-    check(cbar == "psi (dimensionless)", f"colour bar label with units: {cbar!r}")
+    check(cbar == "advectee, psi (dimensionless)",
+          f"colour bar label: the long_name the solver declares, the name, units: {cbar!r}")
     # The values drawn on the map are the file's, longitude across and latitude up.
     image = ax.get_images()[0].get_array()
     import h5py
@@ -181,7 +182,7 @@ def plane():
         "--set", "output.interval=25", "--set", "time.dt=0.5", "--output", "box.h5")
     fig, grid = figure(m, os.path.join(WORK, "box.h5"), ["psi"], ["plane"], [2])
     ax = grid[0][0]
-    check(ax.get_xlabel() == "x (dimensionless)" and ax.get_ylabel() == "psi (dimensionless)",
+    check(ax.get_xlabel() == "x (dimensionless)" and ax.get_ylabel() == "advectee, psi (dimensionless)",
           f"1-D: a line over x: {ax.get_xlabel()!r}, {ax.get_ylabel()!r}")
     check(ax.get_title() == "psi, t = 25 (step 50)", f"1-D title: {ax.get_title()!r}")
     plot("box.h5", "-o", "box.png")

@@ -115,3 +115,43 @@ TEST(MappedHalo, RefusesASourceOutsideTheInterior) {
       [](const grid::index3& ghost, const grid::index3&, grid::centring) { return ghost; });
   EXPECT_THROW(grid::halo_plan<double>({&f}, {wrong}), tessera::usage_error);
 }
+
+TEST(MappedHalo, CornersShareTheOneThreadOrderOnEveryThread) {
+  // A mapped side (dimension 1, +) beside non-periodic sides of dimension 0: the corner ghosts
+  // lie in both. On one thread the mapped values are written last; with threads the other
+  // sides' conditions are filled by each thread while thread 0 fills the mapped ghosts, so
+  // without an ordering some corners kept the constant (a race seen on 1 x 2 ranks x 2 threads).
+  const index_t nx = 12;
+  const index_t ny = 8;
+  for (const int threads : {1, 2, 3}) {
+    const grid::decomposition d(comm::world(), {{nx, ny}, {false, false}, {}, 1, threads, 2});
+    grid::field<double> v(d, 2, grid::centring::cells(), "v");
+    using side = grid::side_condition<double>;
+    const auto fold = [](const grid::index3& ghost, const grid::index3& extent, grid::centring) {
+      const index_t i = ghost[0] < 0 ? 0 : (ghost[0] >= extent[0] ? extent[0] - 1 : ghost[0]);
+      return grid::index3{extent[0] - 1 - i, 2 * extent[1] - 1 - ghost[1], ghost[2]};
+    };
+    grid::boundary<double> b;
+    b.side(0, -1) = side::constant(7.0);
+    b.side(0, +1) = side::constant(7.0);
+    b.side(1, -1) = side::constant(0.0);
+    b.side(1, +1) = side::mapped(fold, -1.0);
+    grid::halo_plan<double> plan({&v}, {b});
+    long constant_corners = 0;
+    long corners = 0;
+    for (int rep = 0; rep < 300; ++rep) {
+      grid::for_each_index(v.interior(), [&](index_t i, index_t j, index_t) { v(i, j) = 1.0; });
+      plan.exchange();
+      grid::for_each_index(v.with_ghosts(), [&](index_t i, index_t j, index_t) {
+        const index_t gi = v.to_global(0, i);
+        const index_t gj = v.to_global(1, j);
+        if (gj >= ny && (gi < 0 || gi >= nx)) {
+          ++corners;
+          constant_corners += v(i, j) == -1.0 ? 0 : 1;
+        }
+      });
+    }
+    EXPECT_EQ(constant_corners, 0)
+        << "of " << corners << " corner ghosts, " << threads << " thread(s)";
+  }
+}

@@ -6,6 +6,7 @@
 #include "tessera/grid/box.hpp"
 #include "tessera/grid/decomposition.hpp"
 #include "tessera/grid/field.hpp"
+#include "tessera/grid/file_lock.hpp"
 #include "tessera/grid/halo.hpp"
 #include "tessera/grid/io.hpp"
 #include "tessera/grid/parallel.hpp"

@@ -160,6 +160,7 @@ private:
   std::vector<mapped_copy> mapped_copies_;
   std::vector<comm::request> mapped_requests_; ///< receives first, then sends
   int mapped_tag_ = 0;
+  bool has_mapped_ = false; ///< this rank writes mapped ghosts (after a barrier of the team)
   bool fence_thread_dim_sides_ = false; ///< same on every thread of a rank
   int slot_ = 0;
   double seconds_ = 0.0;

@@ -15,6 +15,7 @@
 /// the form every XDMF reader of ParaView loads and draws.
 
 #include "tessera/grid/field.hpp"
+#include "tessera/grid/file_lock.hpp"
 
 #include <tessera/error.hpp>
 
@@ -116,6 +117,8 @@ private:
   void describe_dataset(std::int64_t dataset, const std::string& name,
                         const std::string& default_long_name) const;
   void update_sidecar();
+  /// Throws io_error on every rank when the file system lacks room for a frame. Collective.
+  void check_free_space(const std::vector<const field<double>*>& fields, std::size_t series) const;
   [[nodiscard]] std::vector<std::string> dimension_names_or_default() const;
 
   const decomposition* decomp_;
@@ -135,6 +138,7 @@ private:
   bool geometry_changed_ = false; // spacing/origin/units changed since they were written
   bool descriptions_changed_ = false;
   std::int64_t sidecar_frames_ = 0; // frames the sidecar's companion file already has
+  std::optional<file_lock> lock_;   // held from before the file is opened until close()
 };
 
 /// Reads dataset `name` of `path` into the interior of `f` (each rank reads its own block).
