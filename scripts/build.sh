@@ -2,6 +2,7 @@
 # Installs missing dependencies, configures and builds tessera.
 # Usage: scripts/build.sh [openmpi|mpich] [--sanitize] [--debug]
 # Build directory: build-<flavour>[-asan]  (printed on the last line).
+# Environment: TESSERA_CMAKE_ARGS (more -D options), TESSERA_BUILD_TARGETS (only these targets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,8 +30,10 @@ if [ -f "$dir/CMakeCache.txt" ] && grep -q "^TESSERA_MPI_FLAVOUR:INTERNAL=" "$di
   echo "build.sh: $dir was configured for another MPI; configuring it afresh" >&2
   rm -f "$dir/CMakeCache.txt"
 fi
+# shellcheck disable=SC2086 # word splitting of the lists is wanted
 cmake -S . -B "$dir" -DTESSERA_MPI="$flavour" -DTESSERA_SANITIZE="$sanitize" \
-      -DCMAKE_BUILD_TYPE="$build_type" >"$dir/configure.log" 2>&1 \
+      -DCMAKE_BUILD_TYPE="$build_type" ${TESSERA_CMAKE_ARGS:-} >"$dir/configure.log" 2>&1 \
   || { cat "$dir/configure.log"; exit 1; }
-cmake --build "$dir" -j"$jobs"
+# shellcheck disable=SC2086
+cmake --build "$dir" -j"$jobs" ${TESSERA_BUILD_TARGETS:+--target $TESSERA_BUILD_TARGETS}
 echo "$dir"

@@ -7,4 +7,6 @@ dir=$(scripts/build.sh "$@" | tail -n 1)
 # shellcheck source=mpi-env.sh
 . scripts/mpi-env.sh
 # Tests declare how many processes they use; -j lets small ones share the 2 cores.
-ctest --test-dir "$dir" --output-on-failure -j2 --timeout 300
+# TESSERA_CTEST_ARGS: more ctest options (e.g. -LE readers).
+# shellcheck disable=SC2086
+ctest --test-dir "$dir" --output-on-failure -j2 --timeout 300 ${TESSERA_CTEST_ARGS:-}
