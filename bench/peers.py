@@ -19,7 +19,9 @@ Workloads, each measured for tessera and its peers in the same run:
   c0 = 0.5, mobility 1) made fixed-step. py-pde: pde.PDE({"c": that string}), the form whose
   output tessera's solver reproduces to round-off (tests/data/cahn_hilliard was written by it;
   pde.CahnHilliardPDE has no reaction term), ExplicitSolver(scheme="euler", backend="numba")
-  with one numba thread, and ExplicitMPISolver(decomposition=[2, -1]) on 2 ranks.
+  with one numba thread, and ExplicitMPISolver(decomposition=[2, -1]) on 2 ranks (whose worker
+  runs with Open MPI's shared-memory eager limit raised to 64 KiB: py-pde's blocking ghost-cell
+  sends deadlock on rows of 512 doubles or more otherwise).
 * mpdata: 2-D periodic N x N, Courant numbers (0.5, 0.25) everywhere, a Gaussian at the
   centre (sigma N/10, PyMPDATA-MPI's Cartesian scenario), n_iters = 2 and n_iters = 3 with the
   non-oscillatory limiter. tessera: the mpdata app. PyMPDATA: Solver + Stepper with periodic
@@ -127,6 +129,7 @@ def worker_main(spec):
             t0 = time.perf_counter()
             case["warm_up"]()
             jit[name] = slowest(time.perf_counter() - t0)
+            answer({"warmed": name, "jit_s": jit[name]})
     except Exception as e:  # the parent reports it as a skipped peer
         where = traceback.extract_tb(e.__traceback__)[-1]
         error = (f"{type(e).__name__}: {e}".splitlines()[0]
@@ -301,7 +304,7 @@ class Skip(Exception):
 class Worker:
     """A peer worker process (on 1 or 2 ranks) kept alive across repetitions."""
 
-    def __init__(self, ctx, name, spec, ranks, threads):
+    def __init__(self, ctx, name, spec, ranks, threads, mpi_settings=None):
         self.name = name
         self.error = None
         self.jit = {}
@@ -314,6 +317,7 @@ class Worker:
         env = dict(ctx.peer_env)
         env["NUMBA_NUM_THREADS"] = str(threads)
         env["OMP_NUM_THREADS"] = "1"
+        env.update(mpi_settings or {})
         say(f"starting {name} ({ranks} rank(s) x {threads} numba thread(s)); it compiles "
             f"first, which takes a while")
         try:
@@ -324,7 +328,12 @@ class Worker:
             self.proc = None
             self.error = f"cannot start: {e}"
             return
-        reply = self._read(timeout=1800)
+        # One answer per compiled case, then "ready": a case that takes longer than this is
+        # taken as hung (py-pde's explicit_mpi deadlocks on large rows, see the MPI settings).
+        reply = self._read(timeout=1200)
+        while reply is not None and "warmed" in reply:
+            say(f"{name}: case {reply['warmed']} compiled in {reply['jit_s']:.0f} s")
+            reply = self._read(timeout=1200)
         if reply is None:
             return
         if "error" in reply:
@@ -413,10 +422,10 @@ class Context:
         sys.exit(f"peers: no tessera binary {name} under {self.build} (give --build DIR: a "
                  f"build tree or a folder holding the apps and benchmarks)")
 
-    def worker(self, name, spec, ranks=1, threads=1):
+    def worker(self, name, spec, ranks=1, threads=1, mpi_settings=None):
         if self.peers_missing:
             return None
-        w = Worker(self, name, spec, ranks, threads)
+        w = Worker(self, name, spec, ranks, threads, mpi_settings)
         self.versions.update(w.versions)
         return w
 
@@ -542,9 +551,16 @@ def cahn_hilliard(ctx, cfg):
         # explicit_mpi on 2 ranks against 2 ranks and against 1 rank x 2 threads.
         layouts = [(1, 1)] if cores == 1 else [(2, 1), (1, 2)]
         name = "py-pde" if cores == 1 else "py-pde explicit_mpi"
+        # py-pde's explicit_mpi fills ghost cells by sending to both neighbours with blocking
+        # MPI_Send before receiving; on 2 ranks both neighbours are the other rank, so rows above
+        # Open MPI's shared-memory eager limit (4 KiB: 512 doubles) deadlock. A 64 KiB limit
+        # for its worker lets 512^2 and 1024^2 run (rows of 4 and 8 KiB go eagerly).
         worker = ctx.worker(name, {"kind": "pypde", "sizes": cfg["ch_sizes"], "mpi": cores > 1},
-                            ranks=cores)
-        ctx.notes.append(f"cahn_hilliard, {cores} core(s): loadavg {loadavg()}")
+                            ranks=cores, mpi_settings={"OMPI_MCA_btl_vader_eager_limit": "65536"}
+                            if cores > 1 else None)
+        ctx.notes.append(f"cahn_hilliard, {cores} core(s): loadavg {loadavg()}"
+                         + ("; py-pde's workers with OMPI_MCA_btl_vader_eager_limit=65536"
+                            if cores > 1 else ""))
         for n in cfg["ch_sizes"]:
             steps = steps_for(n * n, cfg["ch_work"])
             t_end = f"{(steps - 0.5) * CH_DT:.10g}"  # ceil(t_end / dt) = steps, as py-pde's
