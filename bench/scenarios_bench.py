@@ -283,7 +283,7 @@ def main():
     p.add_argument("--peers", default=os.environ.get("TESSERA_PEERS"),
                    help="folder with pympdata, pympdata-mpi, numba-mpi, stubs (default: $TESSERA_PEERS)")
     p.add_argument("--mpiexec", default="mpiexec")
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--cases", default="", help="comma-separated subset of the case names")
     p.add_argument("--quick", action="store_true", help="tiny grids, few steps, 1 repeat (tests)")
     p.add_argument("--csv", action="store_true")
