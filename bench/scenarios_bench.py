@@ -43,7 +43,8 @@ same case.
 Repeats alternate the order (tessera first, then PyMPDATA first, ...). ns_cell_step_* are medians
 of the repeats' stepping times per cell and step (wall time; the 2-core rows too); the ratios are
 medians of the per-repeat ratios: ratio_pympdata_tessera = t_pympdata / t_tessera_1core,
-ratio_efficiency_2ranks = t_1core / (2 t_2ranks), ratio_efficiency_2threads likewise.
+ratio_efficiency_2ranks = t_1core / (2 t_2ranks), ratio_efficiency_2threads likewise. Comment
+lines above the table give the command, the load average and every repeat's seconds.
 """
 import argparse
 import json
@@ -350,6 +351,9 @@ def main():
                 fmt(median_ratio(t["1core"], t["2threads"], 2.0)),
                 skip or fmt(py.compile_s, 3), skip or fmt(diff, 2)])
             comments.append("# loadavg after %s: %s" % (case["name"], loadavg()))
+            comments.append("# %s seconds per repeat: %s" % (case["name"], "; ".join(
+                "%s %s" % (key, " ".join(fmt(x) for x in t[key]))
+                for key in ["1core", "2ranks", "2threads", "py", "py_advance"])))
     if a.csv:
         print("\n".join(comments))
         print(",".join(COLUMNS))
