@@ -30,7 +30,7 @@ PyMPDATA: PyMPDATA-MPI's scenario classes (imported from DIR/pympdata-mpi, not c
 process (size 1: its MPIPolar and MPIPeriodic reduce to PyMPDATA's Polar and Periodic), one numba
 thread (NUMBA_NUM_THREADS=1, n_threads=1), in a worker process that compiles first: its first step
 is the warm-up, reported as pympdata_compile_s. Every repeat then restores the scenario's initial
-state and times advancing it by the same number of steps from the same initial state as tessera:
+state (the one tessera starts from) and times advancing it by the same number of steps:
 solver.advance(steps) on the sphere; on the drop the scenario's own step loop (three
 solver.advance(1) per step with NumPy between them, which is how PyMPDATA-MPI drives it), with
 the time inside solver.advance alone in ns_cell_step_pympdata_advance. The drop is PyMPDATA-MPI's
@@ -98,7 +98,8 @@ def cases(quick):
 
 def worker(spec):
     """Builds the case's PyMPDATA-MPI scenario, compiles it with one step, then answers
-    {"steps": n, "reference": file} lines with the time of n steps from a fresh scenario."""
+    {"steps": n, "reference": file} lines with the time of n steps from the initial state (and,
+    with "compare", the largest difference from the last frame of tessera's file)."""
     import numpy as np
     from PyMPDATA import Options
     from PyMPDATA.impl.enumerations import OUTER
