@@ -2,8 +2,8 @@
 //   mpiexec -n 2 build-openmpi/bench/mpdata_bench [--csv] [--quick]
 // 1. One core (rank 0 alone, rank 1 asleep): ns per cell per step for 2-D 512² periodic with
 //    uniform Courant numbers (0.5, 0.25), n_iters = 2 and n_iters = 3 with the limiter, and 3-D
-//    128³; against a hand-written serial MPDATA (n_iters = 2, 2-D) timed in the same run, and
-//    against the target of the issue (half of PyMPDATA's published cost).
+//    128³; against a hand-written serial MPDATA (n_iters = 2, 2-D) timed in the same run
+//    (PyMPDATA in the same run: bench/peers.py).
 // 2. Two cores: 1 rank x 2 threads and 2 ranks x 1 thread on the same 2-D cases, tag-routed
 //    per-thread halos and funneled ones: parallel efficiency against the one-core time.
 #include "bench_common.hpp"
@@ -121,8 +121,6 @@ struct bench_case {
   std::string name;
   std::vector<index_t> shape;
   solvers::mpdata_options options;
-  double target_ns;   ///< the issue's target (CPU-ns per cell per step), 0 if none
-  double pympdata_ns; ///< PyMPDATA's published cost, 0 if none
 };
 
 /// CPU-ns per cell per step of the solver on communicator `c` (all its ranks take part).
@@ -201,16 +199,16 @@ int main(int argc, char** argv) {
   fct.n_iters = 3;
   fct.nonoscillatory = true;
   const std::vector<bench_case> cases = {
-      {"2d_" + std::to_string(n2) + "_iters2", {n2, n2}, iters2, 6.0, 12.0},
-      {"2d_" + std::to_string(n2) + "_iters3_fct", {n2, n2}, fct, 24.0, 48.0},
-      {"3d_" + std::to_string(n3) + "_iters2", {n3, n3, n3}, iters2, 0.0, 0.0},
+      {"2d_" + std::to_string(n2) + "_iters2", {n2, n2}, iters2},
+      {"2d_" + std::to_string(n2) + "_iters3_fct", {n2, n2}, fct},
+      {"3d_" + std::to_string(n3) + "_iters2", {n3, n3, n3}, iters2},
   };
 
   struct row {
     std::string name;
     int ranks, threads;
     std::string mode;
-    double ns, hand, target, pympdata, one_core;
+    double ns, hand, one_core;
   };
   std::vector<row> rows;
   // 1. One core: rank 0 alone on MPI_COMM_SELF; rank 1 sleeps.
@@ -220,8 +218,7 @@ int main(int argc, char** argv) {
       const int case_steps = cases[c].shape.size() == 3 ? std::max(2, steps / 4) : steps;
       one_core[c] = solver_ns(comm::self(), cases[c], 1, grid::halo_mode::per_thread, case_steps);
       const double hand = c == 0 ? hand_written_ns(n2, steps) : 0.0;
-      rows.push_back({cases[c].name, 1, 1, "-", one_core[c], hand, cases[c].target_ns,
-                      cases[c].pympdata_ns, one_core[c]});
+      rows.push_back({cases[c].name, 1, 1, "-", one_core[c], hand, one_core[c]});
     }
   }
   polite_barrier();
@@ -232,11 +229,11 @@ int main(int argc, char** argv) {
       const char* mode_name = mode == grid::halo_mode::per_thread ? "per_thread" : "funneled";
       if (comm::rank() == 0) {
         const double ns = solver_ns(comm::self(), cases[c], 2, mode, steps);
-        rows.push_back({cases[c].name, 1, 2, mode_name, ns, 0, 0, 0, one_core[c]});
+        rows.push_back({cases[c].name, 1, 2, mode_name, ns, 0, one_core[c]});
       }
       polite_barrier();
       const double ns = solver_ns(comm::world(), cases[c], 1, mode, steps);
-      rows.push_back({cases[c].name, 2, 1, mode_name, ns, 0, 0, 0, one_core[c]});
+      rows.push_back({cases[c].name, 2, 1, mode_name, ns, 0, one_core[c]});
     }
   }
   if (comm::rank() != 0) {
@@ -247,27 +244,22 @@ int main(int argc, char** argv) {
     return den > 0 && num > 0 ? std::to_string(num / den) : std::string();
   };
   if (a.csv) {
-    std::printf("case,ranks,threads,halo_mode,cpu_ns_per_cell_step,ns_handwritten,ns_target,"
-                "ns_pympdata_published,ratio_solver_handwritten,ratio_solver_target,"
-                "ratio_solver_pympdata,ratio_parallel_efficiency\n");
+    std::printf("case,ranks,threads,halo_mode,cpu_ns_per_cell_step,ns_handwritten,"
+                "ratio_solver_handwritten,ratio_parallel_efficiency\n");
   } else {
-    std::printf("%-20s %5s %7s %10s %10s %10s %8s %12s %10s %10s\n", "case", "ranks", "threads",
-                "halo", "CPU-ns", "hand ns", "target", "solver/hand", "/target", "efficiency");
+    std::printf("%-20s %5s %7s %10s %10s %10s %12s %10s\n", "case", "ranks", "threads", "halo",
+                "CPU-ns", "hand ns", "solver/hand", "efficiency");
   }
   for (const auto& r : rows) {
     const bool parallel = r.ranks * r.threads > 1;
     const std::string efficiency = parallel ? ratio(r.one_core, r.ns) : "";
     if (a.csv) {
-      std::printf("%s,%d,%d,%s,%.3f,%s,%s,%s,%s,%s,%s,%s\n", r.name.c_str(), r.ranks, r.threads,
-                  r.mode.c_str(), r.ns, cell(r.hand).c_str(), cell(r.target).c_str(),
-                  cell(r.pympdata).c_str(), ratio(r.ns, r.hand).c_str(),
-                  ratio(r.ns, r.target).c_str(), ratio(r.ns, r.pympdata).c_str(),
-                  efficiency.c_str());
+      std::printf("%s,%d,%d,%s,%.3f,%s,%s,%s\n", r.name.c_str(), r.ranks, r.threads, r.mode.c_str(),
+                  r.ns, cell(r.hand).c_str(), ratio(r.ns, r.hand).c_str(), efficiency.c_str());
     } else {
-      std::printf("%-20s %5d %7d %10s %10.2f %10s %8s %12s %10s %10s\n", r.name.c_str(), r.ranks,
-                  r.threads, r.mode.c_str(), r.ns, cell(r.hand).substr(0, 6).c_str(),
-                  cell(r.target).substr(0, 4).c_str(), ratio(r.ns, r.hand).substr(0, 5).c_str(),
-                  ratio(r.ns, r.target).substr(0, 5).c_str(), efficiency.substr(0, 5).c_str());
+      std::printf("%-20s %5d %7d %10s %10.2f %10s %12s %10s\n", r.name.c_str(), r.ranks, r.threads,
+                  r.mode.c_str(), r.ns, cell(r.hand).substr(0, 6).c_str(),
+                  ratio(r.ns, r.hand).substr(0, 5).c_str(), efficiency.substr(0, 5).c_str());
     }
   }
   return 0;
