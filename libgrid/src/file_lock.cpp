@@ -24,6 +24,18 @@ std::string this_host() {
   return name.data();
 }
 
+/// A process that has ended but was not reaped yet (its parent, e.g. a container's init, may
+/// never reap it) still answers kill(pid, 0): its state in /proc says it is gone.
+bool is_zombie(long pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) {
+    return false; // no /proc: trust kill()
+  }
+  const auto close = line.rfind(')'); // the command name may hold spaces and parentheses
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
 /// The holder named in a lock file ("host pid"), and whether it still runs: a process on this
 /// host that is gone does not hold the lock; one elsewhere cannot be checked and counts.
 struct holder {
@@ -42,7 +54,8 @@ holder read_holder(const std::string& lock_path) {
     h.alive = true;
     return h;
   }
-  h.alive = h.pid > 0 && (kill(static_cast<pid_t>(h.pid), 0) == 0 || errno == EPERM);
+  h.alive =
+      h.pid > 0 && (kill(static_cast<pid_t>(h.pid), 0) == 0 || errno == EPERM) && !is_zombie(h.pid);
   return h;
 }
 
