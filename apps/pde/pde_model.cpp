@@ -2,6 +2,7 @@
 // described to the run driver: its configuration keys, state fields and clock. Everything else
 // (command line, files, restart, signals, progress) is the driver's.
 #include "pde_model.hpp"
+#include "explicit_model.hpp"
 
 #include <tessera/driver.hpp>
 #include <tessera/solvers/expression_pde.hpp>
@@ -19,19 +20,14 @@ namespace {
 /// [equation] table.
 const char* const default_equation = "laplace(c**3 - c - laplace(c)) - 0.01*(c - 0.5)";
 
-class pde_model final : public driver::model {
+class pde_model final : public explicit_model {
   solvers::pde_definition definition_;
   solvers::pde_plan plan_;
   std::vector<driver::side_specs> sides_; // [boundary], then [boundary_<field>] as used
   solvers::pde_kernel_options kernels_;
   std::string compiler_origin_, cache_origin_;
   std::array<double, 3> spacing_{1, 1, 1};
-  bool adaptive_ = false;
-  double tolerance_ = 1e-4, dt_ = 1e-3;
-  solvers::time_scheme scheme_ = solvers::time_scheme::euler;
   std::unique_ptr<solvers::expression_pde> solver_;
-  solvers::step_clock clock_;
-  solvers::step_stats stats_;
 
 public:
   [[nodiscard]] driver::model_info info() const override {
@@ -43,7 +39,6 @@ public:
 
   void configure(driver::config& cfg, const driver::grid_setup& g) override {
     spacing_ = g.spacing;
-    dt_ = g.dt;
     definition_ = {};
     definition_.ndim = g.ndim;
     definition_.spacing = g.spacing;
@@ -133,33 +128,13 @@ public:
                 "exchanged"
             ? solvers::pde_ghosts::exchanged
             : solvers::pde_ghosts::fused;
-    read_time(cfg);
+    read_time_keys(cfg, g.dt);
     try {
       plan_ = solvers::make_pde_plan(definition_);
     } catch (const solvers::expression_error& e) {
       cfg.fail("equation." + definition_.equations[e.equation()].first, e.what());
     } catch (const usage_error& e) {
       cfg.fail("equation", e.what());
-    }
-  }
-
-  void read_time(driver::config& cfg) {
-    adaptive_ = cfg.get_bool("time.adaptive", false, "adaptive steps (py-pde's error controller)");
-    tolerance_ = cfg.get_double("time.tolerance", 1e-4, "error tolerance of adaptive steps",
-                                driver::positive());
-    const std::string scheme =
-        cfg.get_string("time.scheme", "euler",
-                       "\"euler\" or \"rk4\" (fixed steps); \"euler\" or \"rkf45\" (adaptive)");
-    if (scheme == "euler" || cfg.describing_only()) {
-      scheme_ = solvers::time_scheme::euler;
-    } else if (scheme == "rk4" && !adaptive_) {
-      scheme_ = solvers::time_scheme::rk4;
-    } else if (scheme == "rkf45" && adaptive_) {
-      scheme_ = solvers::time_scheme::rkf45;
-    } else {
-      cfg.fail("time.scheme",
-               adaptive_ ? "adaptive runs take \"euler\" or \"rkf45\", got \"" + scheme + "\""
-                         : "fixed-step runs take \"euler\" or \"rk4\", got \"" + scheme + "\"");
     }
   }
 
@@ -215,27 +190,11 @@ public:
     return out;
   }
 
-  // The clock: py-pde's output intervals (segments), fixed or adaptive steps.
-  void start_clock(double t, double dt) override { clock_ = {t, dt, t, 0}; }
-  void resume_clock(double t, std::int64_t step,
-                    const std::vector<driver::series_value>& stored) override {
-    stats_.accepted = step;
-    clock_ = solvers::resume_clock(
-        {t, stored[0].value, stored[1].value, static_cast<std::int64_t>(stored[2].value)},
-        adaptive_, dt_);
-  }
-  bool advance_to(double target, std::int64_t max_steps) override {
-    return solver_->integrator().advance_segment(clock_, target, adaptive_, tolerance_, scheme_,
-                                                 &stats_, max_steps);
-  }
-  [[nodiscard]] double time() const override { return clock_.t; }
-  [[nodiscard]] std::int64_t steps() const override { return stats_.accepted; }
-  [[nodiscard]] double position() const override { return clock_.segment_start; }
-  [[nodiscard]] double current_dt() const override { return clock_.dt; }
-  [[nodiscard]] std::vector<driver::series_value> restart_state() const override {
-    return {{"dt", clock_.dt}, // the next step size: what a restart continues with
-            {"segment_start", clock_.segment_start},
-            {"segment_steps", static_cast<double>(clock_.segment_steps)}};
+  bool advance_segment(solvers::step_clock& clock, double target, bool adaptive, double tolerance,
+                       solvers::time_scheme scheme, solvers::step_stats* stats,
+                       std::int64_t max_steps) override {
+    return solver_->integrator().advance_segment(clock, target, adaptive, tolerance, scheme, stats,
+                                                 max_steps);
   }
 
   [[nodiscard]] std::vector<driver::series_value> diagnostics() override {
@@ -245,13 +204,6 @@ public:
       out.push_back({"mean_" + definition_.equations[i].first, means[i]});
     }
     return out;
-  }
-  [[nodiscard]] std::vector<std::pair<std::string, std::int64_t>>
-  final_attributes() const override {
-    if (!adaptive_) {
-      return {};
-    }
-    return {{"accepted_steps", stats_.accepted}, {"rejected_steps", stats_.rejected}};
   }
   [[nodiscard]] std::string summary_details() const override {
     std::string kernels = "interpreted kernels";
@@ -264,11 +216,10 @@ public:
         kernels += " (" + k.note + ")";
       }
     }
-    return " (" + std::to_string(stats_.rejected) + " rejected), " +
-           std::to_string(stats_.rhs_evaluations) + " right-hand sides, " + kernels;
+    return step_summary() + ", " + kernels;
   }
   [[nodiscard]] double work_per_step() const override {
-    return solvers::rhs_per_step(scheme_, adaptive_) * static_cast<double>(plan_.passes.size()) *
+    return solvers::rhs_per_step(scheme(), adaptive()) * static_cast<double>(plan_.passes.size()) *
            static_cast<double>(definition_.equations.size());
   }
 };

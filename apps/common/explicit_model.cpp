@@ -1,0 +1,62 @@
+#include "explicit_model.hpp"
+
+#include <tessera/driver/config.hpp>
+
+namespace tessera::apps {
+
+void explicit_model::read_time_keys(driver::config& cfg, double dt) {
+  dt_ = dt;
+  adaptive_ = cfg.get_bool("time.adaptive", false, "adaptive steps (py-pde's error controller)");
+  tolerance_ = cfg.get_double("time.tolerance", 1e-4, "error tolerance of adaptive steps",
+                              driver::positive());
+  const std::string scheme =
+      cfg.get_string("time.scheme", "euler",
+                     "\"euler\" or \"rk4\" (fixed steps); \"euler\" or \"rkf45\" (adaptive)");
+  if (scheme == "euler" || cfg.describing_only()) {
+    scheme_ = solvers::time_scheme::euler;
+  } else if (scheme == "rk4" && !adaptive_) {
+    scheme_ = solvers::time_scheme::rk4;
+  } else if (scheme == "rkf45" && adaptive_) {
+    scheme_ = solvers::time_scheme::rkf45;
+  } else {
+    cfg.fail("time.scheme",
+             adaptive_ ? "adaptive runs take \"euler\" or \"rkf45\", got \"" + scheme + "\""
+                       : "fixed-step runs take \"euler\" or \"rk4\", got \"" + scheme + "\"");
+  }
+}
+
+void explicit_model::start_clock(double t, double dt) {
+  clock_ = {t, dt, t, 0};
+}
+
+void explicit_model::resume_clock(double t, std::int64_t step,
+                                  const std::vector<driver::series_value>& stored) {
+  stats_.accepted = step;
+  clock_ = solvers::resume_clock(
+      {t, stored[0].value, stored[1].value, static_cast<std::int64_t>(stored[2].value)}, adaptive_,
+      dt_);
+}
+
+bool explicit_model::advance_to(double target, std::int64_t max_steps) {
+  return advance_segment(clock_, target, adaptive_, tolerance_, scheme_, &stats_, max_steps);
+}
+
+std::vector<driver::series_value> explicit_model::restart_state() const {
+  return {{"dt", clock_.dt}, // the next step size: what a restart continues with
+          {"segment_start", clock_.segment_start},
+          {"segment_steps", static_cast<double>(clock_.segment_steps)}};
+}
+
+std::vector<std::pair<std::string, std::int64_t>> explicit_model::final_attributes() const {
+  if (!adaptive_) {
+    return {};
+  }
+  return {{"accepted_steps", stats_.accepted}, {"rejected_steps", stats_.rejected}};
+}
+
+std::string explicit_model::step_summary() const {
+  return " (" + std::to_string(stats_.rejected) + " rejected), " +
+         std::to_string(stats_.rhs_evaluations) + " right-hand sides";
+}
+
+} // namespace tessera::apps

@@ -1,0 +1,57 @@
+#pragma once
+/// \file
+/// The part of a model that py-pde's explicit time stepping makes the same for every solver
+/// stepped by solvers::explicit_integrator (cahn_hilliard, pde): the keys time.adaptive,
+/// time.tolerance and time.scheme, the driver's model clock (py-pde's output segments, fixed or
+/// adaptive steps), what a restart stores to continue bit for bit, and the step counts.
+
+#include <tessera/driver/model.hpp>
+#include <tessera/solvers/integrator.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera::apps {
+
+/// A driver::model whose clock is py-pde's segments of explicit steps. A derived model calls
+/// read_time_keys() from configure() and implements advance_segment().
+class explicit_model : public driver::model {
+public:
+  void start_clock(double t, double dt) override;
+  void resume_clock(double t, std::int64_t step,
+                    const std::vector<driver::series_value>& stored) override;
+  bool advance_to(double target, std::int64_t max_steps) override;
+  [[nodiscard]] double time() const override { return clock_.t; }
+  [[nodiscard]] std::int64_t steps() const override { return stats_.accepted; }
+  [[nodiscard]] double position() const override { return clock_.segment_start; }
+  [[nodiscard]] double current_dt() const override { return clock_.dt; }
+  [[nodiscard]] std::vector<driver::series_value> restart_state() const override;
+  /// Adaptive runs: the totals of accepted and rejected steps.
+  [[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> final_attributes() const override;
+
+protected:
+  /// Reads time.adaptive, time.tolerance and time.scheme (at the caller's point in the reading
+  /// order); `dt` is time.dt, the step a restart of a fixed-step run keeps.
+  void read_time_keys(driver::config& cfg, double dt);
+  /// Advances the solver's state through `clock` up to `target` (the integrator's
+  /// advance_segment with this model's scheme, tolerance and statistics).
+  virtual bool advance_segment(solvers::step_clock& clock, double target, bool adaptive,
+                               double tolerance, solvers::time_scheme scheme,
+                               solvers::step_stats* stats, std::int64_t max_steps) = 0;
+  /// " (R rejected), N right-hand sides": the summary's step counts.
+  [[nodiscard]] std::string step_summary() const;
+  [[nodiscard]] bool adaptive() const noexcept { return adaptive_; }
+  [[nodiscard]] solvers::time_scheme scheme() const noexcept { return scheme_; }
+
+private:
+  bool adaptive_ = false;
+  double tolerance_ = 1e-4;
+  double dt_ = 1e-3;
+  solvers::time_scheme scheme_ = solvers::time_scheme::euler;
+  solvers::step_clock clock_;
+  solvers::step_stats stats_;
+};
+
+} // namespace tessera::apps
