@@ -1,6 +1,7 @@
 #include "tessera/grid/file_lock.hpp"
 
-#include <tessera/comm/collectives.hpp>
+#include "tessera/grid/parallel.hpp"
+
 #include <tessera/error.hpp>
 
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
-#include <span>
 #include <sstream>
 #include <utility>
 
@@ -95,6 +95,14 @@ std::string try_take(const std::string& path, const std::string& lock_path) {
   return "cannot take the lock file " + lock_path + ": another job took it meanwhile";
 }
 
+// Rank 0's verdict ("" or why not) on every rank: io_error everywhere, or nothing. Collective.
+void throw_rank0_verdict(const decomposition& d, std::string problem) {
+  broadcast(d, problem, 0);
+  if (!problem.empty()) {
+    throw io_error(problem);
+  }
+}
+
 } // namespace
 
 file_lock::file_lock(const decomposition& d, const std::string& path) : lock_path_(path + ".lock") {
@@ -103,13 +111,7 @@ file_lock::file_lock(const decomposition& d, const std::string& path) : lock_pat
     problem = try_take(path, lock_path_);
     held_ = problem.empty();
   }
-  std::size_t n = problem.size();
-  comm::bcast(n, 0, d.communicator());
-  problem.resize(n);
-  comm::bcast(std::span<char>(problem.data(), n), 0, d.communicator());
-  if (!problem.empty()) {
-    throw io_error(problem);
-  }
+  throw_rank0_verdict(d, problem);
 }
 
 file_lock::file_lock(file_lock&& other) noexcept
@@ -133,13 +135,7 @@ void refuse_if_locked(const decomposition& d, const std::string& path) {
       }
     }
   }
-  std::size_t n = problem.size();
-  comm::bcast(n, 0, d.communicator());
-  problem.resize(n);
-  comm::bcast(std::span<char>(problem.data(), n), 0, d.communicator());
-  if (!problem.empty()) {
-    throw io_error(problem);
-  }
+  throw_rank0_verdict(d, problem);
 }
 
 } // namespace tessera::grid
