@@ -9,6 +9,7 @@
 #include "tessera/grid/file_lock.hpp"
 #include "tessera/grid/halo.hpp"
 #include "tessera/grid/io.hpp"
+#include "tessera/grid/multigrid.hpp"
 #include "tessera/grid/parallel.hpp"
 #include "tessera/grid/sweep.hpp"
 #include "tessera/grid/threads.hpp"

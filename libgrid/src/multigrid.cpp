@@ -1,0 +1,755 @@
+// Geometric multigrid for α u − β ∇²u (see multigrid.hpp and docs/multigrid.md).
+//
+// Levels: level 0 lives on the caller's decomposition; each coarser level halves every
+// dimension. A coarse level stays distributed (its own decomposition with the same process grid
+// and threads) while every rank's piece halves exactly, so restriction and prolongation need no
+// messages beyond the usual halo exchange; otherwise, and once pieces get small, the finer
+// level's residual is gathered onto every rank and the remaining levels (always including the
+// coarsest, solved by conjugate gradients) run serially and identically on each rank.
+#include "tessera/grid/multigrid.hpp"
+
+#include "tessera/grid/halo.hpp"
+#include "tessera/grid/parallel.hpp"
+#include "tessera/grid/threads.hpp"
+
+#include <tessera/comm/collectives.hpp>
+#include <tessera/comm/communicator.hpp>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <optional>
+
+namespace tessera::grid {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+  throw usage_error("tessera::grid::multigrid: " + what);
+}
+
+using kind = side_condition<double>::kind;
+
+const char* kind_name(kind k) {
+  switch (k) {
+  case kind::none: return "none";
+  case kind::neumann: return "neumann";
+  case kind::dirichlet: return "dirichlet";
+  case kind::constant: return "constant";
+  case kind::extrapolated: return "extrapolated";
+  case kind::custom: return "custom";
+  case kind::mapped: return "mapped";
+  }
+  return "unknown";
+}
+
+/// The same kinds of conditions with zero data: what the corrections on coarse levels obey.
+boundary<double> homogeneous(const boundary<double>& b) {
+  boundary<double> h = b;
+  for (auto& dim : h.sides) {
+    for (auto& side : dim) {
+      side.value = 0.0;
+    }
+  }
+  return h;
+}
+
+/// A 128-bit unsigned accumulator: integer addition is associative, so the order in which
+/// ranks and threads add their parts cannot change the sum.
+struct wide_sum {
+  std::uint64_t lo = 0;
+  std::uint64_t hi = 0;
+  void add(std::uint64_t v) noexcept {
+    lo += v;
+    hi += lo < v ? 1 : 0;
+  }
+  [[nodiscard]] double value() const noexcept {
+    return std::ldexp(static_cast<double>(hi), 64) + static_cast<double>(lo);
+  }
+};
+
+constexpr int fixed_point_bits = 62;
+
+} // namespace
+
+double exact_norm2(const field<double>& f) {
+  const decomposition& d = f.decomp();
+  bool finite = all_finite(f);
+  if (reduce_any(d, !finite)) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  const double largest = global_max_abs(f);
+  if (largest == 0.0) {
+    return 0.0;
+  }
+  const double scale = std::ldexp(1.0, fixed_point_bits);
+  wide_sum mine;
+  for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) {
+    const double q = f(i, j, k) / largest;
+    mine.add(static_cast<std::uint64_t>(q * q * scale));
+  });
+  const auto& c = d.communicator();
+  const std::vector<std::uint64_t> los = comm::allgather(mine.lo, c);
+  const std::vector<std::uint64_t> his = comm::allgather(mine.hi, c);
+  wide_sum total;
+  for (std::size_t r = 0; r < los.size(); ++r) {
+    total.add(los[r]);
+    total.hi += his[r];
+  }
+  return largest * std::sqrt(std::ldexp(total.value(), -fixed_point_bits));
+}
+
+struct multigrid::level {
+  std::unique_ptr<decomposition> owned; ///< null on level 0 (the caller's decomposition)
+  const decomposition* d = nullptr;
+  bool gathered = false;   ///< on comm::self(): every rank holds the whole level
+  bool same_shape = false; ///< a gathered copy of the finer level (no coarsening)
+  index3 shape{1, 1, 1};
+  std::array<double, 3> inv_h2{0.0, 0.0, 0.0};
+  double diag_inv = 0.0;
+  std::unique_ptr<field<double>> u;
+  std::unique_ptr<field<double>> f;
+  std::unique_ptr<field<double>> r;
+  std::unique_ptr<halo_plan<double>> u_halo;
+  /// First gathered level below a distributed one: the finer level's residual, whole.
+  std::unique_ptr<decomposition> fine_copy_decomp;
+  std::unique_ptr<field<double>> fine_copy;
+  /// Coarsest level: conjugate gradients' correction, residual, direction and its image.
+  std::unique_ptr<field<double>> e;
+  std::unique_ptr<field<double>> cg_r;
+  std::unique_ptr<field<double>> p;
+  std::unique_ptr<field<double>> q;
+  std::unique_ptr<halo_plan<double>> p_halo;
+};
+
+namespace {
+
+/// Where a kernel runs: on thread t of the team of a distributed level, or serially (gathered
+/// levels, on the team's thread 0 while the others wait).
+struct exec {
+  int t = 0;
+  bool team = true;
+};
+
+} // namespace
+
+struct multigrid::impl {
+  std::vector<std::unique_ptr<level>> levels;
+  const decomposition* d = nullptr;
+  int ndim = 1;
+  bool singular = false; ///< α = 0 and no Dirichlet side: u is determined up to a constant
+  multigrid_options options;
+  double alpha = 0.0;
+  double beta = 1.0;
+  std::exception_ptr failure; ///< thrown on thread 0 inside the team, rethrown after it
+
+  // ---- kernels (one fixed formula per value: the same on every layout) -------------------------
+
+  /// Red-black Gauss-Seidel on the cells of `b` whose global index sum has parity `color`.
+  void relax(level& L, const box& b, int color) const {
+    field<double>& u = *L.u;
+    const field<double>& f = *L.f;
+    double* const uo = u.origin();
+    const double* const fo = f.origin();
+    const index3 s = u.strides();
+    const index_t g0 = L.d->local_box().lo[0];
+    const index_t g1 = L.d->local_box().lo[1];
+    const index_t g2 = L.d->local_box().lo[2];
+    for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
+      for (index_t j = b.lo[1]; j < b.hi[1]; ++j) {
+        const index_t parity = (i + g0 + j + g1 + b.lo[2] + g2 + color) & 1;
+        for (index_t k = b.lo[2] + parity; k < b.hi[2]; k += 2) {
+          const index_t o = u.offset(i, j, k);
+          double sum = 0.0;
+          for (int dim = 0; dim < ndim; ++dim) {
+            const auto du = static_cast<std::size_t>(dim);
+            sum += (uo[o - s[du]] + uo[o + s[du]]) * L.inv_h2[du];
+          }
+          uo[o] = (fo[o] + beta * sum) * L.diag_inv;
+        }
+      }
+    }
+  }
+
+  /// out = A in on `b` (in's ghosts current); out may be another field of the level.
+  void apply(const level& L, const field<double>& in, field<double>& out, const box& b) const {
+    const double* const io = in.origin();
+    double* const oo = out.origin();
+    const index3 s = in.strides();
+    for_each_index(b, [&](index_t i, index_t j, index_t k) {
+      const index_t o = in.offset(i, j, k);
+      double lap = 0.0;
+      for (int dim = 0; dim < ndim; ++dim) {
+        const auto du = static_cast<std::size_t>(dim);
+        lap += ((io[o - s[du]] + io[o + s[du]]) - 2.0 * io[o]) * L.inv_h2[du];
+      }
+      oo[o] = alpha * io[o] - beta * lap;
+    });
+  }
+
+  /// r = f − A u on `b` (u's ghosts current).
+  void residual(level& L, const box& b) const {
+    const field<double>& u = *L.u;
+    const double* const uo = u.origin();
+    const double* const fo = L.f->origin();
+    double* const ro = L.r->origin();
+    const index3 s = u.strides();
+    for_each_index(b, [&](index_t i, index_t j, index_t k) {
+      const index_t o = u.offset(i, j, k);
+      double lap = 0.0;
+      for (int dim = 0; dim < ndim; ++dim) {
+        const auto du = static_cast<std::size_t>(dim);
+        lap += ((uo[o - s[du]] + uo[o + s[du]]) - 2.0 * uo[o]) * L.inv_h2[du];
+      }
+      ro[o] = fo[o] - (alpha * uo[o] - beta * lap);
+    });
+  }
+
+  /// Coarse f on `b` (coarse local) = the mean of its 2^ndim children in `fine` (whose local
+  /// origin is at global `fine_lo`).
+  void restrict_to(const field<double>& fine, const index3& fine_lo, level& C, const box& b) const {
+    const index3 lo = C.d->local_box().lo;
+    const double mean = std::ldexp(1.0, -ndim);
+    const int children = 1 << ndim;
+    for_each_index(b, [&](index_t i, index_t j, index_t k) {
+      const index3 g{i + lo[0], j + lo[1], k + lo[2]};
+      double sum = 0.0;
+      for (int m = 0; m < children; ++m) {
+        index3 x{0, 0, 0};
+        for (int dim = 0; dim < ndim; ++dim) {
+          const auto du = static_cast<std::size_t>(dim);
+          x[du] = 2 * g[du] + ((m >> (ndim - 1 - dim)) & 1) - fine_lo[du];
+        }
+        sum += fine(x[0], x[1], x[2]);
+      }
+      (*C.f)(i, j, k) = sum * mean;
+    });
+  }
+
+  /// u of fine level L += the (bi/tri)linear interpolation of coarse u (ghosts current) on `b`,
+  /// or coarse u itself when C is a gathered copy of L's shape.
+  void prolong_add(const level& C, level& L, const box& b) const {
+    const index3 lo = L.d->local_box().lo;
+    const index3 clo = C.d->local_box().lo;
+    const field<double>& cu = *C.u;
+    field<double>& u = *L.u;
+    const double scale = std::ldexp(1.0, -2 * ndim);
+    const int corners = 1 << ndim;
+    for_each_index(b, [&](index_t i, index_t j, index_t k) {
+      const index3 g{i + lo[0], j + lo[1], k + lo[2]};
+      if (C.same_shape) {
+        u(i, j, k) += cu(g[0] - clo[0], g[1] - clo[1], g[2] - clo[2]);
+        return;
+      }
+      index3 parent{0, 0, 0};
+      index3 toward{0, 0, 0};
+      for (int dim = 0; dim < ndim; ++dim) {
+        const auto du = static_cast<std::size_t>(dim);
+        parent[du] = g[du] / 2 - clo[du];
+        toward[du] = (g[du] % 2 == 0) ? -1 : 1;
+      }
+      double sum = 0.0;
+      for (int m = 0; m < corners; ++m) {
+        index3 x = parent;
+        double w = 1.0;
+        for (int dim = 0; dim < ndim; ++dim) {
+          const auto du = static_cast<std::size_t>(dim);
+          if (((m >> (ndim - 1 - dim)) & 1) != 0) {
+            x[du] += toward[du];
+          } else {
+            w *= 3.0;
+          }
+        }
+        sum += w * cu(x[0], x[1], x[2]);
+      }
+      u(i, j, k) += sum * scale;
+    });
+  }
+
+  // ---- synchronisation ---------------------------------------------------------------------
+
+  static box share(const level& L, const exec& x) {
+    return x.team ? L.u->thread_box(x.t) : L.u->interior();
+  }
+  static void sync(const exec& x) {
+    if (x.team) {
+      thread_barrier();
+    }
+  }
+  static void exchange(halo_plan<double>& plan, const exec& x) {
+    if (x.team) {
+      plan.exchange(x.t);
+      thread_barrier();
+    } else {
+      plan.exchange(0);
+    }
+  }
+
+  void smooth(level& L, const exec& x, int sweeps) const {
+    for (int s = 0; s < sweeps; ++s) {
+      for (int color = 0; color < 2; ++color) {
+        exchange(*L.u_halo, x);
+        relax(L, share(L, x), color);
+        sync(x);
+      }
+    }
+  }
+
+  void zero(field<double>& u, const box& b) const {
+    for_each_index(b, [&](index_t i, index_t j, index_t k) { u(i, j, k) = 0.0; });
+  }
+
+  /// Every rank's interior of the distributed `src` into the gathered `dst` (same global shape).
+  static void gather_whole(const field<double>& src, field<double>& dst) {
+    const decomposition& d = src.decomp();
+    const auto& c = d.communicator();
+    std::size_t count = 0;
+    for (int r = 0; r < d.size(); ++r) {
+      count = std::max(count, static_cast<std::size_t>(d.box_of_rank(r).volume()));
+    }
+    std::vector<double> mine(count, 0.0);
+    std::size_t n = 0;
+    for_each_index(src.interior(),
+                   [&](index_t i, index_t j, index_t k) { mine[n++] = src(i, j, k); });
+    std::vector<double> all(count * static_cast<std::size_t>(d.size()));
+    comm::allgather(mine, all, count, c);
+    for (int r = 0; r < d.size(); ++r) {
+      std::size_t at = count * static_cast<std::size_t>(r);
+      for_each_index(d.box_of_rank(r),
+                     [&](index_t i, index_t j, index_t k) { dst(i, j, k) = all[at++]; });
+    }
+  }
+
+  /// Restricts level l's residual onto level l + 1 and zeroes its u.
+  void transfer_down(std::size_t l, const exec& x) const {
+    level& L = *levels[l];
+    level& C = *levels[l + 1];
+    if (C.gathered && !L.gathered) {
+      gather_whole(*L.r, *C.fine_copy);
+      restrict_to(*C.fine_copy, {0, 0, 0}, C, C.u->interior());
+    } else {
+      restrict_to(*L.r, L.d->local_box().lo, C, share(C, x));
+    }
+    zero(*C.u, share(C, x));
+  }
+
+  /// x = A⁻¹ b on a gathered level by conjugate gradients from x = 0, serially, to 1e-14 of ‖b‖
+  /// (b is first made mean-free when A is singular).
+  void conjugate_gradients(level& L, const field<double>& b, field<double>& x) const {
+    field<double>& r = *L.cg_r;
+    field<double>& p = *L.p;
+    field<double>& q = *L.q;
+    const box all = x.interior();
+    const auto dot = [&](const field<double>& v, const field<double>& w) {
+      double s = 0.0;
+      for_each_index(all, [&](index_t i, index_t j, index_t k) { s += v(i, j, k) * w(i, j, k); });
+      return s;
+    };
+    double mean = 0.0;
+    if (singular) { // keep the right-hand side in the operator's range
+      for_each_index(all, [&](index_t i, index_t j, index_t k) { mean += b(i, j, k); });
+      mean /= static_cast<double>(all.volume());
+    }
+    for_each_index(all, [&](index_t i, index_t j, index_t k) {
+      x(i, j, k) = 0.0;
+      r(i, j, k) = b(i, j, k) - mean;
+      p(i, j, k) = r(i, j, k);
+    });
+    double rr = dot(r, r);
+    const double stop = 1e-28 * rr;
+    const index_t iterations = 50 + 10 * (L.shape[0] + L.shape[1] + L.shape[2]);
+    for (index_t it = 0; it < iterations && rr > stop && rr > 0.0; ++it) {
+      L.p_halo->exchange(0);
+      apply(L, p, q, all);
+      const double pq = dot(p, q);
+      if (!(pq > 0.0)) {
+        break;
+      }
+      const double a = rr / pq;
+      for_each_index(all, [&](index_t i, index_t j, index_t k) {
+        x(i, j, k) += a * p(i, j, k);
+        r(i, j, k) -= a * q(i, j, k);
+      });
+      const double next = dot(r, r);
+      const double ratio = next / rr;
+      rr = next;
+      for_each_index(all, [&](index_t i, index_t j, index_t k) {
+        p(i, j, k) = r(i, j, k) + ratio * p(i, j, k);
+      });
+    }
+  }
+
+  /// The gathered coarsest level: u += A⁻¹ (f − A u), serially.
+  void coarse_solve(level& L) const {
+    L.u_halo->exchange(0);
+    residual(L, L.u->interior());
+    conjugate_gradients(L, *L.r, *L.e);
+    field<double>& u = *L.u;
+    const field<double>& e = *L.e;
+    for_each_index(u.interior(),
+                   [&](index_t i, index_t j, index_t k) { u(i, j, k) += e(i, j, k); });
+  }
+
+  /// Runs fn serially on thread 0 of the team (it makes the MPI call of a gather); the others
+  /// wait at the barrier. An exception is kept for check_plans().
+  template <class Fn>
+  void on_main_thread(const exec& x, Fn&& fn) {
+    if (x.t == 0) {
+      try {
+        fn();
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    }
+    sync(x);
+  }
+
+  /// One cycle of `kind` on level l (u and f of the level set; u receives the correction).
+  void cycle(std::size_t l, const exec& x, multigrid_cycle kind) {
+    level& L = *levels[l];
+    if (l + 1 == levels.size()) {
+      coarse_solve(L); // a gathered coarsest level: x is serial here
+      return;
+    }
+    if (levels[l + 1]->same_shape) {
+      // The coarsest shape on a distributed level: solved exactly like a gathered one (its
+      // residual gathered, the solve's correction added), so every layout does the same sums.
+      level& C = *levels[l + 1];
+      exchange(*L.u_halo, x);
+      residual(L, share(L, x));
+      sync(x);
+      on_main_thread(x, [&] {
+        gather_whole(*L.r, *C.f);
+        conjugate_gradients(C, *C.f, *C.u);
+        C.u_halo->exchange(0);
+      });
+      prolong_add(C, L, share(L, x));
+      sync(x);
+      return;
+    }
+    smooth(L, x, options.pre_smooth);
+    exchange(*L.u_halo, x);
+    residual(L, share(L, x));
+    sync(x);
+    level& C = *levels[l + 1];
+    const auto coarse = [&](const exec& cx) {
+      transfer_down(l, cx);
+      sync(cx);
+      cycle(l + 1, cx, kind);
+      if (kind == multigrid_cycle::f) {
+        cycle(l + 1, cx, multigrid_cycle::v);
+      }
+      exchange(*C.u_halo, cx);
+    };
+    if (C.gathered && !L.gathered && x.team) {
+      on_main_thread(x, [&] { coarse(exec{0, false}); });
+    } else {
+      coarse(x);
+    }
+    prolong_add(C, L, share(L, x));
+    sync(x);
+    smooth(L, x, options.post_smooth);
+  }
+
+  void check_plans() {
+    for (auto& L : levels) {
+      L->u_halo->check();
+      if (L->p_halo) {
+        L->p_halo->check();
+      }
+    }
+    if (failure) {
+      std::exception_ptr e = failure;
+      failure = nullptr;
+      std::rethrow_exception(e);
+    }
+  }
+
+  void set_coefficients(const std::array<double, 3>& spacing) {
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+      level& L = *levels[l];
+      double diag = alpha;
+      for (int dim = 0; dim < ndim; ++dim) {
+        const auto du = static_cast<std::size_t>(dim);
+        const double h = std::ldexp(spacing[du], static_cast<int>(coarsenings(l)));
+        L.inv_h2[du] = 1.0 / (h * h);
+        diag += 2.0 * beta * L.inv_h2[du];
+      }
+      L.diag_inv = 1.0 / diag;
+    }
+  }
+
+  /// How many times level l is coarser than level 0.
+  [[nodiscard]] std::size_t coarsenings(std::size_t l) const {
+    std::size_t n = 0;
+    for (std::size_t m = 1; m <= l; ++m) {
+      n += levels[m]->same_shape ? 0 : 1;
+    }
+    return n;
+  }
+};
+
+namespace {
+
+void check_coefficients(double alpha, double beta) {
+  if (!(alpha >= 0.0) || !std::isfinite(alpha)) {
+    fail("alpha must be finite and >= 0, got " + std::to_string(alpha));
+  }
+  if (!(beta > 0.0) || !std::isfinite(beta)) {
+    fail("beta must be finite and > 0, got " + std::to_string(beta));
+  }
+}
+
+} // namespace
+
+multigrid::multigrid(const decomposition& d, helmholtz_operator op,
+                     const boundary<double>& conditions, multigrid_options options)
+    : op_(op), options_(options), impl_(std::make_unique<impl>()) {
+  check_coefficients(op.alpha, op.beta);
+  const int ndim = d.ndim();
+  for (int dim = 0; dim < ndim; ++dim) {
+    const double h = op.spacing[static_cast<std::size_t>(dim)];
+    if (!(h > 0.0) || !std::isfinite(h)) {
+      fail("spacing along dimension " + std::to_string(dim) + " must be > 0, got " +
+           std::to_string(h));
+    }
+  }
+  if (options.pre_smooth < 0 || options.post_smooth < 0 ||
+      options.pre_smooth + options.post_smooth < 1) {
+    fail("pre_smooth and post_smooth must be >= 0 with at least one sweep in all");
+  }
+  if (options.max_cycles < 1) {
+    fail("max_cycles must be at least 1");
+  }
+  if (options.gather_below < 1) {
+    fail("gather_below must be at least 1");
+  }
+  bool has_dirichlet = false;
+  for (int dim = 0; dim < ndim; ++dim) {
+    if (d.periodic(dim)) {
+      continue;
+    }
+    for (const int side : {-1, 1}) {
+      const kind k = conditions.side(dim, side).type;
+      if (k != kind::neumann && k != kind::dirichlet) {
+        fail(std::string("the ") + (side < 0 ? "low" : "high") + " side of dimension " +
+             std::to_string(dim) + " has a '" + kind_name(k) +
+             "' condition; multigrid solves with neumann or dirichlet sides (or a periodic "
+             "dimension)");
+      }
+      has_dirichlet = has_dirichlet || k == kind::dirichlet;
+    }
+  }
+  impl& m = *impl_;
+  m.d = &d;
+  m.ndim = ndim;
+  m.options = options;
+  m.alpha = op.alpha;
+  m.beta = op.beta;
+  m.singular = op.alpha == 0.0 && !has_dirichlet;
+  const boundary<double> zero_data = homogeneous(conditions);
+  std::vector<bool> periodic(static_cast<std::size_t>(ndim));
+  for (int dim = 0; dim < ndim; ++dim) {
+    periodic[static_cast<std::size_t>(dim)] = d.periodic(dim);
+  }
+
+  const auto add_fields = [&](level& L, const boundary<double>& bc) {
+    L.u = std::make_unique<field<double>>(*L.d, 1, centring::cells(), "multigrid_u");
+    L.f = std::make_unique<field<double>>(*L.d, 1, centring::cells(), "multigrid_f");
+    L.r = std::make_unique<field<double>>(*L.d, 1, centring::cells(), "multigrid_r");
+    L.u_halo = std::make_unique<halo_plan<double>>(std::vector<field<double>*>{L.u.get()},
+                                                   std::vector<boundary<double>>{bc});
+  };
+  const auto self_decomposition = [&](const index3& shape) {
+    decomposition_spec spec;
+    spec.shape.assign(shape.begin(), shape.begin() + ndim);
+    spec.periodic = periodic;
+    return std::make_unique<decomposition>(comm::self(), spec);
+  };
+
+  auto finest = std::make_unique<level>();
+  finest->d = &d;
+  finest->shape = d.global_shape();
+  add_fields(*finest, conditions);
+  m.levels.push_back(std::move(finest));
+
+  while (true) {
+    const level& F = *m.levels.back();
+    bool halves = true;
+    for (int dim = 0; dim < ndim; ++dim) {
+      const index_t n = F.shape[static_cast<std::size_t>(dim)];
+      halves = halves && n % 2 == 0 && n >= 4;
+    }
+    index3 coarse_shape = F.shape;
+    if (halves) {
+      for (int dim = 0; dim < ndim; ++dim) {
+        coarse_shape[static_cast<std::size_t>(dim)] /= 2;
+      }
+    }
+    auto C = std::make_unique<level>();
+    C->shape = coarse_shape;
+    if (!F.gathered && halves) {
+      // Distributed again if every rank's piece halves exactly and stays large enough: the
+      // verdict is computed from global facts, so every rank reaches the same one.
+      const decomposition& fd = *F.d;
+      bool aligned = true;
+      for (int r = 0; r < fd.size(); ++r) {
+        const box b = fd.box_of_rank(r);
+        for (int dim = 0; dim < ndim; ++dim) {
+          const auto du = static_cast<std::size_t>(dim);
+          aligned = aligned && b.lo[du] % 2 == 0 && b.hi[du] % 2 == 0 &&
+                    (b.hi[du] - b.lo[du]) / 2 >= options.gather_below;
+        }
+        aligned = aligned && (b.extent(fd.thread_dim()) / 2) / fd.threads() >= 1;
+      }
+      if (aligned) {
+        decomposition_spec spec;
+        spec.shape.assign(coarse_shape.begin(), coarse_shape.begin() + ndim);
+        spec.periodic = periodic;
+        spec.mpi_dims.assign(fd.mpi_dims().begin(), fd.mpi_dims().begin() + ndim);
+        spec.thread_dim = fd.thread_dim();
+        spec.threads = fd.threads();
+        auto cd = std::make_unique<decomposition>(fd.communicator(), spec);
+        for (int r = 0; r < fd.size() && aligned; ++r) {
+          const box fb = fd.box_of_rank(r);
+          const box cb = cd->box_of_rank(r);
+          for (int dim = 0; dim < 3; ++dim) {
+            const auto du = static_cast<std::size_t>(dim);
+            aligned = aligned &&
+                      (dim >= ndim || (cb.lo[du] * 2 == fb.lo[du] && cb.hi[du] * 2 == fb.hi[du]));
+          }
+        }
+        if (aligned) {
+          C->owned = std::move(cd);
+          C->d = C->owned.get();
+          add_fields(*C, zero_data);
+          m.levels.push_back(std::move(C));
+          continue;
+        }
+      }
+    }
+    if (!halves && F.gathered) {
+      break; // F is the coarsest level
+    }
+    // Gathered from here on: every rank holds the whole level.
+    C->gathered = true;
+    C->same_shape = !halves;
+    C->owned = self_decomposition(coarse_shape);
+    C->d = C->owned.get();
+    add_fields(*C, zero_data);
+    if (!F.gathered && halves) {
+      C->fine_copy_decomp = self_decomposition(F.shape);
+      C->fine_copy = std::make_unique<field<double>>(*C->fine_copy_decomp, 1);
+    }
+    m.levels.push_back(std::move(C));
+  }
+  level& coarsest = *m.levels.back();
+  coarsest.e = std::make_unique<field<double>>(*coarsest.d, 1, centring::cells(), "multigrid_e");
+  coarsest.cg_r = std::make_unique<field<double>>(*coarsest.d, 1);
+  coarsest.p = std::make_unique<field<double>>(*coarsest.d, 1, centring::cells(), "multigrid_p");
+  coarsest.q = std::make_unique<field<double>>(*coarsest.d, 1, centring::cells(), "multigrid_q");
+  coarsest.p_halo = std::make_unique<halo_plan<double>>(
+      std::vector<field<double>*>{coarsest.p.get()}, std::vector<boundary<double>>{zero_data});
+  m.set_coefficients(op.spacing);
+}
+
+multigrid::~multigrid() = default;
+
+void multigrid::set_coefficients(double alpha, double beta) {
+  check_coefficients(alpha, beta);
+  op_.alpha = alpha;
+  op_.beta = beta;
+  impl_->alpha = alpha;
+  impl_->beta = beta;
+  impl_->set_coefficients(op_.spacing);
+}
+
+std::vector<multigrid_level_info> multigrid::levels() const {
+  std::vector<multigrid_level_info> out;
+  for (const auto& L : impl_->levels) {
+    out.push_back({L->shape, L->gathered});
+  }
+  return out;
+}
+
+namespace {
+
+void require_on(const field<double>& f, const decomposition& d, const char* which) {
+  if (&f.decomp() != &d) {
+    fail(std::string(which) + " lives on another decomposition than the solver's");
+  }
+  if (f.where() != centring::cells()) {
+    fail(std::string(which) + " must be cell-centred");
+  }
+}
+
+void copy_interior(const field<double>& from, field<double>& to) {
+  for_each_index(from.interior(),
+                 [&](index_t i, index_t j, index_t k) { to(i, j, k) = from(i, j, k); });
+}
+
+} // namespace
+
+void multigrid::run_cycles(field<double>& u, const field<double>& f, int cycles) {
+  impl& m = *impl_;
+  require_on(u, *m.d, "u");
+  require_on(f, *m.d, "f");
+  level& top = *m.levels.front();
+  copy_interior(u, *top.u);
+  copy_interior(f, *top.f);
+  run_on_threads(*m.d, [&](int t) {
+    for (int c = 0; c < cycles; ++c) {
+      m.cycle(0, exec{t, true}, options_.cycle);
+    }
+  });
+  m.check_plans();
+  copy_interior(*top.u, u);
+}
+
+double multigrid::residual_norm(const field<double>& u, const field<double>& f) {
+  impl& m = *impl_;
+  require_on(u, *m.d, "u");
+  require_on(f, *m.d, "f");
+  level& top = *m.levels.front();
+  copy_interior(u, *top.u);
+  copy_interior(f, *top.f);
+  run_on_threads(*m.d, [&](int t) {
+    const exec x{t, true};
+    impl::exchange(*top.u_halo, x);
+    m.residual(top, impl::share(top, x));
+  });
+  m.check_plans();
+  return exact_norm2(*top.r);
+}
+
+multigrid_result multigrid::solve(field<double>& u, const field<double>& f) {
+  impl& m = *impl_;
+  multigrid_result result;
+  result.rhs_norm = exact_norm2(f);
+  result.initial_residual = residual_norm(u, f); // also loads u and f into level 0
+  result.residual = result.initial_residual;
+  const double target =
+      std::max(options_.relative_tolerance * result.rhs_norm, options_.absolute_tolerance);
+  level& top = *m.levels.front();
+  while (result.residual > target && result.cycles < options_.max_cycles &&
+         std::isfinite(result.residual)) {
+    run_on_threads(*m.d, [&](int t) {
+      const exec x{t, true};
+      m.cycle(0, x, options_.cycle);
+      impl::exchange(*top.u_halo, x);
+      m.residual(top, impl::share(top, x));
+    });
+    m.check_plans();
+    result.residual = exact_norm2(*top.r);
+    result.history.push_back(result.residual);
+    ++result.cycles;
+  }
+  result.converged = result.residual <= target;
+  copy_interior(*top.u, u);
+  return result;
+}
+
+} // namespace tessera::grid
