@@ -39,7 +39,19 @@ public:
     if (cfg.has("boundary_mu") || cfg.describing_only()) {
       sides_mu_ = driver::read_boundary(cfg, "boundary_mu", sides, sides_c_);
     }
-    read_time_keys(cfg, g.dt);
+    read_time_keys(cfg, g.dt, true);
+    params_.stabilization = cfg.get_double(
+        "time.stabilization", 1.0,
+        "semi_implicit: stabilisation S (>= 1 keeps the energy decreasing; raised to "
+        "2 sqrt(gamma (1/dt + k) / M) when smaller)",
+        driver::non_negative());
+    params_.solver_tolerance = cfg.get_double(
+        "time.solver_tolerance", 1e-10, "semi_implicit: relative residual of each multigrid solve",
+        driver::positive());
+    if (scheme() == solvers::time_scheme::semi_implicit && !(params_.gamma > 0.0) &&
+        !cfg.describing_only()) {
+      cfg.fail("equation.gamma", "time.scheme = \"semi_implicit\" needs gamma > 0");
+    }
   }
 
   [[nodiscard]] std::vector<driver::state_decl> state_fields() const override {
@@ -58,12 +70,16 @@ public:
     solver_ = std::make_unique<solvers::cahn_hilliard>(
         d, params_, driver::to_grid_boundary(sides_c_, params_.spacing),
         driver::to_grid_boundary(sides_mu_, params_.spacing), halo);
+    if (scheme() == solvers::time_scheme::semi_implicit) {
+      solver_->prepare_semi_implicit(); // refuses sides the factorised operator cannot solve
+    }
   }
   [[nodiscard]] std::vector<grid::field<double>*> state() override { return {&solver_->c()}; }
 
   [[nodiscard]] std::optional<driver::stability> stable_dt() override {
-    if (adaptive()) {
-      return std::nullopt; // the step controller rejects steps that grow the error
+    if (adaptive() || scheme() == solvers::time_scheme::semi_implicit) {
+      return std::nullopt; // the step controller rejects steps that grow the error; the
+                           // semi-implicit scheme is unconditionally stable
     }
     // The linearised operator is symmetric, so its eigenvalues are real and negative: Euler is
     // stable for |λ| dt <= 2, classical RK4 for |λ| dt <= 2.7853 (its stability interval on
@@ -90,7 +106,13 @@ public:
     const auto d = solver_->diagnostics();
     return {{"mean_c", d.mean}, {"energy", d.energy}};
   }
-  [[nodiscard]] std::string summary_details() const override { return step_summary(); }
+  [[nodiscard]] std::string summary_details() const override {
+    if (scheme() == solvers::time_scheme::semi_implicit) {
+      return step_summary() + ", " + std::to_string(solver_->multigrid_cycles()) +
+             " multigrid cycles";
+    }
+    return step_summary();
+  }
   [[nodiscard]] double work_per_step() const override {
     return solvers::rhs_per_step(scheme(), adaptive());
   }

@@ -4,24 +4,31 @@
 
 namespace tessera::apps {
 
-void explicit_model::read_time_keys(driver::config& cfg, double dt) {
+void explicit_model::read_time_keys(driver::config& cfg, double dt, bool offers_semi_implicit) {
   dt_ = dt;
   adaptive_ = cfg.get_bool("time.adaptive", false, "adaptive steps (py-pde's error controller)");
   tolerance_ = cfg.get_double("time.tolerance", 1e-4, "error tolerance of adaptive steps",
                               driver::positive());
-  const std::string scheme =
-      cfg.get_string("time.scheme", "euler",
-                     "\"euler\" or \"rk4\" (fixed steps); \"euler\" or \"rkf45\" (adaptive)");
+  const std::string scheme = cfg.get_string(
+      "time.scheme", "euler",
+      std::string("\"euler\" or \"rk4\" (fixed steps); \"euler\" or \"rkf45\" (adaptive)") +
+          (offers_semi_implicit ? "; \"semi_implicit\" (either, unconditionally stable)" : ""));
   if (scheme == "euler" || cfg.describing_only()) {
     scheme_ = solvers::time_scheme::euler;
   } else if (scheme == "rk4" && !adaptive_) {
     scheme_ = solvers::time_scheme::rk4;
   } else if (scheme == "rkf45" && adaptive_) {
     scheme_ = solvers::time_scheme::rkf45;
+  } else if (scheme == "semi_implicit" && offers_semi_implicit) {
+    scheme_ = solvers::time_scheme::semi_implicit;
   } else {
-    cfg.fail("time.scheme",
-             adaptive_ ? "adaptive runs take \"euler\" or \"rkf45\", got \"" + scheme + "\""
-                       : "fixed-step runs take \"euler\" or \"rk4\", got \"" + scheme + "\"");
+    const std::string allowed =
+        adaptive_ ? (offers_semi_implicit ? "\"euler\", \"rkf45\" or \"semi_implicit\""
+                                          : "\"euler\" or \"rkf45\"")
+                  : (offers_semi_implicit ? "\"euler\", \"rk4\" or \"semi_implicit\""
+                                          : "\"euler\" or \"rk4\"");
+    cfg.fail("time.scheme", std::string(adaptive_ ? "adaptive" : "fixed-step") + " runs take " +
+                                allowed + ", got \"" + scheme + "\"");
   }
 }
 

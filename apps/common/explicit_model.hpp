@@ -33,8 +33,9 @@ public:
 
 protected:
   /// Reads time.adaptive, time.tolerance and time.scheme (at the caller's point in the reading
-  /// order); `dt` is time.dt, the step a restart of a fixed-step run keeps.
-  void read_time_keys(driver::config& cfg, double dt);
+  /// order); `dt` is time.dt, the step a restart of a fixed-step run keeps. time.scheme takes
+  /// "semi_implicit" if the model `offers_semi_implicit` (its advance_segment steps it).
+  void read_time_keys(driver::config& cfg, double dt, bool offers_semi_implicit = false);
   /// Advances the solver's state through `clock` up to `target` (the integrator's
   /// advance_segment with this model's scheme, tolerance and statistics).
   virtual bool advance_segment(solvers::step_clock& clock, double target, bool adaptive,

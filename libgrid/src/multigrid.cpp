@@ -75,6 +75,40 @@ constexpr int fixed_point_bits = 62;
 
 } // namespace
 
+double exact_sum(const field<double>& f) {
+  const decomposition& d = f.decomp();
+  if (reduce_any(d, !all_finite(f))) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  const double largest = global_max_abs(f);
+  if (largest == 0.0) {
+    return 0.0;
+  }
+  const double scale = std::ldexp(1.0, fixed_point_bits);
+  // Two's complement in (lo, hi): a negative term adds its low word and −1 to the high word.
+  wide_sum mine;
+  for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) {
+    const auto v = static_cast<std::int64_t>(std::nearbyint(f(i, j, k) / largest * scale));
+    mine.add(static_cast<std::uint64_t>(v));
+    mine.hi += v < 0 ? ~std::uint64_t{0} : 0;
+  });
+  const auto& c = d.communicator();
+  const std::vector<std::uint64_t> los = comm::allgather(mine.lo, c);
+  const std::vector<std::uint64_t> his = comm::allgather(mine.hi, c);
+  wide_sum total;
+  for (std::size_t r = 0; r < los.size(); ++r) {
+    total.add(los[r]);
+    total.hi += his[r];
+  }
+  const bool negative = (total.hi >> 63U) != 0;
+  if (negative) { // magnitude of the two's complement
+    total.lo = ~total.lo + 1;
+    total.hi = ~total.hi + (total.lo == 0 ? 1 : 0);
+  }
+  const double magnitude = largest * std::ldexp(total.value(), -fixed_point_bits);
+  return negative ? -magnitude : magnitude;
+}
+
 double exact_norm2(const field<double>& f) {
   const decomposition& d = f.decomp();
   bool finite = all_finite(f);

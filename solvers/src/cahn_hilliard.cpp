@@ -3,6 +3,7 @@
 #include "loops.hpp"
 
 #include <tessera/error.hpp>
+#include <tessera/grid/multigrid.hpp>
 #include <tessera/grid/parallel.hpp>
 #include <tessera/grid/threads.hpp>
 
@@ -40,10 +41,10 @@ struct cahn_hilliard::impl final : explicit_system {
   impl(const grid::decomposition& d, const cahn_hilliard_params& p,
        const grid::boundary<double>& bc_c, const grid::boundary<double>& bc_mu,
        grid::halo_options halo)
-      : decomp_(d), nd(d.ndim()), threads(d.threads()), c(d, 1, {}, "c"), state(d, 1, {}, "state"),
-        mu(d, 1, {}, "mu"), plan_c({&c}, {bc_c}, halo), plan_state({&state}, {bc_c}, halo),
-        plan_mu({&mu}, {bc_mu}, halo), gamma(p.gamma), k(p.k), kc0(p.k * p.c0),
-        mobility(p.mobility), integrator(*this) {
+      : decomp_(d), bc_c_(bc_c), bc_mu_(bc_mu), nd(d.ndim()), threads(d.threads()),
+        c(d, 1, {}, "c"), state(d, 1, {}, "state"), mu(d, 1, {}, "mu"), plan_c({&c}, {bc_c}, halo),
+        plan_state({&state}, {bc_c}, halo), plan_mu({&mu}, {bc_mu}, halo), gamma(p.gamma), k(p.k),
+        kc0(p.k * p.c0), mobility(p.mobility), integrator(*this) {
     for (int e = 0; e < 3; ++e) {
       const auto eu = static_cast<std::size_t>(e);
       inv_dx2[eu] = 1.0 / (p.spacing[eu] * p.spacing[eu]);
@@ -52,6 +53,7 @@ struct cahn_hilliard::impl final : explicit_system {
   }
 
   const grid::decomposition& decomp_;
+  grid::boundary<double> bc_c_, bc_mu_;
   int nd;
   int threads;
   field<double> c, state, mu;
@@ -61,10 +63,140 @@ struct cahn_hilliard::impl final : explicit_system {
   std::array<index_t, 3> stride{};
   explicit_integrator integrator;
 
+  /// What semi-implicit steps need, made on the first one: the Helmholtz multigrid and the
+  /// right-hand side, the intermediate w = (b − ∇²) c', the new state, and step doubling's copies.
+  struct semi_implicit_state {
+    semi_implicit_state(const grid::decomposition& d, const grid::boundary<double>& sides,
+                        const cahn_hilliard_params& p)
+        : mg(d, {1.0, 1.0, p.spacing}, sides, options(p)), rhs(d, 1), w(d, 1), next(d, 1),
+          start(d, 1), big(d, 1) {}
+    static grid::multigrid_options options(const cahn_hilliard_params& p) {
+      grid::multigrid_options o;
+      o.relative_tolerance = p.solver_tolerance;
+      o.max_cycles = 50;
+      return o;
+    }
+    grid::multigrid mg;
+    field<double> rhs, w, next, start, big;
+    std::int64_t cycles = 0;
+  };
+  std::unique_ptr<semi_implicit_state> semi;
+
+  /// Builds the multigrid on first use; refuses what the factorised operator cannot solve.
+  semi_implicit_state& prepare_semi_implicit(const cahn_hilliard_params& p) {
+    if (semi) {
+      return *semi;
+    }
+    if (!(gamma > 0.0)) {
+      throw usage_error("cahn_hilliard: the semi-implicit scheme needs gamma > 0 (got " +
+                        std::to_string(gamma) + "); use an explicit scheme for gamma = 0");
+    }
+    using kind = grid::side_condition<double>::kind;
+    for (int dim = 0; dim < nd; ++dim) {
+      if (decomp_.periodic(dim)) {
+        continue;
+      }
+      for (const int side : {-1, 1}) {
+        for (const auto* bc : {&bc_c_, &bc_mu_}) {
+          const auto& cond = bc->side(dim, side);
+          if (cond.type != kind::neumann || cond.value != 0.0) {
+            throw usage_error(
+                std::string("cahn_hilliard: the semi-implicit scheme needs periodic "
+                            "or zero-flux sides (neumann with derivative 0) for c "
+                            "and mu; the ") +
+                (side < 0 ? "low" : "high") + " side of dimension " + std::to_string(dim) + " of " +
+                (bc == &bc_c_ ? "c" : "mu") +
+                " is not: use zero-flux or periodic sides, or an explicit time scheme");
+          }
+        }
+      }
+    }
+    semi = std::make_unique<semi_implicit_state>(
+        decomp_, grid::boundary<double>::all(grid::side_condition<double>::neumann()), p);
+    return *semi;
+  }
+
+  /// One semi-implicit step of dt on c, in place. The implicit operator
+  /// (1/dt + k) − M S ∇² + M γ ∇⁴ equals M γ (a − ∇²)(b − ∇²) with a + b = S/γ and
+  /// a b = (1/dt + k)/(M γ) (real and positive since S ≥ 2 sqrt(γ (1/dt + k)/M)): two solves.
+  void semi_implicit_step(const cahn_hilliard_params& p, double dt, double stabilization) {
+    semi_implicit_state& st = prepare_semi_implicit(p);
+    const double alpha0 = 1.0 / dt + k;
+    const double s = stabilization;
+    const double root = std::sqrt(std::max(0.0, s * s - 4.0 * gamma * alpha0 / mobility));
+    const double a = (s + root) / (2.0 * gamma);
+    const double b = alpha0 / (mobility * gamma) / a;
+    const double scale = 1.0 / (mobility * gamma);
+    const double inv_dt = 1.0 / dt;
+    grid::run_on_threads(threads, "cahn_hilliard", [&](int th) {
+      detail::dispatch_ndim(nd, [&](auto nd_tag) {
+        constexpr int ND = decltype(nd_tag)::value;
+        const box mine = c.thread_box(th);
+        const double* x = c.origin();
+        double* m = mu.origin();
+        double* w = st.w.origin();
+        double* next = st.next.origin();
+        double* rhs = st.rhs.origin();
+#pragma omp barrier
+        plan_c.exchange(th);
+#pragma omp barrier
+        detail::for_each_offset<ND>(c, mine, [&](index_t q) {
+          const double v = x[q];
+          m[q] = (v * v * v - v) - s * v;
+          // Initial guesses from the state alone (a restart repeats them): c' ≈ c, w ≈ (b − ∇²) c.
+          w[q] = b * v - laplacian<ND>(x, q, stride.data(), inv_dx2.data());
+          next[q] = v;
+        });
+#pragma omp barrier
+        plan_mu.exchange(th);
+#pragma omp barrier
+        detail::for_each_offset<ND>(c, mine, [&](index_t q) {
+          rhs[q] =
+              ((x[q] * inv_dt + mobility * laplacian<ND>(m, q, stride.data(), inv_dx2.data())) +
+               kc0) *
+              scale;
+        });
+      });
+    });
+    check();
+    const auto solve = [&](double alpha, field<double>& u, const field<double>& f) {
+      st.mg.set_coefficients(alpha, 1.0);
+      const grid::multigrid_result r = st.mg.solve(u, f);
+      st.cycles += r.cycles;
+      if (!r.converged) {
+        throw numerical_error("cahn_hilliard: a semi-implicit step's Helmholtz solve reached " +
+                              std::to_string(r.residual / r.rhs_norm) + " of the right-hand " +
+                              "side after " + std::to_string(r.cycles) + " multigrid cycles, not " +
+                              std::to_string(p.solver_tolerance));
+      }
+    };
+    solve(a, st.w, st.rhs);
+    solve(b, st.next, st.w);
+    // The exact solution's mean is known ((1/dt + k) mean c' = mean c / dt + k c0: the
+    // Laplacians of periodic or zero-flux fields sum to zero); setting it removes the solves'
+    // residual from the mass, with layout-independent sums.
+    double cells = 1.0;
+    for (int e = 0; e < nd; ++e) {
+      cells *= static_cast<double>(decomp_.global_shape()[static_cast<std::size_t>(e)]);
+    }
+    const double mean_before = grid::exact_sum(c) / cells;
+    const double mean_target = (mean_before * inv_dt + kc0) / (inv_dt + k);
+    const double shift = mean_target - grid::exact_sum(st.next) / cells;
+    grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t kk) {
+      c(i, j, kk) = st.next(i, j, kk) + shift;
+    });
+  }
+
   // The system the integrators step: c and state are its two buffers.
-  [[nodiscard]] std::string name() const override { return "cahn_hilliard"; }
-  [[nodiscard]] const grid::decomposition& decomp() const noexcept override { return decomp_; }
-  [[nodiscard]] std::size_t components() const noexcept override { return 1; }
+  [[nodiscard]] std::string name() const override {
+    return "cahn_hilliard";
+  }
+  [[nodiscard]] const grid::decomposition& decomp() const noexcept override {
+    return decomp_;
+  }
+  [[nodiscard]] std::size_t components() const noexcept override {
+    return 1;
+  }
   [[nodiscard]] field<double>& buffer(int slot, std::size_t) noexcept override {
     return slot == 0 ? c : state;
   }
@@ -72,7 +204,9 @@ struct cahn_hilliard::impl final : explicit_system {
     return {decomp_, 1, grid::centring::cells(), name};
   }
   // The second pass reads the state only at its own cell (the Laplacian is μ's).
-  [[nodiscard]] bool sink_may_overwrite_input() const noexcept override { return true; }
+  [[nodiscard]] bool sink_may_overwrite_input() const noexcept override {
+    return true;
+  }
   void check() override {
     plan_c.check();
     plan_state.check();
@@ -194,10 +328,116 @@ double cahn_hilliard::advance_adaptive(double t, double t_end, double& dt, doubl
                                             stats != nullptr ? *stats : local, max_steps);
 }
 
+double cahn_hilliard::effective_stabilization(double dt) const noexcept {
+  const double needed = 2.0 * std::sqrt(params_.gamma * (1.0 / dt + params_.k) / params_.mobility);
+  return std::max(params_.stabilization, needed);
+}
+
+void cahn_hilliard::step_semi_implicit(double dt, ch_stats* stats) {
+  if (!(dt > 0.0)) {
+    throw usage_error("cahn_hilliard: the time step must be positive, got " + std::to_string(dt));
+  }
+  impl_->semi_implicit_step(params_, dt, effective_stabilization(dt));
+  if (stats != nullptr) {
+    ++stats->accepted;
+    stats->dt_min = stats->dt_min == 0.0 ? dt : std::min(stats->dt_min, dt);
+    stats->dt_max = std::max(stats->dt_max, dt);
+  }
+}
+
+void cahn_hilliard::prepare_semi_implicit() {
+  (void)impl_->prepare_semi_implicit(params_);
+}
+
+std::int64_t cahn_hilliard::multigrid_cycles() const noexcept {
+  return impl_->semi ? impl_->semi->cycles : 0;
+}
+
 bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptive, double tolerance,
                                     ch_scheme scheme, ch_stats* stats, std::int64_t max_steps) {
-  return impl_->integrator.advance_segment(clock, target, adaptive, tolerance, scheme, stats,
-                                           max_steps);
+  if (scheme != time_scheme::semi_implicit) {
+    return impl_->integrator.advance_segment(clock, target, adaptive, tolerance, scheme, stats,
+                                             max_steps);
+  }
+  if (max_steps < 1) {
+    throw usage_error("cahn_hilliard: max_steps must be at least 1, got " +
+                      std::to_string(max_steps));
+  }
+  ch_stats local;
+  ch_stats& s = stats != nullptr ? *stats : local;
+  auto& m = *impl_;
+  bool done = false;
+  if (!adaptive) {
+    // py-pde's rule for fixed steps between output times, as the explicit schemes.
+    const std::int64_t steps =
+        std::max(clock.segment_steps, fixed_steps(clock.segment_start, target, clock.dt));
+    const std::int64_t chunk = std::min(steps - clock.segment_steps, max_steps);
+    for (std::int64_t n = 0; n < chunk; ++n) {
+      step_semi_implicit(clock.dt, &s);
+    }
+    clock.segment_steps += chunk;
+    done = clock.segment_steps == steps;
+    clock.t = done ? fixed_end(clock.segment_start, steps, clock.dt)
+                   : clock.segment_start + static_cast<double>(clock.segment_steps) * clock.dt;
+  } else {
+    if (!(tolerance > 0.0) || !(clock.dt > 0.0)) {
+      throw usage_error("cahn_hilliard: adaptive stepping needs a positive tolerance and step");
+    }
+    // Step doubling, as adaptive Euler: one step of h against two of h/2, the error the
+    // largest difference (exact on every layout), py-pde's controller; the two half steps are
+    // kept.
+    auto& st = m.prepare_semi_implicit(params_);
+    std::int64_t accepted = 0;
+    while (clock.t < target && accepted < max_steps) {
+      const double h = std::max(std::min(clock.dt, target - clock.t), explicit_integrator::dt_min);
+      grid::for_each_index(m.c.interior(), [&](index_t i, index_t j, index_t k) {
+        st.start(i, j, k) = m.c(i, j, k);
+      });
+      m.semi_implicit_step(params_, h, effective_stabilization(h));
+      grid::for_each_index(m.c.interior(), [&](index_t i, index_t j, index_t k) {
+        st.big(i, j, k) = m.c(i, j, k);
+        m.c(i, j, k) = st.start(i, j, k);
+      });
+      const double half = h / 2.0;
+      m.semi_implicit_step(params_, half, effective_stabilization(half));
+      m.semi_implicit_step(params_, half, effective_stabilization(half));
+      double largest = 0.0;
+      bool nan = false;
+      grid::for_each_index(m.c.interior(), [&](index_t i, index_t j, index_t k) {
+        const double d = std::abs(m.c(i, j, k) - st.big(i, j, k));
+        nan = nan || std::isnan(d);
+        largest = std::max(largest, d);
+      });
+      const bool any_nan = grid::reduce_any(m.decomp_, nan);
+      const double e = any_nan ? std::numeric_limits<double>::quiet_NaN()
+                               : grid::reduce_max(m.decomp_, largest) / tolerance;
+      if (e <= 1.0) {
+        ++s.accepted;
+        ++accepted;
+        s.dt_min = s.dt_min == 0.0 ? h : std::min(s.dt_min, h);
+        s.dt_max = std::max(s.dt_max, h);
+        clock.t += h;
+        ++clock.segment_steps;
+      } else {
+        ++s.rejected;
+        grid::for_each_index(m.c.interior(), [&](index_t i, index_t j, index_t k) {
+          m.c(i, j, k) = st.start(i, j, k);
+        });
+      }
+      if (clock.t < target) {
+        clock.dt = next_adaptive_step(h, e, "cahn_hilliard");
+      }
+    }
+    if (!(clock.t < target)) {
+      clock.t = target; // a finished segment ends exactly on its target
+    }
+    done = !(clock.t < target);
+  }
+  if (done) {
+    clock.segment_start = clock.t;
+    clock.segment_steps = 0;
+  }
+  return done;
 }
 
 ch_diagnostics cahn_hilliard::diagnostics() {

@@ -19,10 +19,7 @@ using grid::box;
 using grid::field;
 using grid::index_t;
 
-namespace {
-
-/// py-pde's step-size controller (docs/cahn_hilliard.md).
-double adjust(double h, double e, const std::string& who) {
+double next_adaptive_step(double h, double e, const std::string& who) {
   double next = 0;
   if (e < 0.00057665) { // (0.9/4)^5: the growth factor is capped at 4
     next = 4.0 * h;
@@ -39,6 +36,8 @@ double adjust(double h, double e, const std::string& who) {
   }
   return next;
 }
+
+namespace {
 
 /// A state-shaped set of fields (one per component) owned by the integrator.
 struct buffer_set {
@@ -393,7 +392,7 @@ double explicit_integrator::impl::adaptive(double t, double t_end, double& dt, d
         double next = 0.0;
         bool failed = false;
         try {
-          next = adjust(h, e, who);
+          next = next_adaptive_step(h, e, who);
         } catch (const std::exception& ex) {
           failed = true;
           if (th == 0) {
@@ -436,6 +435,9 @@ void explicit_integrator::advance_steps(double t0, std::int64_t first, std::int6
   if (scheme == time_scheme::rkf45) {
     throw usage_error(who + ": rkf45 is adaptive only; use euler or rk4 for fixed steps");
   }
+  if (scheme == time_scheme::semi_implicit) {
+    throw usage_error(who + ": the semi-implicit scheme is not an explicit one");
+  }
   if (steps < 0) {
     throw usage_error(who + ": cannot take " + std::to_string(steps) + " steps");
   }
@@ -453,6 +455,9 @@ double explicit_integrator::advance_adaptive(double t, double t_end, double& dt,
   }
   if (scheme == time_scheme::rk4) {
     throw usage_error(who + ": rk4 is fixed-step only; use euler or rkf45 when adaptive");
+  }
+  if (scheme == time_scheme::semi_implicit) {
+    throw usage_error(who + ": the semi-implicit scheme is not an explicit one");
   }
   if (max_steps < 1) {
     throw usage_error(who + ": max_steps must be at least 1, got " + std::to_string(max_steps));

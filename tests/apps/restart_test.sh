@@ -7,12 +7,16 @@
 #     at the step it stopped at, saying how to restart; the restart on another layout completes
 #     the run identically;
 #  4. SIGKILL mid-run: the file opens and every frame in it equals the reference frame.
-# Usage: restart_test.sh MPIEXEC APP CONFIG WORKDIR [adaptive]
+# Usage: restart_test.sh MPIEXEC APP CONFIG WORKDIR [fixed|adaptive|semi|semi_adaptive]
+# (semi: cahn_hilliard's semi-implicit scheme with fixed steps of 0.25; semi_adaptive: adaptive)
 set -euo pipefail
 mpiexec=$1 app=$2 config=$3 work=$4 mode=${5:-fixed}
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 common=(--config "$config" --set grid.shape=[40,32] --set time.dt=0.01 --set output.interval=1.0 --quiet)
 [ "$mode" = adaptive ] && common+=(--set time.adaptive=true --set time.tolerance=1e-5)
+semi=(--set time.scheme=semi_implicit --set time.dt=0.25)
+[ "$mode" = semi ] && common+=("${semi[@]}")
+[ "$mode" = semi_adaptive ] && common+=("${semi[@]}" --set time.adaptive=true --set time.tolerance=1e-4)
 fail() { echo "FAIL: $*"; exit 1; }
 same() { h5diff -q "$1" "$2" /c /c && h5diff -q "$1" "$2" /time /time && h5diff -q "$1" "$2" /step /step \
          || fail "$1 and $2 differ"; }
@@ -33,6 +37,8 @@ echo "== 3. SIGTERM inside an output interval"
 # uninterrupted run does (a fixed-step interval's end time depends on its start and step count).
 mid=(--config "$config" --set grid.shape=[40,32] --set time.dt=0.01 --set output.interval=1e6 --set time.t_end=1e6 --quiet)
 [ "$mode" = adaptive ] && mid+=(--set time.adaptive=true --set time.tolerance=1e-5)
+[ "$mode" = semi ] && mid+=("${semi[@]}")
+[ "$mode" = semi_adaptive ] && mid+=("${semi[@]}" --set time.adaptive=true --set time.tolerance=1e-4)
 "$mpiexec" -n 2 "$app" "${mid[@]}" --output term.h5 > term.log 2>&1 &
 launcher=$!
 sleep 3

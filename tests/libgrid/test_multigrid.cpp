@@ -272,3 +272,20 @@ TEST(Multigrid, RefusesWhatItCannotSolveOnEveryRank) {
   EXPECT_NE(message([&] { (void)mg.solve(u, f); }).find("u lives on another decomposition"),
             std::string::npos);
 }
+
+TEST(Multigrid, ExactSumIsTheSameOnEveryLayout) {
+  grid::decomposition serial(comm::self(), spec_of({37, 23}, {false, false}));
+  grid::field<double> a(serial, 1);
+  grid::fill_random_uniform(a, 11, -1.0, 0.8);
+  double sum = 0.0;
+  grid::for_each_index(a.interior(), [&](index_t i, index_t j, index_t) { sum += a(i, j); });
+  const double expected = grid::exact_sum(a);
+  EXPECT_NEAR(expected, sum, 1e-12 * 37 * 23);
+  EXPECT_LT(expected, 0.0); // the two's complement of a negative total
+  for (const auto& dims : test_layouts::factorisations(comm::size(), 2)) {
+    grid::decomposition d(comm::world(), spec_of({37, 23}, {false, false}, dims));
+    grid::field<double> b(d, 1);
+    grid::fill_random_uniform(b, 11, -1.0, 0.8);
+    EXPECT_EQ(grid::exact_sum(b), expected);
+  }
+}

@@ -30,6 +30,11 @@ struct cahn_hilliard_params {
   double c0 = 0.5;                              ///< reaction equilibrium concentration
   double mobility = 1.0;                        ///< constant mobility M
   std::array<double, 3> spacing{1.0, 1.0, 1.0}; ///< cell size per dimension
+  /// Semi-implicit steps: the stabilisation S (1/time·length⁻²·… as M ∇² S c; ≥ max f'' / 2 = 1
+  /// keeps the energy decreasing), raised to 2·sqrt(γ (1/dt + k) / M) when smaller so that
+  /// the implicit operator factors into two Helmholtz solves.
+  double stabilization = 1.0;
+  double solver_tolerance = 1e-10; ///< multigrid: relative residual of each Helmholtz solve
 };
 
 /// The time integrators, statistics and clock of tessera/solvers/integrator.hpp under the names
@@ -92,11 +97,28 @@ public:
 
   /// Advances `clock` towards `target`, the end of its current segment, taking at most
   /// `max_steps` (≥ 1) steps: fixed steps by py-pde's rule counted from segment_start, or
-  /// adaptive ones. Returns true once the segment is complete (clock.t is its end and the next
-  /// segment starts there); false if max_steps stopped it first (clock.t is then where it
-  /// stands). Any split into calls gives the same result bit for bit. Collective.
+  /// adaptive ones (scheme semi_implicit: step_semi_implicit, adaptive by step doubling with
+  /// py-pde's controller, as adaptive Euler). Returns true once the segment is complete (clock.t is
+  /// its end and the next segment starts there); false if max_steps stopped it first (clock.t is
+  /// then where it stands). Any split into calls gives the same result bit for bit. Collective.
   bool advance_segment(ch_clock& clock, double target, bool adaptive, double tolerance,
                        ch_scheme scheme, ch_stats* stats, std::int64_t max_steps);
+
+  /// One linearly stabilised semi-implicit Euler step of dt (docs/cahn_hilliard.md,
+  /// "Semi-implicit steps"): (c' − c)/dt = M ∇²[c³ − c + S (c' − c) − γ ∇²c'] − k (c' − c0),
+  /// solved as two Helmholtz problems by libgrid's multigrid. Needs γ > 0 and periodic or
+  /// zero-flux (Neumann 0) sides for c and μ. Bit-identical on every layout. Collective.
+  void step_semi_implicit(double dt, ch_stats* stats = nullptr);
+
+  /// Builds what semi-implicit steps need (the multigrid; collective) now rather than on the
+  /// first step. Throws usage_error if γ = 0 or a side is neither periodic nor zero-flux.
+  void prepare_semi_implicit();
+
+  /// The stabilisation a semi-implicit step of dt uses: max(S, 2·sqrt(γ (1/dt + k) / M)).
+  [[nodiscard]] double effective_stabilization(double dt) const noexcept;
+
+  /// Multigrid cycles run by semi-implicit steps since construction.
+  [[nodiscard]] std::int64_t multigrid_cycles() const noexcept;
 
   /// Mean, min, max and free energy of c. Collective.
   [[nodiscard]] ch_diagnostics diagnostics();

@@ -16,15 +16,18 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace tessera::solvers {
 
 /// Time integrators.
 enum class time_scheme {
-  euler, ///< explicit Euler; adaptive: step doubling with py-pde's error controller
-  rk4,   ///< classical Runge-Kutta (fixed step only)
-  rkf45, ///< Runge-Kutta-Fehlberg 4(5) (adaptive only)
+  euler,         ///< explicit Euler; adaptive: step doubling with py-pde's error controller
+  rk4,           ///< classical Runge-Kutta (fixed step only)
+  rkf45,         ///< Runge-Kutta-Fehlberg 4(5) (adaptive only)
+  semi_implicit, ///< linearly stabilised semi-implicit Euler, fixed or adaptive (by step
+                 ///< doubling); not an explicit scheme: cahn_hilliard steps it itself
 };
 
 /// Statistics of a run segment.
@@ -51,6 +54,11 @@ struct step_clock {
 /// takes `dt`, and if the frame stopped inside a segment run with another step (or adaptively),
 /// its steps do not count in `dt`, so the segment restarts at the frame's own time.
 [[nodiscard]] step_clock resume_clock(const step_clock& stored, bool adaptive, double dt);
+
+/// py-pde's step-size controller: the next trial step after a step of `h` whose error,
+/// relative to the tolerance, was `e` (growth capped at 4, shrinking at 10; NaN quarters the
+/// step). Throws numerical_error naming `who` below explicit_integrator::dt_min.
+[[nodiscard]] double next_adaptive_step(double h, double e, const std::string& who);
 
 /// Right-hand-side evaluations one step of `scheme` costs (adaptive Euler: 3, step doubling).
 [[nodiscard]] double rhs_per_step(time_scheme scheme, bool adaptive);
