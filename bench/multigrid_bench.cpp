@@ -1,6 +1,8 @@
 // Multigrid: tessera's grid::multigrid against PETSc on the same Helmholtz problem, in the same
 // run, on the ranks it is launched with. Built when PETSc (Debian's petsc-dev, Open MPI) is found.
 //   mpiexec -n 2 build-openmpi/bench/multigrid_bench [--csv] [--quick] [--threads N]
+// Grids 512² and 1024² (--quick: 128² and 256²); --threads: tessera's OpenMP threads per rank
+// (default 1; PETSc runs one thread per rank, so compare rows with threads = 1).
 //
 // Problem: α u − β ∇²u = f on the unit square, N × N cells (h = 1/N), α = β = 1, homogeneous
 // Dirichlet on every side (tessera's ghost is −mirror: the face value is 0),
@@ -18,8 +20,12 @@
 //         unscaled transpose of the interpolation, which sums the 4 children; h² = 2^-2k keeps
 //         the scaling exact). PETSc's default level smoothers (Chebyshev/SOR, 2 iterations
 //         before and after), coarsest level ≥ 8 × 8 solved by (redundant) LU.
+//   mg_sor  the same with Richardson/SOR level smoothers (2 iterations of a symmetric SOR
+//         sweep pair, ω = 1, on each rank's block: symmetric Gauss-Seidel), the classic
+//         geometric multigrid set-up, which needs half the iterations here.
 //   gamg  PCGAMG (smoothed aggregation, PETSc's defaults) on the same fine matrix.
-// PETSC_OPTIONS reaches both solvers (prefixes mg_ and gamg_), e.g. PETSC_OPTIONS=-mg_ksp_view.
+// PETSC_OPTIONS reaches every solver (prefixes mg_, mg_sor_ and gamg_), e.g.
+// PETSC_OPTIONS=-mg_ksp_view.
 //
 // Times: the solve only (tessera's solve(), PETSc's KSPSolve), best of 3 alternating
 // repetitions, the slowest rank deciding. Setup (building tessera's multigrid; PETSc's
@@ -165,7 +171,7 @@ struct petsc_solver {
     check(KSPSetInitialGuessNonzero(ksp, PETSC_FALSE));
     PC p = nullptr;
     check(KSPGetPC(ksp, &p));
-    if (pc == "mg") {
+    if (pc == "mg" || pc == "mg_sor") {
       // Halve while the coarser grid stays ≥ 8 cells and ≥ 2 per rank along each dimension.
       PetscInt px = 1;
       PetscInt py = 1;
@@ -180,6 +186,16 @@ struct petsc_solver {
       check(PCSetType(p, PCMG));
       check(PCMGSetLevels(p, levels, nullptr));
       check(PCMGSetGalerkin(p, PC_MG_GALERKIN_NONE)); // rediscretised levels
+      if (pc == "mg_sor") { // Richardson smoothers: each iteration one symmetric SOR sweep pair
+        for (int l = 1; l < levels; ++l) {
+          KSP smoother = nullptr;
+          PC sor = nullptr;
+          check(PCMGGetSmoother(p, l, &smoother));
+          check(KSPSetType(smoother, KSPRICHARDSON));
+          check(KSPGetPC(smoother, &sor));
+          check(PCSetType(sor, PCSOR));
+        }
+      }
     } else {
       check(PCSetType(p, PCGAMG));
     }
@@ -283,7 +299,7 @@ int main(int argc, char** argv) {
   check(PetscInitializeNoArguments());
   const std::vector<index_t> sizes =
       a.quick ? std::vector<index_t>{128, 256} : std::vector<index_t>{512, 1024};
-  const std::vector<std::string> pcs{"mg", "gamg"};
+  const std::vector<std::string> pcs{"mg", "mg_sor", "gamg"};
   if (comm::rank() == 0) {
     if (a.csv) {
       std::printf(

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Smoke test of bench/multigrid_bench: run with --quick --csv on RANKS ranks, it must exit 0 and
 print its CSV contract (the header with ratio_tessera_petsc), a row per grid size and PETSc
-preconditioner (mg and gamg) with numeric cells, and residual_check below 1e-9 in every row:
+preconditioner (mg, mg_sor and gamg) with numeric cells, and residual_check below 1e-9 in every row:
 PETSc's residual of tessera's solution, which is that small only when the matrix the bench
 assembles for PETSc is tessera's operator. Timings are not judged.
 
@@ -47,7 +47,7 @@ for row in rows:
         failures.append("%s: a time that is not positive" % name)
 sizes = sorted({n for n, _ in seen})
 for n in sizes:
-    for pc in ["mg", "gamg"]:
+    for pc in ["mg", "mg_sor", "gamg"]:
         if (n, pc) not in seen:
             failures.append("no row for n=%s %s" % (n, pc))
 if not rows:
