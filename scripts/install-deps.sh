@@ -14,7 +14,8 @@ common=(build-essential cmake pkg-config hdf5-tools libeigen3-dev libcli11-dev
 # The output-file tests (tests/libgrid/check_netcdf.py, check_paraview.py): xarray through
 # h5netcdf, ncdump, and ParaView's XDMF readers through pvpython on a virtual X server.
 readers=(python3-xarray python3-h5netcdf netcdf-bin xvfb paraview python3-paraview)
-# petsc-dev (built on Open MPI) only for bench/petsc_halo_bench, the DMDA halo comparison.
+# petsc-dev (built on Open MPI; it pulls in libpetsc-real-dev) only for the PETSc comparisons
+# bench/petsc_halo_bench (DMDA halo exchange) and bench/multigrid_bench (CG + PCMG / PCGAMG).
 openmpi=(openmpi-bin libopenmpi-dev libhdf5-openmpi-dev petsc-dev)
 mpich=(mpich libmpich-dev libhdf5-mpich-dev)
 
