@@ -155,7 +155,8 @@ struct petsc_solver {
     const double area = 1.0 / static_cast<double>(n * n);
     for (PetscInt y = ys; y < ys + ym; ++y) {
       for (PetscInt xi = xs; xi < xs + xm; ++xi) {
-        const auto key = static_cast<std::uint64_t>(y * size + xi);
+        const auto key = static_cast<std::uint64_t>(y) * static_cast<std::uint64_t>(n) +
+                         static_cast<std::uint64_t>(xi);
         a[y][xi] = (-1.0 + 2.0 * grid::uniform_hash(seed, key)) * area;
       }
     }
@@ -179,7 +180,8 @@ struct petsc_solver {
                         nullptr, nullptr, nullptr, nullptr));
       index_t m = n;
       levels = 1;
-      while (m % 2 == 0 && m / 2 >= std::max<index_t>(8, 2 * std::max(px, py))) {
+      while (m % 2 == 0 &&
+             m / 2 >= std::max<index_t>(8, 2 * static_cast<index_t>(std::max(px, py)))) {
         m /= 2;
         ++levels;
       }
@@ -334,6 +336,7 @@ int main(int argc, char** argv) {
     });
     const auto tessera_levels = static_cast<int>(mg->levels().size());
     std::vector<std::unique_ptr<petsc_solver>> solvers;
+    solvers.reserve(pcs.size());
     for (const auto& pc : pcs) {
       solvers.push_back(std::make_unique<petsc_solver>(pc, n));
     }
