@@ -1,0 +1,137 @@
+// Cahn-Hilliard's semi-implicit scheme: mass and energy at large steps, first order in time,
+// the same bits on every layout of this run's ranks x 1-2 threads, refused sides. Run on 1 and 2
+// ranks: every step makes hundreds of halo exchanges (two multigrid solves), which an
+// oversubscribed MPICH run turns into minutes; the apps' layout tests cover 4 ranks x 2 threads.
+#include <tessera/grid.hpp>
+#include <tessera/solvers/cahn_hilliard.hpp>
+
+#include <gtest/gtest.h>
+
+#include "layouts.hpp"
+
+#include <cmath>
+#include <vector>
+
+namespace comm = tessera::comm;
+namespace grid = tessera::grid;
+namespace solvers = tessera::solvers;
+using grid::index_t;
+
+namespace {
+
+grid::boundary<double> zero_flux() {
+  return grid::boundary<double>::all(grid::side_condition<double>::neumann());
+}
+
+} // namespace
+
+namespace {
+
+/// A smooth periodic start outside the spinodal region (f''(0.8) > 0): long waves that decay
+/// smoothly, so a scheme's order shows at moderate steps.
+void smooth_start(grid::field<double>& c, index_t n) {
+  const double pi = 3.141592653589793;
+  grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t) {
+    const double x = 2.0 * pi * static_cast<double>(c.to_global(0, i)) / static_cast<double>(n);
+    const double y = 2.0 * pi * static_cast<double>(c.to_global(1, j)) / static_cast<double>(n);
+    c(i, j) = 0.8 + 0.05 * std::cos(x) * std::cos(2.0 * y) + 0.03 * std::sin(3.0 * x);
+  });
+}
+
+grid::decomposition_spec periodic_square(index_t n, int threads = 1) {
+  grid::decomposition_spec s;
+  s.shape = {n, n};
+  s.periodic = {true, true};
+  s.threads = threads;
+  return s;
+}
+
+} // namespace
+
+TEST(CahnHilliardSemiImplicit, ConservesMassAndLowersTheEnergyAtLargeSteps) {
+  grid::decomposition d(comm::world(), periodic_square(64));
+  solvers::cahn_hilliard_params p; // γ = 1, k = 0, M = 1, S = 1
+  solvers::cahn_hilliard ch(d, p, zero_flux(), zero_flux());
+  grid::fill_random_uniform(ch.c(), 3, -0.1, 0.1);
+  auto before = ch.diagnostics();
+  for (const double dt : {1.0, 10.0, 100.0, 1000.0}) { // 50x to 50000x the explicit limit
+    for (int n = 0; n < 5; ++n) {
+      ch.step_semi_implicit(dt);
+      const auto now = ch.diagnostics();
+      EXPECT_NEAR(now.mean, before.mean, 1e-12) << "dt " << dt;
+      EXPECT_LE(now.energy, before.energy) << "dt " << dt << ", step " << n;
+      before = now;
+    }
+  }
+  EXPECT_GT(ch.multigrid_cycles(), 0);
+  EXPECT_LT(before.max, 1.1); // coarsened towards ±1, bounded
+}
+
+TEST(CahnHilliardSemiImplicit, FirstOrderInTimeWithAFixedStabilisation) {
+  // S = 16 stays as given for dt >= 4γ/(M S²) = 1/64: the error against a fine explicit RK4
+  // solution halves with the step.
+  const index_t n = 32;
+  const double t_end = 2.0;
+  grid::decomposition d(comm::world(), periodic_square(n));
+  solvers::cahn_hilliard_params p;
+  p.stabilization = 16.0;
+  p.solver_tolerance = 1e-12;
+  solvers::cahn_hilliard reference(d, p, zero_flux(), zero_flux());
+  smooth_start(reference.c(), n);
+  (void)reference.advance_fixed(0.0, t_end, 1e-3, solvers::time_scheme::rk4);
+  std::vector<double> errors;
+  for (const double dt : {1.0 / 16, 1.0 / 32, 1.0 / 64}) {
+    solvers::cahn_hilliard ch(d, p, zero_flux(), zero_flux());
+    EXPECT_EQ(ch.effective_stabilization(dt), 16.0);
+    smooth_start(ch.c(), n);
+    for (int s = 0; s < static_cast<int>(t_end / dt); ++s) {
+      ch.step_semi_implicit(dt);
+    }
+    grid::field<double> diff(d, 1);
+    grid::for_each_index(diff.interior(), [&](index_t i, index_t j, index_t) {
+      diff(i, j) = ch.c()(i, j) - reference.c()(i, j);
+    });
+    errors.push_back(grid::global_max_abs(diff));
+  }
+  for (std::size_t k = 1; k < errors.size(); ++k) {
+    EXPECT_NEAR(errors[k - 1] / errors[k], 2.0, 0.25) << errors[k - 1] << " -> " << errors[k];
+  }
+}
+
+TEST(CahnHilliardSemiImplicit, SameBitsOnEveryLayout) {
+  const index_t n = 48;
+  solvers::cahn_hilliard_params p;
+  p.k = 0.01;
+  grid::decomposition serial(comm::self(), periodic_square(n));
+  solvers::cahn_hilliard expected(serial, p, zero_flux(), zero_flux());
+  grid::fill_random_uniform(expected.c(), 5, 0.4, 0.6);
+  for (int s = 0; s < 4; ++s) {
+    expected.step_semi_implicit(0.5);
+  }
+  const auto want = grid::gather(expected.c());
+  for (const auto& dims : test_layouts::factorisations(comm::size(), 2)) {
+    for (int threads : {1, 2}) {
+      grid::decomposition_spec spec = periodic_square(n, threads);
+      spec.mpi_dims = dims;
+      grid::decomposition d(comm::world(), spec);
+      solvers::cahn_hilliard ch(d, p, zero_flux(), zero_flux());
+      grid::fill_random_uniform(ch.c(), 5, 0.4, 0.6);
+      for (int s = 0; s < 4; ++s) {
+        ch.step_semi_implicit(0.5);
+      }
+      const auto got = grid::gather(ch.c());
+      if (comm::rank() == 0) {
+        EXPECT_TRUE(got == want) << "mpi_dims[0] " << dims[0] << ", threads " << threads;
+      }
+    }
+  }
+}
+
+TEST(CahnHilliardSemiImplicit, RefusesDirichletSidesOnEveryRank) {
+  grid::decomposition_spec spec;
+  spec.shape = {16, 16};
+  grid::decomposition d(comm::world(), spec);
+  const auto wall = grid::boundary<double>::all(grid::side_condition<double>::dirichlet(0.5));
+  solvers::cahn_hilliard ch(d, {}, wall, zero_flux());
+  EXPECT_THROW(ch.step_semi_implicit(1.0), tessera::usage_error);
+}
