@@ -73,16 +73,35 @@ struct wide_sum {
 
 constexpr int fixed_point_bits = 62;
 
+/// The fixed-point sums' unit: the largest magnitude over all ranks; 0 for an all-zero field,
+/// NaN if any value is not finite (the same verdict on every rank).
+double fixed_point_unit(const field<double>& f) {
+  if (reduce_any(f.decomp(), !all_finite(f))) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return global_max_abs(f);
+}
+
+/// Every rank's part added up (on every rank); integer sums do not depend on the order.
+wide_sum sum_over_ranks(const decomposition& d, const wide_sum& mine) {
+  const auto& c = d.communicator();
+  const std::vector<std::uint64_t> los = comm::allgather(mine.lo, c);
+  const std::vector<std::uint64_t> his = comm::allgather(mine.hi, c);
+  wide_sum total;
+  for (std::size_t r = 0; r < los.size(); ++r) {
+    total.add(los[r]);
+    total.hi += his[r];
+  }
+  return total;
+}
+
 } // namespace
 
 double exact_sum(const field<double>& f) {
   const decomposition& d = f.decomp();
-  if (reduce_any(d, !all_finite(f))) {
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-  const double largest = global_max_abs(f);
-  if (largest == 0.0) {
-    return 0.0;
+  const double largest = fixed_point_unit(f);
+  if (largest == 0.0 || std::isnan(largest)) {
+    return largest;
   }
   const double scale = std::ldexp(1.0, fixed_point_bits);
   // Two's complement in (lo, hi): a negative term adds its low word and −1 to the high word.
@@ -92,14 +111,7 @@ double exact_sum(const field<double>& f) {
     mine.add(static_cast<std::uint64_t>(v));
     mine.hi += v < 0 ? ~std::uint64_t{0} : 0;
   });
-  const auto& c = d.communicator();
-  const std::vector<std::uint64_t> los = comm::allgather(mine.lo, c);
-  const std::vector<std::uint64_t> his = comm::allgather(mine.hi, c);
-  wide_sum total;
-  for (std::size_t r = 0; r < los.size(); ++r) {
-    total.add(los[r]);
-    total.hi += his[r];
-  }
+  wide_sum total = sum_over_ranks(d, mine);
   const bool negative = (total.hi >> 63U) != 0;
   if (negative) { // magnitude of the two's complement
     total.lo = ~total.lo + 1;
@@ -111,13 +123,9 @@ double exact_sum(const field<double>& f) {
 
 double exact_norm2(const field<double>& f) {
   const decomposition& d = f.decomp();
-  bool finite = all_finite(f);
-  if (reduce_any(d, !finite)) {
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-  const double largest = global_max_abs(f);
-  if (largest == 0.0) {
-    return 0.0;
+  const double largest = fixed_point_unit(f);
+  if (largest == 0.0 || std::isnan(largest)) {
+    return largest;
   }
   const double scale = std::ldexp(1.0, fixed_point_bits);
   wide_sum mine;
@@ -125,14 +133,7 @@ double exact_norm2(const field<double>& f) {
     const double q = f(i, j, k) / largest;
     mine.add(static_cast<std::uint64_t>(q * q * scale));
   });
-  const auto& c = d.communicator();
-  const std::vector<std::uint64_t> los = comm::allgather(mine.lo, c);
-  const std::vector<std::uint64_t> his = comm::allgather(mine.hi, c);
-  wide_sum total;
-  for (std::size_t r = 0; r < los.size(); ++r) {
-    total.add(los[r]);
-    total.hi += his[r];
-  }
+  wide_sum total = sum_over_ranks(d, mine);
   return largest * std::sqrt(std::ldexp(total.value(), -fixed_point_bits));
 }
 
