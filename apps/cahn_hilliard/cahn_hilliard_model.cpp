@@ -48,9 +48,12 @@ public:
     params_.solver_tolerance = cfg.get_double(
         "time.solver_tolerance", 1e-10, "semi_implicit: relative residual of each multigrid solve",
         driver::positive());
-    if (scheme() == solvers::time_scheme::semi_implicit && !(params_.gamma > 0.0) &&
-        !cfg.describing_only()) {
-      cfg.fail("equation.gamma", "time.scheme = \"semi_implicit\" needs gamma > 0");
+    if (solvers::is_semi_implicit(scheme()) && !(params_.gamma > 0.0) && !cfg.describing_only()) {
+      cfg.fail("equation.gamma", std::string("time.scheme = \"") +
+                                     (scheme() == solvers::time_scheme::semi_implicit
+                                          ? "semi_implicit"
+                                          : "semi_implicit_extrapolated") +
+                                     "\" needs gamma > 0");
     }
   }
 
@@ -70,14 +73,14 @@ public:
     solver_ = std::make_unique<solvers::cahn_hilliard>(
         d, params_, driver::to_grid_boundary(sides_c_, params_.spacing),
         driver::to_grid_boundary(sides_mu_, params_.spacing), halo);
-    if (scheme() == solvers::time_scheme::semi_implicit) {
+    if (solvers::is_semi_implicit(scheme())) {
       solver_->prepare_semi_implicit(); // refuses sides the factorised operator cannot solve
     }
   }
   [[nodiscard]] std::vector<grid::field<double>*> state() override { return {&solver_->c()}; }
 
   [[nodiscard]] std::optional<driver::stability> stable_dt() override {
-    if (adaptive() || scheme() == solvers::time_scheme::semi_implicit) {
+    if (adaptive() || solvers::is_semi_implicit(scheme())) {
       return std::nullopt; // the step controller rejects steps that grow the error; the
                            // semi-implicit scheme is unconditionally stable
     }
@@ -107,7 +110,7 @@ public:
     return {{"mean_c", d.mean}, {"energy", d.energy}};
   }
   [[nodiscard]] std::string summary_details() const override {
-    if (scheme() == solvers::time_scheme::semi_implicit) {
+    if (solvers::is_semi_implicit(scheme())) {
       return step_summary() + ", " + std::to_string(solver_->multigrid_cycles()) +
              " multigrid cycles";
     }

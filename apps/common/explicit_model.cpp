@@ -12,7 +12,9 @@ void explicit_model::read_time_keys(driver::config& cfg, double dt, bool offers_
   const std::string scheme = cfg.get_string(
       "time.scheme", "euler",
       std::string("\"euler\" or \"rk4\" (fixed steps); \"euler\" or \"rkf45\" (adaptive)") +
-          (offers_semi_implicit ? "; \"semi_implicit\" (either, unconditionally stable)" : ""));
+          (offers_semi_implicit ? "; \"semi_implicit\" or \"semi_implicit_extrapolated\" "
+                                  "(either, unconditionally stable; first and second order)"
+                                : ""));
   if (scheme == "euler" || cfg.describing_only()) {
     scheme_ = solvers::time_scheme::euler;
   } else if (scheme == "rk4" && !adaptive_) {
@@ -21,12 +23,15 @@ void explicit_model::read_time_keys(driver::config& cfg, double dt, bool offers_
     scheme_ = solvers::time_scheme::rkf45;
   } else if (scheme == "semi_implicit" && offers_semi_implicit) {
     scheme_ = solvers::time_scheme::semi_implicit;
+  } else if (scheme == "semi_implicit_extrapolated" && offers_semi_implicit) {
+    scheme_ = solvers::time_scheme::semi_implicit_extrapolated;
   } else {
+    const std::string semi =
+        offers_semi_implicit ? ", \"semi_implicit\" or \"semi_implicit_extrapolated\"" : "";
     const std::string allowed =
-        adaptive_ ? (offers_semi_implicit ? "\"euler\", \"rkf45\" or \"semi_implicit\""
-                                          : "\"euler\" or \"rkf45\"")
-                  : (offers_semi_implicit ? "\"euler\", \"rk4\" or \"semi_implicit\""
-                                          : "\"euler\" or \"rk4\"");
+        adaptive_
+            ? (offers_semi_implicit ? "\"euler\", \"rkf45\"" + semi : "\"euler\" or \"rkf45\"")
+            : (offers_semi_implicit ? "\"euler\", \"rk4\"" + semi : "\"euler\" or \"rk4\"");
     cfg.fail("time.scheme", std::string(adaptive_ ? "adaptive" : "fixed-step") + " runs take " +
                                 allowed + ", got \"" + scheme + "\"");
   }

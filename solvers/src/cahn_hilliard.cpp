@@ -187,6 +187,35 @@ struct cahn_hilliard::impl final : explicit_system {
     });
   }
 
+  /// One step of h taken twice, on c in place: once whole (kept in `big`, with stabilisation
+  /// s_whole) and as two halves (s_half), which c then holds, or, if `extrapolate`, the
+  /// Richardson extrapolation 2·halves − whole (second order). Returns this rank's largest
+  /// |halves − whole| (NaN if any), the halves' error estimate.
+  double doubled_step(const cahn_hilliard_params& p, double h, double s_whole, double s_half,
+                      bool extrapolate) {
+    semi_implicit_state& st = prepare_semi_implicit(p);
+    grid::for_each_index(
+        c.interior(), [&](index_t i, index_t j, index_t kk) { st.start(i, j, kk) = c(i, j, kk); });
+    semi_implicit_step(p, h, s_whole);
+    grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t kk) {
+      st.big(i, j, kk) = c(i, j, kk);
+      c(i, j, kk) = st.start(i, j, kk);
+    });
+    semi_implicit_step(p, h / 2.0, s_half);
+    semi_implicit_step(p, h / 2.0, s_half);
+    double largest = 0.0;
+    grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t kk) {
+      const double halves = c(i, j, kk);
+      const double d = std::abs(halves - st.big(i, j, kk));
+      largest = std::isnan(d) || std::isnan(largest) ? std::numeric_limits<double>::quiet_NaN()
+                                                     : std::max(largest, d);
+      if (extrapolate) {
+        c(i, j, kk) = 2.0 * halves - st.big(i, j, kk);
+      }
+    });
+    return largest;
+  }
+
   // The system the integrators step: c and state are its two buffers.
   [[nodiscard]] std::string name() const override {
     return "cahn_hilliard";
@@ -328,6 +357,19 @@ double cahn_hilliard::advance_adaptive(double t, double t_end, double& dt, doubl
                                             stats != nullptr ? *stats : local, max_steps);
 }
 
+namespace {
+
+/// Adds one accepted step of dt to `stats` (if given).
+void count_step(ch_stats* stats, double dt) {
+  if (stats != nullptr) {
+    ++stats->accepted;
+    stats->dt_min = stats->dt_min == 0.0 ? dt : std::min(stats->dt_min, dt);
+    stats->dt_max = std::max(stats->dt_max, dt);
+  }
+}
+
+} // namespace
+
 double cahn_hilliard::effective_stabilization(double dt) const noexcept {
   const double needed = 2.0 * std::sqrt(params_.gamma * (1.0 / dt + params_.k) / params_.mobility);
   return std::max(params_.stabilization, needed);
@@ -338,11 +380,29 @@ void cahn_hilliard::step_semi_implicit(double dt, ch_stats* stats) {
     throw usage_error("cahn_hilliard: the time step must be positive, got " + std::to_string(dt));
   }
   impl_->semi_implicit_step(params_, dt, effective_stabilization(dt));
-  if (stats != nullptr) {
-    ++stats->accepted;
-    stats->dt_min = stats->dt_min == 0.0 ? dt : std::min(stats->dt_min, dt);
-    stats->dt_max = std::max(stats->dt_max, dt);
+  count_step(stats, dt);
+}
+
+double cahn_hilliard::doubled_step(double h, ch_scheme scheme) {
+  const bool extrapolate = scheme == time_scheme::semi_implicit_extrapolated;
+  // Extrapolation cancels the first-order error only if both solutions share the
+  // stabilisation, so both take the half step's (the larger).
+  const double s_half = effective_stabilization(h / 2.0);
+  const double s_whole = extrapolate ? s_half : effective_stabilization(h);
+  const double largest = impl_->doubled_step(params_, h, s_whole, s_half, extrapolate);
+  if (grid::reduce_any(impl_->decomp_, std::isnan(largest))) {
+    return std::numeric_limits<double>::quiet_NaN();
   }
+  return grid::reduce_max(impl_->decomp_, largest);
+}
+
+void cahn_hilliard::step_semi_implicit_extrapolated(double dt, ch_stats* stats) {
+  if (!(dt > 0.0)) {
+    throw usage_error("cahn_hilliard: the time step must be positive, got " + std::to_string(dt));
+  }
+  const double s_half = effective_stabilization(dt / 2.0);
+  (void)impl_->doubled_step(params_, dt, s_half, s_half, true);
+  count_step(stats, dt);
 }
 
 void cahn_hilliard::prepare_semi_implicit() {
@@ -355,7 +415,7 @@ std::int64_t cahn_hilliard::multigrid_cycles() const noexcept {
 
 bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptive, double tolerance,
                                     ch_scheme scheme, ch_stats* stats, std::int64_t max_steps) {
-  if (scheme != time_scheme::semi_implicit) {
+  if (!is_semi_implicit(scheme)) {
     return impl_->integrator.advance_segment(clock, target, adaptive, tolerance, scheme, stats,
                                              max_steps);
   }
@@ -373,7 +433,11 @@ bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptiv
         std::max(clock.segment_steps, fixed_steps(clock.segment_start, target, clock.dt));
     const std::int64_t chunk = std::min(steps - clock.segment_steps, max_steps);
     for (std::int64_t n = 0; n < chunk; ++n) {
-      step_semi_implicit(clock.dt, &s);
+      if (scheme == time_scheme::semi_implicit) {
+        step_semi_implicit(clock.dt, &s);
+      } else {
+        step_semi_implicit_extrapolated(clock.dt, &s);
+      }
     }
     clock.segment_steps += chunk;
     done = clock.segment_steps == steps;
@@ -384,33 +448,14 @@ bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptiv
       throw usage_error("cahn_hilliard: adaptive stepping needs a positive tolerance and step");
     }
     // Step doubling, as adaptive Euler: one step of h against two of h/2, the error the
-    // largest difference (exact on every layout), py-pde's controller; the two half steps are
-    // kept.
+    // largest difference (exact on every layout), py-pde's controller; the two half steps (or
+    // their extrapolation) are kept.
     auto& st = m.prepare_semi_implicit(params_);
     std::int64_t accepted = 0;
     while (clock.t < target && accepted < max_steps) {
       const double h = std::max(std::min(clock.dt, target - clock.t), explicit_integrator::dt_min);
-      grid::for_each_index(m.c.interior(), [&](index_t i, index_t j, index_t k) {
-        st.start(i, j, k) = m.c(i, j, k);
-      });
-      m.semi_implicit_step(params_, h, effective_stabilization(h));
-      grid::for_each_index(m.c.interior(), [&](index_t i, index_t j, index_t k) {
-        st.big(i, j, k) = m.c(i, j, k);
-        m.c(i, j, k) = st.start(i, j, k);
-      });
-      const double half = h / 2.0;
-      m.semi_implicit_step(params_, half, effective_stabilization(half));
-      m.semi_implicit_step(params_, half, effective_stabilization(half));
-      double largest = 0.0;
-      bool nan = false;
-      grid::for_each_index(m.c.interior(), [&](index_t i, index_t j, index_t k) {
-        const double d = std::abs(m.c(i, j, k) - st.big(i, j, k));
-        nan = nan || std::isnan(d);
-        largest = std::max(largest, d);
-      });
-      const bool any_nan = grid::reduce_any(m.decomp_, nan);
-      const double e = any_nan ? std::numeric_limits<double>::quiet_NaN()
-                               : grid::reduce_max(m.decomp_, largest) / tolerance;
+      const double largest = doubled_step(h, scheme);
+      const double e = std::isnan(largest) ? largest : largest / tolerance;
       if (e <= 1.0) {
         ++s.accepted;
         ++accepted;

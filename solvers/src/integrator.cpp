@@ -435,7 +435,7 @@ void explicit_integrator::advance_steps(double t0, std::int64_t first, std::int6
   if (scheme == time_scheme::rkf45) {
     throw usage_error(who + ": rkf45 is adaptive only; use euler or rk4 for fixed steps");
   }
-  if (scheme == time_scheme::semi_implicit) {
+  if (is_semi_implicit(scheme)) {
     throw usage_error(who + ": the semi-implicit scheme is not an explicit one");
   }
   if (steps < 0) {
@@ -456,7 +456,7 @@ double explicit_integrator::advance_adaptive(double t, double t_end, double& dt,
   if (scheme == time_scheme::rk4) {
     throw usage_error(who + ": rk4 is fixed-step only; use euler or rkf45 when adaptive");
   }
-  if (scheme == time_scheme::semi_implicit) {
+  if (is_semi_implicit(scheme)) {
     throw usage_error(who + ": the semi-implicit scheme is not an explicit one");
   }
   if (max_steps < 1) {
@@ -521,10 +521,11 @@ step_clock resume_clock(const step_clock& stored, bool adaptive, double dt) {
 }
 
 double rhs_per_step(time_scheme scheme, bool adaptive) {
-  return scheme == time_scheme::rk4     ? 4.0
-         : scheme == time_scheme::rkf45 ? 6.0
-         : adaptive                     ? 3.0
-                                        : 1.0;
+  return scheme == time_scheme::rk4                          ? 4.0
+         : scheme == time_scheme::rkf45                      ? 6.0
+         : scheme == time_scheme::semi_implicit_extrapolated ? 3.0
+         : adaptive                                          ? 3.0
+                                                             : 1.0;
 }
 
 } // namespace tessera::solvers

@@ -28,7 +28,14 @@ enum class time_scheme {
   rkf45,         ///< Runge-Kutta-Fehlberg 4(5) (adaptive only)
   semi_implicit, ///< linearly stabilised semi-implicit Euler, fixed or adaptive (by step
                  ///< doubling); not an explicit scheme: cahn_hilliard steps it itself
+  semi_implicit_extrapolated, ///< the same, second order: each step of h is 2 steps of h/2
+                              ///< minus 1 step of h (Richardson extrapolation)
 };
+
+/// True for the schemes that cahn_hilliard steps itself (semi-implicit, either order).
+[[nodiscard]] constexpr bool is_semi_implicit(time_scheme scheme) noexcept {
+  return scheme == time_scheme::semi_implicit || scheme == time_scheme::semi_implicit_extrapolated;
+}
 
 /// Statistics of a run segment.
 struct step_stats {
