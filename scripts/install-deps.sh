@@ -6,7 +6,7 @@ set -euo pipefail
 
 flavour="${1:-both}"
 common=(build-essential cmake pkg-config hdf5-tools libeigen3-dev libcli11-dev
-        libtomlplusplus-dev libgtest-dev libcairo2-dev clang-format clang-tidy
+        libtomlplusplus-dev libgtest-dev libcairo2-dev libfftw3-dev clang-format clang-tidy
         python3-numpy python3-h5py-serial python3-matplotlib python3-pil
         python3-dev pybind11-dev python3-pybind11 python3-mpi4py python3-pytest)
 # The Python package (python/, docs/python.md) builds with pybind11 against Debian's python3;

@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""Smoke test of bench/time_to_solution: run with --quick --csv on RANKS ranks, it must exit 0 and
+print its CSV contract (the header with ratio_explicit_semi_implicit), a row per scheme and
+tolerance with numeric cells, and every run must end near the RK4 reference (RMS error below
+1e-2, structure-factor wavenumber within 50 %): a scheme that diverged or stopped early fails.
+Timings and ratios are not judged.
+
+    check_time_to_solution.py MPIEXEC NUMPROC_FLAG RANKS BENCH
+"""
+import subprocess
+import sys
+
+mpiexec, numproc_flag, ranks, bench = sys.argv[1:5]
+cmd = [mpiexec, numproc_flag, ranks, bench, "--quick", "--csv"]
+r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+print(r.stdout)
+print(r.stderr, file=sys.stderr)
+failures = []
+if r.returncode != 0:
+    failures.append("exit code %d, expected 0" % r.returncode)
+table = [l.split(",") for l in r.stdout.splitlines() if l.strip() and not l.startswith("#")]
+header = table[0] if table else []
+numeric = ["tolerance", "wall_s", "steps", "rejected", "multigrid_cycles", "l2_error",
+           "wavenumber_error"]
+for column in numeric + ["scheme", "matched_by", "ratio_explicit_semi_implicit"]:
+    if column not in header:
+        failures.append("column %s missing from the header %s" % (column, header))
+rows = [dict(zip(header, row)) for row in table[1:]]
+if any(len(row) != len(header) for row in table[1:]):
+    failures.append("rows whose length differs from the header's")
+schemes = {}
+for row in rows:
+    name = "%s@%s" % (row.get("scheme"), row.get("tolerance"))
+    schemes[row.get("scheme")] = schemes.get(row.get("scheme"), 0) + 1
+    try:
+        values = {c: float(row[c]) for c in numeric}
+    except (KeyError, ValueError):
+        failures.append("%s: a cell that is not a number: %s" % (name, row))
+        continue
+    if not values["l2_error"] < 1e-2:
+        failures.append("%s: RMS error %s against the reference" % (name, row["l2_error"]))
+    if not values["wavenumber_error"] < 0.5:
+        failures.append("%s: wavenumber error %s" % (name, row["wavenumber_error"]))
+    if values["steps"] < 1 or values["wall_s"] <= 0:
+        failures.append("%s: no steps or no time" % name)
+    semi = row.get("scheme", "").startswith("semi_implicit")
+    if semi != (values["multigrid_cycles"] > 0):
+        failures.append("%s: %s multigrid cycles" % (name, row["multigrid_cycles"]))
+for scheme in ["explicit_euler", "semi_implicit", "semi_implicit_extrapolated"]:
+    if schemes.get(scheme, 0) < 2:
+        failures.append("fewer than two rows of %s" % scheme)
+for f in failures:
+    print("FAIL:", f, file=sys.stderr)
+sys.exit(1 if failures else 0)
