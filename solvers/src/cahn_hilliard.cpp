@@ -457,10 +457,8 @@ bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptiv
       const double largest = doubled_step(h, scheme);
       const double e = std::isnan(largest) ? largest : largest / tolerance;
       if (e <= 1.0) {
-        ++s.accepted;
+        count_step(&s, h);
         ++accepted;
-        s.dt_min = s.dt_min == 0.0 ? h : std::min(s.dt_min, h);
-        s.dt_max = std::max(s.dt_max, h);
         clock.t += h;
         ++clock.segment_steps;
       } else {
