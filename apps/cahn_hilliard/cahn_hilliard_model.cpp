@@ -111,8 +111,7 @@ public:
   }
   [[nodiscard]] std::string summary_details() const override {
     if (solvers::is_semi_implicit(scheme())) {
-      return step_summary() + ", " + std::to_string(solver_->multigrid_cycles()) +
-             " multigrid cycles";
+      return step_summary(std::to_string(solver_->multigrid_cycles()) + " multigrid cycles");
     }
     return step_summary();
   }

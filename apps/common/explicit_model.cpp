@@ -66,9 +66,9 @@ std::vector<std::pair<std::string, std::int64_t>> explicit_model::final_attribut
   return {{"accepted_steps", stats_.accepted}, {"rejected_steps", stats_.rejected}};
 }
 
-std::string explicit_model::step_summary() const {
+std::string explicit_model::step_summary(const std::string& work) const {
   return " (" + std::to_string(stats_.rejected) + " rejected), " +
-         std::to_string(stats_.rhs_evaluations) + " right-hand sides";
+         (work.empty() ? std::to_string(stats_.rhs_evaluations) + " right-hand sides" : work);
 }
 
 } // namespace tessera::apps

@@ -41,8 +41,9 @@ protected:
   virtual bool advance_segment(solvers::step_clock& clock, double target, bool adaptive,
                                double tolerance, solvers::time_scheme scheme,
                                solvers::step_stats* stats, std::int64_t max_steps) = 0;
-  /// " (R rejected), N right-hand sides": the summary's step counts.
-  [[nodiscard]] std::string step_summary() const;
+  /// " (R rejected), N right-hand sides": the summary's step counts; `work` replaces
+  /// "N right-hand sides" for schemes that count their work otherwise (e.g. multigrid cycles).
+  [[nodiscard]] std::string step_summary(const std::string& work = {}) const;
   [[nodiscard]] bool adaptive() const noexcept { return adaptive_; }
   [[nodiscard]] solvers::time_scheme scheme() const noexcept { return scheme_; }
 

@@ -41,7 +41,7 @@ struct cahn_hilliard::impl final : explicit_system {
   impl(const grid::decomposition& d, const cahn_hilliard_params& p,
        const grid::boundary<double>& bc_c, const grid::boundary<double>& bc_mu,
        grid::halo_options halo)
-      : decomp_(d), bc_c_(bc_c), bc_mu_(bc_mu), nd(d.ndim()), threads(d.threads()),
+      : decomp_(d), bc_c_(bc_c), bc_mu_(bc_mu), nd(d.ndim()), threads(d.threads()), halo_(halo),
         c(d, 1, {}, "c"), state(d, 1, {}, "state"), mu(d, 1, {}, "mu"), plan_c({&c}, {bc_c}, halo),
         plan_state({&state}, {bc_c}, halo), plan_mu({&mu}, {bc_mu}, halo), gamma(p.gamma), k(p.k),
         kc0(p.k * p.c0), mobility(p.mobility), integrator(*this) {
@@ -56,6 +56,7 @@ struct cahn_hilliard::impl final : explicit_system {
   grid::boundary<double> bc_c_, bc_mu_;
   int nd;
   int threads;
+  grid::halo_options halo_;
   field<double> c, state, mu;
   grid::halo_plan<double> plan_c, plan_state, plan_mu;
   double gamma, k, kc0, mobility;
@@ -64,12 +65,15 @@ struct cahn_hilliard::impl final : explicit_system {
   explicit_integrator integrator;
 
   /// What semi-implicit steps need, made on the first one: the Helmholtz multigrid and the
-  /// right-hand side, the intermediate w = (b − ∇²) c', the new state, and step doubling's copies.
+  /// right-hand side, the intermediate w = (b − ∇²) c', the new state, the stabilisation
+  /// correction's iterate (with its halo plan), right-hand side and step, and step doubling's
+  /// copies.
   struct semi_implicit_state {
     semi_implicit_state(const grid::decomposition& d, const grid::boundary<double>& sides,
-                        const cahn_hilliard_params& p)
+                        const cahn_hilliard_params& p, grid::halo_options halo)
         : mg(d, {1.0, 1.0, p.spacing}, sides, options(p)), rhs(d, 1), w(d, 1), next(d, 1),
-          start(d, 1), big(d, 1) {}
+          iterate(d, 1), shifted(d, 1), step(d, 1), start(d, 1), big(d, 1),
+          plan_iterate({&iterate}, {sides}, halo) {}
     static grid::multigrid_options options(const cahn_hilliard_params& p) {
       grid::multigrid_options o;
       o.relative_tolerance = p.solver_tolerance;
@@ -77,7 +81,8 @@ struct cahn_hilliard::impl final : explicit_system {
       return o;
     }
     grid::multigrid mg;
-    field<double> rhs, w, next, start, big;
+    field<double> rhs, w, next, iterate, shifted, step, start, big;
+    grid::halo_plan<double> plan_iterate;
     std::int64_t cycles = 0;
   };
   std::unique_ptr<semi_implicit_state> semi;
@@ -112,19 +117,23 @@ struct cahn_hilliard::impl final : explicit_system {
       }
     }
     semi = std::make_unique<semi_implicit_state>(
-        decomp_, grid::boundary<double>::all(grid::side_condition<double>::neumann()), p);
+        decomp_, grid::boundary<double>::all(grid::side_condition<double>::neumann()), p, halo_);
     return *semi;
   }
 
-  /// One semi-implicit step of dt on c, in place. The implicit operator
-  /// (1/dt + k) − M S ∇² + M γ ∇⁴ equals M γ (a − ∇²)(b − ∇²) with a + b = S/γ and
-  /// a b = (1/dt + k)/(M γ) (real and positive since S ≥ 2 sqrt(γ (1/dt + k)/M)): two solves.
-  void semi_implicit_step(const cahn_hilliard_params& p, double dt, double stabilization) {
+  /// One semi-implicit step of dt on c, in place, with the stabilisation S of `p`. The
+  /// implicit operator A = (1/dt + k) − M S ∇² + M γ ∇⁴ is solved through
+  /// P = M γ (a − ∇²)(b − ∇²), a + b = S'/γ, a b = (1/dt + k)/(M γ), two Helmholtz solves, with
+  /// S' = max(S, 2 sqrt(γ (1/dt + k)/M)) so that a and b are real. P = A when S' = S;
+  /// otherwise correct_stabilization() iterates to A's solution.
+  void semi_implicit_step(const cahn_hilliard_params& p, double dt) {
     semi_implicit_state& st = prepare_semi_implicit(p);
     const double alpha0 = 1.0 / dt + k;
-    const double s = stabilization;
-    const double root = std::sqrt(std::max(0.0, s * s - 4.0 * gamma * alpha0 / mobility));
-    const double a = (s + root) / (2.0 * gamma);
+    const double s = p.stabilization;
+    const double s_solve = std::max(s, 2.0 * std::sqrt(gamma * alpha0 / mobility));
+    const double root =
+        std::sqrt(std::max(0.0, s_solve * s_solve - 4.0 * gamma * alpha0 / mobility));
+    const double a = (s_solve + root) / (2.0 * gamma);
     const double b = alpha0 / (mobility * gamma) / a;
     const double scale = 1.0 / (mobility * gamma);
     const double inv_dt = 1.0 / dt;
@@ -172,6 +181,13 @@ struct cahn_hilliard::impl final : explicit_system {
     };
     solve(a, st.w, st.rhs);
     solve(b, st.next, st.w);
+    if (s_solve > s) {
+      // A = P + M (S' − S) ∇²: the spectrum of P⁻¹A lies in [1 − q, 1] with
+      // q = M (S' − S) / min over λ of P(λ)/λ (λ ≥ 0 an eigenvalue of −∇²).
+      const double q = mobility * (s_solve - s) /
+                       (2.0 * std::sqrt(alpha0 * mobility * gamma) + mobility * s_solve);
+      correct_stabilization(p, st, a, b, (s_solve - s) / gamma, q, solve);
+    }
     // The exact solution's mean is known ((1/dt + k) mean c' = mean c / dt + k c0: the
     // Laplacians of periodic or zero-flux fields sum to zero); setting it removes the solves'
     // residual from the mass, with layout-independent sums.
@@ -187,22 +203,92 @@ struct cahn_hilliard::impl final : explicit_system {
     });
   }
 
-  /// One step of h taken twice, on c in place: once whole (kept in `big`, with stabilisation
-  /// s_whole) and as two halves (s_half), which c then holds, or, if `extrapolate`, the
-  /// Richardson extrapolation 2·halves − whole (second order). Returns this rank's largest
-  /// |halves − whole| (NaN if any), the halves' error estimate.
-  double doubled_step(const cahn_hilliard_params& p, double h, double s_whole, double s_half,
-                      bool extrapolate) {
+  /// Chebyshev iteration (Saad, Iterative Methods, Alg. 12.1) for A x = R, preconditioned by
+  /// P, from x₀ = P⁻¹R in st.next, on the known spectrum [1 − q, 1] of P⁻¹A: each iteration
+  /// solves P y = R − (A − P) x, i.e. (a − ∇²)(b − ∇²) y = rhs − shift ∇²x (shift = (S' − S)/γ),
+  /// and P⁻¹(R − A x) = y − x. A fixed count, from the bound, reaches the solver tolerance:
+  /// the same operations on every layout. Leaves x in st.next.
+  template <class Solve>
+  void correct_stabilization(const cahn_hilliard_params& p, semi_implicit_state& st, double a,
+                             double b, double shift, double q, const Solve& solve) {
+    const double centre = 1.0 - q / 2.0; // θ
+    const double half_width = q / 2.0;   // δ
+    const double sigma1 = centre / half_width;
+    const double kappa_root = std::sqrt(1.0 / (1.0 - q));
+    const double contraction = (kappa_root - 1.0) / (kappa_root + 1.0);
+    // After n iterations the error is at most 2 σⁿ / (1 + σ²ⁿ) of the first one's.
+    const int iterations = std::max(
+        1, static_cast<int>(std::ceil(std::log(p.solver_tolerance / 2.0) / std::log(contraction))));
+    const auto interior = c.interior();
+    grid::for_each_index(interior, [&](index_t i, index_t j, index_t kk) {
+      st.iterate(i, j, kk) = st.next(i, j, kk);
+    });
+    // y = P⁻¹(R − (A − P) x) in st.next, from the guesses y = x, w = (b − ∇²) x.
+    const auto precondition = [&] {
+      grid::run_on_threads(threads, "cahn_hilliard", [&](int th) {
+        detail::dispatch_ndim(nd, [&](auto nd_tag) {
+          constexpr int ND = decltype(nd_tag)::value;
+          const box mine = c.thread_box(th);
+          const double* x = st.iterate.origin();
+          const double* rhs = st.rhs.origin();
+          double* shifted = st.shifted.origin();
+          double* w = st.w.origin();
+          double* y = st.next.origin();
+#pragma omp barrier
+          st.plan_iterate.exchange(th);
+#pragma omp barrier
+          detail::for_each_offset<ND>(c, mine, [&](index_t o) {
+            const double lap = laplacian<ND>(x, o, stride.data(), inv_dx2.data());
+            shifted[o] = rhs[o] - shift * lap;
+            w[o] = b * x[o] - lap;
+            y[o] = x[o];
+          });
+        });
+      });
+      st.plan_iterate.check();
+      solve(a, st.w, st.shifted);
+      solve(b, st.next, st.w);
+    };
+    precondition();
+    double rho = 1.0 / sigma1;
+    grid::for_each_index(interior, [&](index_t i, index_t j, index_t kk) {
+      st.step(i, j, kk) = (st.next(i, j, kk) - st.iterate(i, j, kk)) / centre;
+    });
+    for (int n = 0; n < iterations; ++n) {
+      grid::for_each_index(interior, [&](index_t i, index_t j, index_t kk) {
+        st.iterate(i, j, kk) += st.step(i, j, kk);
+      });
+      if (n + 1 == iterations) {
+        break;
+      }
+      precondition();
+      const double rho_next = 1.0 / (2.0 * sigma1 - rho);
+      grid::for_each_index(interior, [&](index_t i, index_t j, index_t kk) {
+        const double z = st.next(i, j, kk) - st.iterate(i, j, kk);
+        st.step(i, j, kk) = rho_next * rho * st.step(i, j, kk) + 2.0 * rho_next / half_width * z;
+      });
+      rho = rho_next;
+    }
+    grid::for_each_index(interior, [&](index_t i, index_t j, index_t kk) {
+      st.next(i, j, kk) = st.iterate(i, j, kk);
+    });
+  }
+
+  /// One step of h taken twice, on c in place: once whole (kept in `big`) and as two halves,
+  /// which c then holds, or, if `extrapolate`, the Richardson extrapolation 2·halves − whole
+  /// (second order). Returns this rank's largest |halves − whole| (NaN if any), the halves'
+  /// error estimate.
+  double doubled_step(const cahn_hilliard_params& p, double h, bool extrapolate) {
     semi_implicit_state& st = prepare_semi_implicit(p);
     grid::for_each_index(
         c.interior(), [&](index_t i, index_t j, index_t kk) { st.start(i, j, kk) = c(i, j, kk); });
-    semi_implicit_step(p, h, s_whole);
+    semi_implicit_step(p, h);
     grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t kk) {
       st.big(i, j, kk) = c(i, j, kk);
       c(i, j, kk) = st.start(i, j, kk);
     });
-    semi_implicit_step(p, h / 2.0, s_half);
-    semi_implicit_step(p, h / 2.0, s_half);
+    semi_implicit_step(p, h / 2.0);
+    semi_implicit_step(p, h / 2.0);
     double largest = 0.0;
     grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t kk) {
       const double halves = c(i, j, kk);
@@ -370,26 +456,17 @@ void count_step(ch_stats* stats, double dt) {
 
 } // namespace
 
-double cahn_hilliard::effective_stabilization(double dt) const noexcept {
-  const double needed = 2.0 * std::sqrt(params_.gamma * (1.0 / dt + params_.k) / params_.mobility);
-  return std::max(params_.stabilization, needed);
-}
-
 void cahn_hilliard::step_semi_implicit(double dt, ch_stats* stats) {
   if (!(dt > 0.0)) {
     throw usage_error("cahn_hilliard: the time step must be positive, got " + std::to_string(dt));
   }
-  impl_->semi_implicit_step(params_, dt, effective_stabilization(dt));
+  impl_->semi_implicit_step(params_, dt);
   count_step(stats, dt);
 }
 
 double cahn_hilliard::doubled_step(double h, ch_scheme scheme) {
-  const bool extrapolate = scheme == time_scheme::semi_implicit_extrapolated;
-  // Extrapolation cancels the first-order error only if both solutions share the
-  // stabilisation, so both take the half step's (the larger).
-  const double s_half = effective_stabilization(h / 2.0);
-  const double s_whole = extrapolate ? s_half : effective_stabilization(h);
-  const double largest = impl_->doubled_step(params_, h, s_whole, s_half, extrapolate);
+  const double largest =
+      impl_->doubled_step(params_, h, scheme == time_scheme::semi_implicit_extrapolated);
   if (grid::reduce_any(impl_->decomp_, std::isnan(largest))) {
     return std::numeric_limits<double>::quiet_NaN();
   }
@@ -400,8 +477,7 @@ void cahn_hilliard::step_semi_implicit_extrapolated(double dt, ch_stats* stats) 
   if (!(dt > 0.0)) {
     throw usage_error("cahn_hilliard: the time step must be positive, got " + std::to_string(dt));
   }
-  const double s_half = effective_stabilization(dt / 2.0);
-  (void)impl_->doubled_step(params_, dt, s_half, s_half, true);
+  (void)impl_->doubled_step(params_, dt, true);
   count_step(stats, dt);
 }
 

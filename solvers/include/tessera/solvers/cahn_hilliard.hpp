@@ -30,9 +30,9 @@ struct cahn_hilliard_params {
   double c0 = 0.5;                              ///< reaction equilibrium concentration
   double mobility = 1.0;                        ///< constant mobility M
   std::array<double, 3> spacing{1.0, 1.0, 1.0}; ///< cell size per dimension
-  /// Semi-implicit steps: the stabilisation S (1/time·length⁻²·… as M ∇² S c; ≥ max f'' / 2 = 1
-  /// keeps the energy decreasing), raised to 2·sqrt(γ (1/dt + k) / M) when smaller so that
-  /// the implicit operator factors into two Helmholtz solves.
+  /// Semi-implicit steps: the stabilisation S (dimensionless, as c³ − c; ≥ max f'' / 2 = 1
+  /// keeps the energy decreasing), used as given at every dt (below 2·sqrt(γ (1/dt + k) / M)
+  /// the solve takes a few more Helmholtz solves: docs/cahn_hilliard.md).
   double stabilization = 1.0;
   double solver_tolerance = 1e-10; ///< multigrid: relative residual of each Helmholtz solve
 };
@@ -111,16 +111,13 @@ public:
   void step_semi_implicit(double dt, ch_stats* stats = nullptr);
 
   /// One second-order step of dt (scheme semi_implicit_extrapolated): two semi-implicit steps
-  /// of dt/2, doubled, minus one of dt, all with the stabilisation of dt/2 (Richardson
-  /// extrapolation; three steps' work). Conserves mass as step_semi_implicit. Collective.
+  /// of dt/2, doubled, minus one of dt (Richardson extrapolation; three steps' work).
+  /// Conserves mass as step_semi_implicit. Collective.
   void step_semi_implicit_extrapolated(double dt, ch_stats* stats = nullptr);
 
   /// Builds what semi-implicit steps need (the multigrid; collective) now rather than on the
   /// first step. Throws usage_error if γ = 0 or a side is neither periodic nor zero-flux.
   void prepare_semi_implicit();
-
-  /// The stabilisation a semi-implicit step of dt uses: max(S, 2·sqrt(γ (1/dt + k) / M)).
-  [[nodiscard]] double effective_stabilization(double dt) const noexcept;
 
   /// Multigrid cycles run by semi-implicit steps since construction.
   [[nodiscard]] std::int64_t multigrid_cycles() const noexcept;
