@@ -6,7 +6,10 @@
 // of the pattern's length scale). Each explicit row's ratio_explicit_semi_implicit is its wall
 // time over that of the fastest semi-implicit run at least as accurate in both measures.
 //   mpiexec -n 2 build-openmpi/bench/time_to_solution [--csv] [--quick] [--n N] [--t-end T]
-// (--quick: 64², t = 50, for the test suite; defaults: 256², t = 1000; the paper: 512², 1e4.)
+//                                                     [--t-start T0] [--only SCHEME]
+// (--quick: 64², t = 50, for the test suite; defaults: 256², 0 to 1000; the paper: 512², 1e4.
+// --t-start: every run starts from the RK4 reference's state at T0, e.g. after the spinodal
+// phase, to time the coarsening window alone. --only: the rows of one scheme.)
 #include <tessera/comm.hpp>
 #include <tessera/grid.hpp>
 #include <tessera/solvers/cahn_hilliard.hpp>
@@ -36,7 +39,9 @@ struct options {
   bool csv = false;
   bool quick = false;
   index_t n = 256;
+  double t_start = 0.0;
   double t_end = 1000.0;
+  std::string only; ///< run only the contenders of this scheme (empty: all)
 };
 
 /// One way to reach t_end.
@@ -69,10 +74,22 @@ solvers::cahn_hilliard_params paper_params() {
   return p;
 }
 
-/// A fresh solver on the paper's random start (the same on every layout).
-std::unique_ptr<solvers::cahn_hilliard> paper_start(const grid::decomposition& d) {
+/// Where every run starts: the paper's random start (the same on every layout), or a state
+/// gathered on rank 0 (empty elsewhere) that is scattered.
+struct start_state {
+  bool from_state = false;
+  std::vector<double> gathered;
+};
+
+/// A fresh solver on `start`.
+std::unique_ptr<solvers::cahn_hilliard> paper_start(const grid::decomposition& d,
+                                                    const start_state& start) {
   auto ch = std::make_unique<solvers::cahn_hilliard>(d, paper_params(), zero_flux(), zero_flux());
-  grid::fill_random_uniform(ch->c(), 1, 0.49, 0.51);
+  if (!start.from_state) {
+    grid::fill_random_uniform(ch->c(), 1, 0.49, 0.51);
+  } else {
+    grid::scatter(start.gathered, ch->c());
+  }
   return ch;
 }
 
@@ -132,18 +149,21 @@ double rms_difference(const std::vector<double>& a, const std::vector<double>& b
   return std::sqrt(sum / static_cast<double>(a.size()));
 }
 
-/// The reference: classical RK4 with fixed steps of `dt`, gathered on rank 0.
-std::vector<double> rk4_solution(const grid::decomposition& d, double t_end, double dt) {
-  auto ch = paper_start(d);
-  (void)ch->advance_fixed(0.0, t_end, dt, solvers::time_scheme::rk4);
+/// The reference: classical RK4 with fixed steps of `dt` from `start` (empty: the paper's
+/// random start) at t_start to t_end, gathered on rank 0.
+std::vector<double> rk4_solution(const grid::decomposition& d, const start_state& start,
+                                 double t_start, double t_end, double dt) {
+  auto ch = paper_start(d, start);
+  (void)ch->advance_fixed(t_start, t_end, dt, solvers::time_scheme::rk4);
   return grid::gather(ch->c());
 }
 
-outcome run(const grid::decomposition& d, const contender& who, double t_end,
-            const std::vector<double>& reference, double reference_wavenumber, index_t n) {
-  auto ch = paper_start(d);
+outcome run(const grid::decomposition& d, const contender& who, const start_state& start,
+            double t_start, double t_end, const std::vector<double>& reference,
+            double reference_wavenumber, index_t n) {
+  auto ch = paper_start(d, start);
   solvers::step_stats stats;
-  solvers::step_clock clock{0.0, who.first_dt, 0.0, 0};
+  solvers::step_clock clock{t_start, who.first_dt, t_start, 0};
   MPI_Barrier(MPI_COMM_WORLD);
   const double t0 = MPI_Wtime();
   (void)ch->advance_segment(clock, t_end, true, who.tolerance, who.scheme, &stats,
@@ -179,11 +199,17 @@ bool parse(int argc, char** argv, options& opt) {
       opt.n = std::atoll(argv[++i]);
     } else if (a == "--t-end" && i + 1 < argc) {
       opt.t_end = std::atof(argv[++i]);
+    } else if (a == "--t-start" && i + 1 < argc) {
+      opt.t_start = std::atof(argv[++i]);
+    } else if (a == "--only" && i + 1 < argc) {
+      opt.only = argv[++i];
     } else {
       return false;
     }
   }
-  return opt.n >= 8 && opt.t_end > 0.0;
+  const bool known = opt.only.empty() || opt.only == "semi_implicit" ||
+                     opt.only == "semi_implicit_extrapolated" || opt.only == "explicit_euler";
+  return known && opt.n >= 8 && opt.t_start >= 0.0 && opt.t_end > opt.t_start;
 }
 
 } // namespace
@@ -194,7 +220,9 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, opt)) {
     if (comm::rank() == 0) {
       std::fprintf(stderr,
-                   "usage: time_to_solution [--csv] [--quick] [--n N >= 8] [--t-end T > 0]\n");
+                   "usage: time_to_solution [--csv] [--quick] [--n N >= 8] [--t-end T > 0] "
+                   "[--t-start T0 in [0, T)] [--only semi_implicit|semi_implicit_extrapolated|"
+                   "explicit_euler]\n");
     }
     return 2;
   }
@@ -206,8 +234,13 @@ int main(int argc, char** argv) {
   // The reference at a fifth of RK4's stability limit (2.79 / (64 + 16) at Δx = 1, |c| <= 1);
   // the same at twice the step bounds its own error (printed: errors below it are not resolved).
   const double reference_dt = 0.007;
-  const auto reference = rk4_solution(d, opt.t_end, reference_dt);
-  const auto coarser = rk4_solution(d, opt.t_end, 2.0 * reference_dt);
+  start_state start;
+  if (opt.t_start > 0.0) {
+    start.gathered = rk4_solution(d, start, 0.0, opt.t_start, reference_dt);
+    start.from_state = true;
+  }
+  const auto reference = rk4_solution(d, start, opt.t_start, opt.t_end, reference_dt);
+  const auto coarser = rk4_solution(d, start, opt.t_start, opt.t_end, 2.0 * reference_dt);
   double reference_wavenumber = 0.0;
   double reference_error = 0.0;
   if (comm::rank() == 0) {
@@ -217,10 +250,11 @@ int main(int argc, char** argv) {
   MPI_Bcast(&reference_wavenumber, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
 
   if (comm::rank() == 0) {
-    std::printf(opt.csv ? "# n=%lld t_end=%g ranks=%d reference=rk4 dt=%g, its rms error <= %.2e\n"
-                        : "Cahn-Hilliard (paper's case) n=%lld t_end=%g on %d ranks; reference "
-                          "RK4 dt=%g (rms change at twice the step: %.2e)\n",
-                static_cast<long long>(opt.n), opt.t_end, comm::size(), reference_dt,
+    std::printf(opt.csv ? "# n=%lld t_start=%g t_end=%g ranks=%d reference=rk4 dt=%g, its rms "
+                          "error <= %.2e\n"
+                        : "Cahn-Hilliard (paper's case) n=%lld from t=%g to %g on %d ranks; "
+                          "reference RK4 dt=%g (rms change at twice the step: %.2e)\n",
+                static_cast<long long>(opt.n), opt.t_start, opt.t_end, comm::size(), reference_dt,
                 reference_error);
     std::printf(opt.csv ? "scheme,tolerance,wall_s,steps,rejected,multigrid_cycles,l2_error,"
                           "wavenumber_error,matched_by,ratio_explicit_semi_implicit\n"
@@ -249,11 +283,15 @@ int main(int argc, char** argv) {
   for (const double tol : explicit_tolerances) {
     contenders.push_back({"explicit_euler", ts::euler, true, tol, 0.01});
   }
+  if (!opt.only.empty()) {
+    std::erase_if(contenders, [&](const contender& who) { return who.label != opt.only; });
+  }
   std::vector<outcome> results;
   results.reserve(contenders.size());
   for (std::size_t i = 0; i < contenders.size(); ++i) {
     const auto& who = contenders[i];
-    results.push_back(run(d, who, opt.t_end, reference, reference_wavenumber, opt.n));
+    results.push_back(
+        run(d, who, start, opt.t_start, opt.t_end, reference, reference_wavenumber, opt.n));
     const auto& r = results.back();
     std::string matched = "-";
     std::string ratio = "-";

@@ -87,6 +87,17 @@ struct cahn_hilliard::impl final : explicit_system {
   };
   std::unique_ptr<semi_implicit_state> semi;
 
+  /// Calls body(offset) for every interior cell, each thread on its own box. The offset is the
+  /// same in every field of this solver (one decomposition, halo width 1).
+  template <class Body>
+  void for_each_cell(const Body& body) {
+    grid::run_on_threads(threads, "cahn_hilliard", [&](int th) {
+      detail::dispatch_ndim(nd, [&](auto nd_tag) {
+        detail::for_each_offset<decltype(nd_tag)::value>(c, c.thread_box(th), body);
+      });
+    });
+  }
+
   /// Builds the multigrid on first use; refuses what the factorised operator cannot solve.
   semi_implicit_state& prepare_semi_implicit(const cahn_hilliard_params& p) {
     if (semi) {
@@ -198,9 +209,9 @@ struct cahn_hilliard::impl final : explicit_system {
     const double mean_before = grid::exact_sum(c) / cells;
     const double mean_target = (mean_before * inv_dt + kc0) / (inv_dt + k);
     const double shift = mean_target - grid::exact_sum(st.next) / cells;
-    grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t kk) {
-      c(i, j, kk) = st.next(i, j, kk) + shift;
-    });
+    const double* next = st.next.origin();
+    double* x = c.origin();
+    for_each_cell([&](index_t o) { x[o] = next[o] + shift; });
   }
 
   /// Chebyshev iteration (Saad, Iterative Methods, Alg. 12.1) for A x = R, preconditioned by
@@ -219,21 +230,19 @@ struct cahn_hilliard::impl final : explicit_system {
     // After n iterations the error is at most 2 σⁿ / (1 + σ²ⁿ) of the first one's.
     const int iterations = std::max(
         1, static_cast<int>(std::ceil(std::log(p.solver_tolerance / 2.0) / std::log(contraction))));
-    const auto interior = c.interior();
-    grid::for_each_index(interior, [&](index_t i, index_t j, index_t kk) {
-      st.iterate(i, j, kk) = st.next(i, j, kk);
-    });
+    double* x = st.iterate.origin();
+    double* y = st.next.origin();
+    double* step = st.step.origin();
+    for_each_cell([&](index_t o) { x[o] = y[o]; });
     // y = P⁻¹(R − (A − P) x) in st.next, from the guesses y = x, w = (b − ∇²) x.
     const auto precondition = [&] {
       grid::run_on_threads(threads, "cahn_hilliard", [&](int th) {
         detail::dispatch_ndim(nd, [&](auto nd_tag) {
           constexpr int ND = decltype(nd_tag)::value;
           const box mine = c.thread_box(th);
-          const double* x = st.iterate.origin();
           const double* rhs = st.rhs.origin();
           double* shifted = st.shifted.origin();
           double* w = st.w.origin();
-          double* y = st.next.origin();
 #pragma omp barrier
           st.plan_iterate.exchange(th);
 #pragma omp barrier
@@ -251,27 +260,20 @@ struct cahn_hilliard::impl final : explicit_system {
     };
     precondition();
     double rho = 1.0 / sigma1;
-    grid::for_each_index(interior, [&](index_t i, index_t j, index_t kk) {
-      st.step(i, j, kk) = (st.next(i, j, kk) - st.iterate(i, j, kk)) / centre;
-    });
+    for_each_cell([&](index_t o) { step[o] = (y[o] - x[o]) / centre; });
     for (int n = 0; n < iterations; ++n) {
-      grid::for_each_index(interior, [&](index_t i, index_t j, index_t kk) {
-        st.iterate(i, j, kk) += st.step(i, j, kk);
-      });
+      for_each_cell([&](index_t o) { x[o] += step[o]; });
       if (n + 1 == iterations) {
         break;
       }
       precondition();
       const double rho_next = 1.0 / (2.0 * sigma1 - rho);
-      grid::for_each_index(interior, [&](index_t i, index_t j, index_t kk) {
-        const double z = st.next(i, j, kk) - st.iterate(i, j, kk);
-        st.step(i, j, kk) = rho_next * rho * st.step(i, j, kk) + 2.0 * rho_next / half_width * z;
-      });
+      const double keep = rho_next * rho;
+      const double gain = 2.0 * rho_next / half_width;
+      for_each_cell([&](index_t o) { step[o] = keep * step[o] + gain * (y[o] - x[o]); });
       rho = rho_next;
     }
-    grid::for_each_index(interior, [&](index_t i, index_t j, index_t kk) {
-      st.next(i, j, kk) = st.iterate(i, j, kk);
-    });
+    for_each_cell([&](index_t o) { y[o] = x[o]; });
   }
 
   /// One step of h taken twice, on c in place: once whole (kept in `big`) and as two halves,
@@ -280,12 +282,14 @@ struct cahn_hilliard::impl final : explicit_system {
   /// error estimate.
   double doubled_step(const cahn_hilliard_params& p, double h, bool extrapolate) {
     semi_implicit_state& st = prepare_semi_implicit(p);
-    grid::for_each_index(
-        c.interior(), [&](index_t i, index_t j, index_t kk) { st.start(i, j, kk) = c(i, j, kk); });
+    double* x = c.origin();
+    double* start = st.start.origin();
+    double* big = st.big.origin();
+    for_each_cell([&](index_t o) { start[o] = x[o]; });
     semi_implicit_step(p, h);
-    grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t kk) {
-      st.big(i, j, kk) = c(i, j, kk);
-      c(i, j, kk) = st.start(i, j, kk);
+    for_each_cell([&](index_t o) {
+      big[o] = x[o];
+      x[o] = start[o];
     });
     semi_implicit_step(p, h / 2.0);
     semi_implicit_step(p, h / 2.0);

@@ -5,13 +5,15 @@ tolerance with numeric cells, and every run must end near the RK4 reference (RMS
 1e-2, structure-factor wavenumber within 50 %): a scheme that diverged or stopped early fails.
 Timings and ratios are not judged.
 
-    check_time_to_solution.py MPIEXEC NUMPROC_FLAG RANKS BENCH
+    check_time_to_solution.py MPIEXEC NUMPROC_FLAG RANKS BENCH [MORE BENCH OPTIONS]
+
+(e.g. --n 32 --t-start 1000 --t-end 1200: the runs start from the reference's state at 1000.)
 """
 import subprocess
 import sys
 
 mpiexec, numproc_flag, ranks, bench = sys.argv[1:5]
-cmd = [mpiexec, numproc_flag, ranks, bench, "--quick", "--csv"]
+cmd = [mpiexec, numproc_flag, ranks, bench, "--quick", "--csv"] + sys.argv[5:]
 r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 print(r.stdout)
 print(r.stderr, file=sys.stderr)
