@@ -213,6 +213,9 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
   s.opts = std::move(options);
   s.check([&] {
     if (s.opts.restart) {
+      // Not while another job writes the file: its configuration and frames change as they are
+      // read (and HDF5 may refuse to open it at all).
+      grid::refuse_if_locked(s.group, *s.opts.restart);
       for (const auto& set : s.opts.settings) {
         if (set.key == "output.file") {
           throw config_error(set.origin + ": a restart appends to the file it continues (" +
@@ -308,9 +311,7 @@ void simulation::start() {
       return;
     }
     // The last frame holds the whole state: the fields, the time and step, and what the model
-    // stored for its clock.
-    // Not while another job writes it: its frames change as they are read.
-    grid::refuse_if_locked(*s.d, s.out_path);
+    // stored for its clock. (Refused earlier if another job holds the file's lock.)
     // Only complete frames count: a run killed while writing frame n leaves parts of it.
     const auto steps = grid::read_dataset(s.out_path, "step");
     const std::int64_t complete = grid::complete_frames(s.out_path);

@@ -96,8 +96,8 @@ std::string try_take(const std::string& path, const std::string& lock_path) {
 }
 
 // Rank 0's verdict ("" or why not) on every rank: io_error everywhere, or nothing. Collective.
-void throw_rank0_verdict(const decomposition& d, std::string problem) {
-  broadcast(d, problem, 0);
+void throw_rank0_verdict(const comm::communicator& c, std::string problem) {
+  broadcast(c, problem, 0);
   if (!problem.empty()) {
     throw io_error(problem);
   }
@@ -111,7 +111,7 @@ file_lock::file_lock(const decomposition& d, const std::string& path) : lock_pat
     problem = try_take(path, lock_path_);
     held_ = problem.empty();
   }
-  throw_rank0_verdict(d, problem);
+  throw_rank0_verdict(d.communicator(), problem);
 }
 
 file_lock::file_lock(file_lock&& other) noexcept
@@ -125,8 +125,12 @@ file_lock::~file_lock() {
 }
 
 void refuse_if_locked(const decomposition& d, const std::string& path) {
+  refuse_if_locked(d.communicator(), path);
+}
+
+void refuse_if_locked(const comm::communicator& c, const std::string& path) {
   std::string problem;
-  if (d.rank() == 0) {
+  if (c.rank() == 0) {
     const std::string lock_path = path + ".lock";
     if (access(lock_path.c_str(), F_OK) == 0) {
       const holder h = read_holder(lock_path);
@@ -135,7 +139,7 @@ void refuse_if_locked(const decomposition& d, const std::string& path) {
       }
     }
   }
-  throw_rank0_verdict(d, problem);
+  throw_rank0_verdict(c, problem);
 }
 
 } // namespace tessera::grid

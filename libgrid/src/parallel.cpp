@@ -93,7 +93,10 @@ bool reduce_any(const decomposition& d, bool local) {
 }
 
 void broadcast(const decomposition& d, std::string& bytes, int root) {
-  const auto& c = d.communicator();
+  broadcast(d.communicator(), bytes, root);
+}
+
+void broadcast(const comm::communicator& c, std::string& bytes, int root) {
   auto size = static_cast<std::int64_t>(bytes.size());
   comm::bcast(size, root, c);
   if (c.rank() != root) {

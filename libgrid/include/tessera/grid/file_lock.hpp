@@ -31,8 +31,10 @@ private:
   bool held_ = false; // on rank 0, while the lock file is ours
 };
 
-/// Throws io_error on every rank of `d`, naming the holder, when another live job holds the
+/// Throws io_error on every rank of `c`, naming the holder, when another live job holds the
 /// lock of `path` (e.g. before reading it for a restart). Collective.
+void refuse_if_locked(const comm::communicator& c, const std::string& path);
+/// refuse_if_locked() over the decomposition's communicator. Collective.
 void refuse_if_locked(const decomposition& d, const std::string& path);
 
 } // namespace tessera::grid

@@ -39,8 +39,10 @@ template <class T>
 /// True on every rank if `local` is true on any rank.
 [[nodiscard]] bool reduce_any(const decomposition& d, bool local);
 
-/// Copies `bytes` from rank `root` of the decomposition's communicator to every rank: afterwards
-/// every rank holds root's bytes (any length, e.g. a file only root can read). Collective.
+/// Copies `bytes` from rank `root` of `c` to every rank: afterwards every rank holds root's
+/// bytes (any length, e.g. a file only root can read). Collective.
+void broadcast(const comm::communicator& c, std::string& bytes, int root = 0);
+/// broadcast() over the decomposition's communicator. Collective.
 void broadcast(const decomposition& d, std::string& bytes, int root = 0);
 
 /// The global array (interior values, C order, global shape; one more along a staggered
