@@ -100,6 +100,14 @@ std::vector<double> errors_against_rk4(const solvers::cahn_hilliard_params& p, i
   return errors;
 }
 
+/// Each error over the next (the step halved) is `ratio` within `tolerance`: the order shows.
+void expect_error_ratios(const std::vector<double>& errors, double ratio, double tolerance) {
+  for (std::size_t k = 1; k < errors.size(); ++k) {
+    EXPECT_NEAR(errors[k - 1] / errors[k], ratio, tolerance)
+        << errors[k - 1] << " -> " << errors[k];
+  }
+}
+
 } // namespace
 
 TEST(CahnHilliardSemiImplicit, SecondOrderInTimeWhenExtrapolated) {
@@ -111,9 +119,7 @@ TEST(CahnHilliardSemiImplicit, SecondOrderInTimeWhenExtrapolated) {
   const auto errors = errors_against_rk4(
       p, 32, 2.0, {1.0 / 128, 1.0 / 256, 1.0 / 512},
       [](solvers::cahn_hilliard& ch, double dt) { ch.step_semi_implicit_extrapolated(dt); });
-  for (std::size_t k = 1; k < errors.size(); ++k) {
-    EXPECT_NEAR(errors[k - 1] / errors[k], 4.0, 0.6) << errors[k - 1] << " -> " << errors[k];
-  }
+  expect_error_ratios(errors, 4.0, 0.6);
   // Ten times more accurate than first order at the same step.
   const auto first =
       errors_against_rk4(p, 32, 2.0, {1.0 / 256},
@@ -129,9 +135,7 @@ TEST(CahnHilliardSemiImplicit, FirstOrderInTimeWithAFixedStabilisation) {
   const auto errors =
       errors_against_rk4(p, 32, 2.0, {1.0 / 16, 1.0 / 32, 1.0 / 64},
                          [](solvers::cahn_hilliard& ch, double dt) { ch.step_semi_implicit(dt); });
-  for (std::size_t k = 1; k < errors.size(); ++k) {
-    EXPECT_NEAR(errors[k - 1] / errors[k], 2.0, 0.25) << errors[k - 1] << " -> " << errors[k];
-  }
+  expect_error_ratios(errors, 2.0, 0.25);
 }
 
 TEST(CahnHilliardSemiImplicit, SmallStabilisationKeepsItsOrderAtSmallSteps) {
@@ -145,15 +149,11 @@ TEST(CahnHilliardSemiImplicit, SmallStabilisationKeepsItsOrderAtSmallSteps) {
   const auto first =
       errors_against_rk4(p, 32, 2.0, {1.0 / 16, 1.0 / 32, 1.0 / 64},
                          [](solvers::cahn_hilliard& ch, double dt) { ch.step_semi_implicit(dt); });
-  for (std::size_t k = 1; k < first.size(); ++k) {
-    EXPECT_NEAR(first[k - 1] / first[k], 2.0, 0.25) << first[k - 1] << " -> " << first[k];
-  }
+  expect_error_ratios(first, 2.0, 0.25);
   const auto second = errors_against_rk4(
       p, 32, 2.0, {1.0 / 64, 1.0 / 128, 1.0 / 256},
       [](solvers::cahn_hilliard& ch, double dt) { ch.step_semi_implicit_extrapolated(dt); });
-  for (std::size_t k = 1; k < second.size(); ++k) {
-    EXPECT_NEAR(second[k - 1] / second[k], 4.0, 0.6) << second[k - 1] << " -> " << second[k];
-  }
+  expect_error_ratios(second, 4.0, 0.6);
   solvers::cahn_hilliard_params stiff = p;
   stiff.stabilization = 16.0;
   const auto with_16 =
