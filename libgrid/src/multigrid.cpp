@@ -702,6 +702,13 @@ void multigrid::set_coefficients(double alpha, double beta) {
   impl_->set_coefficients(op_.spacing);
 }
 
+void multigrid::set_relative_tolerance(double relative) {
+  if (!(relative > 0.0)) {
+    fail("the relative tolerance must be positive, got " + std::to_string(relative));
+  }
+  options_.relative_tolerance = relative;
+}
+
 std::vector<multigrid_level_info> multigrid::levels() const {
   std::vector<multigrid_level_info> out;
   for (const auto& L : impl_->levels) {

@@ -9,7 +9,12 @@
 
 #include "layouts.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <utility>
 #include <vector>
 
 namespace comm = tessera::comm;
@@ -197,5 +202,50 @@ TEST(CahnHilliardSemiImplicit, RefusesDirichletSidesOnEveryRank) {
   grid::decomposition d(comm::world(), spec);
   const auto wall = grid::boundary<double>::all(grid::side_condition<double>::dirichlet(0.5));
   solvers::cahn_hilliard ch(d, {}, wall, zero_flux());
+  EXPECT_THROW(ch.step_semi_implicit(1.0), tessera::usage_error);
+}
+
+namespace {
+
+/// An adaptive semi-implicit run of the paper's equation (k = 0.01) on 32² from t = 0 to 5 at
+/// step tolerance 1e-3 with the given solver tolerance: the gathered c and the cycles it took.
+std::pair<std::vector<double>, std::int64_t> adaptive_run(double solver_tolerance) {
+  grid::decomposition d(comm::world(), periodic_square(32));
+  solvers::cahn_hilliard_params p;
+  p.k = 0.01;
+  p.solver_tolerance = solver_tolerance;
+  solvers::cahn_hilliard ch(d, p, zero_flux(), zero_flux());
+  grid::fill_random_uniform(ch.c(), 7, 0.3, 0.7);
+  solvers::ch_clock clock{0.0, 0.1, 0.0, 0};
+  solvers::ch_stats stats;
+  EXPECT_TRUE(ch.advance_segment(clock, 5.0, true, 1e-3, solvers::time_scheme::semi_implicit,
+                                 &stats, std::numeric_limits<std::int64_t>::max()));
+  return {grid::gather(ch.c()), ch.multigrid_cycles()};
+}
+
+} // namespace
+
+TEST(CahnHilliardSemiImplicit, AutomaticSolverToleranceFollowsTheStepTolerance) {
+  const auto [automatic, automatic_cycles] = adaptive_run(0.0); // 1e-3 x 1e-3 = 1e-6
+  const auto [tight, tight_cycles] = adaptive_run(1e-12);
+  if (comm::rank() == 0) {
+    double largest = 0.0;
+    for (std::size_t q = 0; q < tight.size(); ++q) {
+      largest = std::max(largest, std::abs(automatic[q] - tight[q]));
+    }
+    std::printf("automatic: %lld cycles, 1e-12: %lld cycles, largest difference %.3e\n",
+                static_cast<long long>(automatic_cycles), static_cast<long long>(tight_cycles),
+                largest);
+    EXPECT_LT(2 * automatic_cycles, tight_cycles);
+    // The solves' error stays well below what the step controller accepts (1e-3).
+    EXPECT_LT(largest, 1e-4);
+  }
+}
+
+TEST(CahnHilliardSemiImplicit, RefusesANegativeSolverTolerance) {
+  grid::decomposition d(comm::world(), periodic_square(16));
+  solvers::cahn_hilliard_params p;
+  p.solver_tolerance = -1e-8;
+  solvers::cahn_hilliard ch(d, p, zero_flux(), zero_flux());
   EXPECT_THROW(ch.step_semi_implicit(1.0), tessera::usage_error);
 }

@@ -94,6 +94,10 @@ public:
   /// stepper with a varying step calls. β must stay > 0 and α ≥ 0.
   void set_coefficients(double alpha, double beta);
 
+  /// Changes the relative tolerance solve() stops at (> 0): what a caller whose accuracy
+  /// target varies (an adaptive time step's) calls between solves.
+  void set_relative_tolerance(double relative);
+
   /// The levels, finest first.
   [[nodiscard]] std::vector<multigrid_level_info> levels() const;
   [[nodiscard]] const helmholtz_operator& op() const noexcept { return op_; }

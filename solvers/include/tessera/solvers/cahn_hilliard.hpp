@@ -34,7 +34,9 @@ struct cahn_hilliard_params {
   /// keeps the energy decreasing), used as given at every dt (below 2·sqrt(γ (1/dt + k) / M)
   /// the solve takes a few more Helmholtz solves: docs/cahn_hilliard.md).
   double stabilization = 1.0;
-  double solver_tolerance = 1e-10; ///< multigrid: relative residual of each Helmholtz solve
+  /// Semi-implicit steps: the relative residual each Helmholtz solve reaches; 0 (automatic):
+  /// 1e-3 of the adaptive step tolerance (at most 1e-6), 1e-10 for fixed steps.
+  double solver_tolerance = 0.0;
 };
 
 /// The time integrators, statistics and clock of tessera/solvers/integrator.hpp under the names
