@@ -22,6 +22,9 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 
 namespace tessera::grid {
 
@@ -169,6 +172,47 @@ struct exec {
   bool team = true;
 };
 
+/// Calls run(std::integral_constant<int, ND>) for ND = nd (1, 2 or 3).
+template <class Run>
+void with_ndim(int nd, Run&& run) {
+  switch (nd) {
+  case 1: run(std::integral_constant<int, 1>{}); break;
+  case 2: run(std::integral_constant<int, 2>{}); break;
+  default: run(std::integral_constant<int, 3>{}); break;
+  }
+}
+
+/// Calls row(i, j) for every row of `b` along the last of ND dimensions (the contiguous one):
+/// i, j are the indices along the outer dimensions (0 where there are fewer).
+template <int ND, class Row>
+void for_each_row(const box& b, Row&& row) {
+  if constexpr (ND == 1) {
+    row(index_t{0}, index_t{0});
+  } else if constexpr (ND == 2) {
+    for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
+      row(i, index_t{0});
+    }
+  } else {
+    for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
+      for (index_t j = b.lo[1]; j < b.hi[1]; ++j) {
+        row(i, j);
+      }
+    }
+  }
+}
+
+/// Calls fn(d) for d = 0 … ND − 1, in order (sums over dimensions keep that order everywhere).
+template <int ND, class Fn>
+void for_dims(Fn&& fn) {
+  fn(std::size_t{0});
+  if constexpr (ND > 1) {
+    fn(std::size_t{1});
+  }
+  if constexpr (ND > 2) {
+    fn(std::size_t{2});
+  }
+}
+
 } // namespace
 
 struct multigrid::impl {
@@ -185,122 +229,199 @@ struct multigrid::impl {
 
   /// Red-black Gauss-Seidel on the cells of `b` whose global index sum has parity `color`.
   void relax(level& L, const box& b, int color) const {
-    field<double>& u = *L.u;
-    const field<double>& f = *L.f;
-    double* const uo = u.origin();
-    const double* const fo = f.origin();
-    const index3 s = u.strides();
-    const index_t g0 = L.d->local_box().lo[0];
-    const index_t g1 = L.d->local_box().lo[1];
-    const index_t g2 = L.d->local_box().lo[2];
-    for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
-      for (index_t j = b.lo[1]; j < b.hi[1]; ++j) {
-        const index_t parity = (i + g0 + j + g1 + b.lo[2] + g2 + color) & 1;
-        for (index_t k = b.lo[2] + parity; k < b.hi[2]; k += 2) {
-          const index_t o = u.offset(i, j, k);
-          double sum = 0.0;
-          for (int dim = 0; dim < ndim; ++dim) {
-            const auto du = static_cast<std::size_t>(dim);
-            sum += (uo[o - s[du]] + uo[o + s[du]]) * L.inv_h2[du];
-          }
-          uo[o] = (fo[o] + beta * sum) * L.diag_inv;
-        }
+    with_ndim(ndim, [&](auto nd) { relax<decltype(nd)::value>(L, b, color); });
+  }
+  template <int ND>
+  void relax(level& L, const box& b, int color) const {
+    constexpr std::size_t last = ND - 1; // contiguous: stride 1
+    double* const uo = L.u->origin();
+    const double* const fo = L.f->origin();
+    const index3 s = L.u->strides();
+    const index3 g = L.d->local_box().lo;
+    const std::array<double, 3> w = L.inv_h2;
+    for_each_row<ND>(b, [&](index_t i, index_t j) {
+      const index_t row = (ND > 1 ? i * s[0] : 0) + (ND > 2 ? j * s[1] : 0);
+      index_t before = color + b.lo[last] + g[last]; // the row's first cell's global index sum
+      if constexpr (ND > 1) {
+        before += i + g[0];
       }
-    }
+      if constexpr (ND > 2) {
+        before += j + g[1];
+      }
+      for (index_t m = b.lo[last] + (before & 1); m < b.hi[last]; m += 2) {
+        const index_t o = row + m;
+        double sum = 0.0;
+        for_dims<ND>([&](std::size_t e) { sum += (uo[o - s[e]] + uo[o + s[e]]) * w[e]; });
+        uo[o] = (fo[o] + beta * sum) * L.diag_inv;
+      }
+    });
   }
 
   /// out = A in on `b` (in's ghosts current); out may be another field of the level.
   void apply(const level& L, const field<double>& in, field<double>& out, const box& b) const {
-    const double* const io = in.origin();
-    double* const oo = out.origin();
-    const index3 s = in.strides();
-    for_each_index(b, [&](index_t i, index_t j, index_t k) {
-      const index_t o = in.offset(i, j, k);
-      double lap = 0.0;
-      for (int dim = 0; dim < ndim; ++dim) {
-        const auto du = static_cast<std::size_t>(dim);
-        lap += ((io[o - s[du]] + io[o + s[du]]) - 2.0 * io[o]) * L.inv_h2[du];
-      }
-      oo[o] = alpha * io[o] - beta * lap;
+    with_ndim(ndim, [&](auto nd) {
+      constexpr int ND = decltype(nd)::value;
+      operator_cells<ND>(L, in, b, [&](index_t o, double a_in) { out.origin()[o] = a_in; });
     });
   }
 
   /// r = f − A u on `b` (u's ghosts current).
   void residual(level& L, const box& b) const {
-    const field<double>& u = *L.u;
-    const double* const uo = u.origin();
     const double* const fo = L.f->origin();
     double* const ro = L.r->origin();
-    const index3 s = u.strides();
-    for_each_index(b, [&](index_t i, index_t j, index_t k) {
-      const index_t o = u.offset(i, j, k);
-      double lap = 0.0;
-      for (int dim = 0; dim < ndim; ++dim) {
-        const auto du = static_cast<std::size_t>(dim);
-        lap += ((uo[o - s[du]] + uo[o + s[du]]) - 2.0 * uo[o]) * L.inv_h2[du];
+    with_ndim(ndim, [&](auto nd) {
+      constexpr int ND = decltype(nd)::value;
+      operator_cells<ND>(L, *L.u, b, [&](index_t o, double a_u) { ro[o] = fo[o] - a_u; });
+    });
+  }
+
+  /// Calls out(offset, (A in) at the cell) for every cell of `b` (in's ghosts current). Fields
+  /// of one level share their strides.
+  template <int ND, class Out>
+  void operator_cells(const level& L, const field<double>& in, const box& b, Out&& out) const {
+    const double* const io = in.origin();
+    const index3 s = in.strides();
+    const std::array<double, 3> w = L.inv_h2;
+    for_each_row<ND>(b, [&](index_t i, index_t j) {
+      const index_t row = (ND > 1 ? i * s[0] : 0) + (ND > 2 ? j * s[1] : 0);
+      for (index_t m = b.lo[ND - 1]; m < b.hi[ND - 1]; ++m) {
+        const index_t o = row + m;
+        double lap = 0.0;
+        for_dims<ND>(
+            [&](std::size_t e) { lap += ((io[o - s[e]] + io[o + s[e]]) - 2.0 * io[o]) * w[e]; });
+        out(o, alpha * io[o] - beta * lap);
       }
-      ro[o] = fo[o] - (alpha * uo[o] - beta * lap);
     });
   }
 
   /// Coarse f on `b` (coarse local) = the mean of its 2^ndim children in `fine` (whose local
-  /// origin is at global `fine_lo`).
+  /// origin is at global `fine_lo`), summed in C order of the children.
+  void restrict_to(const field<double>& fine, const index3& fine_lo, level& C, const box& b) const {
+    with_ndim(ndim, [&](auto nd) { restrict_to<decltype(nd)::value>(fine, fine_lo, C, b); });
+  }
+  template <int ND>
   void restrict_to(const field<double>& fine, const index3& fine_lo, level& C, const box& b) const {
     const index3 lo = C.d->local_box().lo;
-    const double mean = std::ldexp(1.0, -ndim);
-    const int children = 1 << ndim;
-    for_each_index(b, [&](index_t i, index_t j, index_t k) {
-      const index3 g{i + lo[0], j + lo[1], k + lo[2]};
-      double sum = 0.0;
-      for (int m = 0; m < children; ++m) {
-        index3 x{0, 0, 0};
-        for (int dim = 0; dim < ndim; ++dim) {
-          const auto du = static_cast<std::size_t>(dim);
-          x[du] = 2 * g[du] + ((m >> (ndim - 1 - dim)) & 1) - fine_lo[du];
-        }
-        sum += fine(x[0], x[1], x[2]);
+    const double mean = std::ldexp(1.0, -ND);
+    const double* const fo = fine.origin();
+    const index3 fs = fine.strides();
+    double* const co = C.f->origin();
+    const index3 cs = C.f->strides();
+    for_each_row<ND>(b, [&](index_t i, index_t j) {
+      // The first child of the row's cells along the outer dimensions.
+      index_t child_row = 0;
+      index_t coarse_row = 0;
+      if constexpr (ND > 1) {
+        child_row += (2 * (i + lo[0]) - fine_lo[0]) * fs[0];
+        coarse_row += i * cs[0];
       }
-      (*C.f)(i, j, k) = sum * mean;
+      if constexpr (ND > 2) {
+        child_row += (2 * (j + lo[1]) - fine_lo[1]) * fs[1];
+        coarse_row += j * cs[1];
+      }
+      constexpr std::size_t last = ND - 1;
+      for (index_t m = b.lo[last]; m < b.hi[last]; ++m) {
+        const index_t x = child_row + 2 * (m + lo[last]) - fine_lo[last];
+        double sum = 0.0;
+        if constexpr (ND == 1) {
+          sum += fo[x];
+          sum += fo[x + 1];
+        } else if constexpr (ND == 2) {
+          sum += fo[x];
+          sum += fo[x + 1];
+          sum += fo[x + fs[0]];
+          sum += fo[x + fs[0] + 1];
+        } else {
+          for (const index_t outer : {index_t{0}, fs[0]}) {
+            sum += fo[x + outer];
+            sum += fo[x + outer + 1];
+            sum += fo[x + outer + fs[1]];
+            sum += fo[x + outer + fs[1] + 1];
+          }
+        }
+        co[coarse_row + m] = sum * mean;
+      }
     });
   }
 
   /// u of fine level L += the (bi/tri)linear interpolation of coarse u (ghosts current) on `b`,
-  /// or coarse u itself when C is a gathered copy of L's shape.
+  /// or coarse u itself when C is a gathered copy of L's shape. Each fine cell takes its parent
+  /// and the neighbours toward it, weights 3^(dimensions not shifted) / 4^ndim, summed in C
+  /// order of the corners (shifted along no dimension first, the last dimension fastest).
   void prolong_add(const level& C, level& L, const box& b) const {
+    with_ndim(ndim, [&](auto nd) { prolong_add<decltype(nd)::value>(C, L, b); });
+  }
+  template <int ND>
+  void prolong_add(const level& C, level& L, const box& b) const {
+    constexpr std::size_t last = ND - 1;
     const index3 lo = L.d->local_box().lo;
     const index3 clo = C.d->local_box().lo;
-    const field<double>& cu = *C.u;
-    field<double>& u = *L.u;
-    const double scale = std::ldexp(1.0, -2 * ndim);
-    const int corners = 1 << ndim;
-    for_each_index(b, [&](index_t i, index_t j, index_t k) {
-      const index3 g{i + lo[0], j + lo[1], k + lo[2]};
+    const double* const co = C.u->origin();
+    const index3 cs = C.u->strides();
+    double* const uo = L.u->origin();
+    const index3 us = L.u->strides();
+    const double scale = std::ldexp(1.0, -2 * ND);
+    // The coarse offset of the parent, and the step toward the fine cell, along dimension d.
+    const auto parent = [&](std::size_t e, index_t local) {
+      const index_t g = local + lo[e];
+      return std::pair<index_t, index_t>{(g / 2 - clo[e]) * cs[e], g % 2 == 0 ? -cs[e] : cs[e]};
+    };
+    for_each_row<ND>(b, [&](index_t i, index_t j) {
+      index_t fine_row = 0;
+      if constexpr (ND > 1) {
+        fine_row += i * us[0];
+      }
+      if constexpr (ND > 2) {
+        fine_row += j * us[1];
+      }
       if (C.same_shape) {
-        u(i, j, k) += cu(g[0] - clo[0], g[1] - clo[1], g[2] - clo[2]);
+        index_t coarse_row = 0;
+        if constexpr (ND > 1) {
+          coarse_row += (i + lo[0] - clo[0]) * cs[0];
+        }
+        if constexpr (ND > 2) {
+          coarse_row += (j + lo[1] - clo[1]) * cs[1];
+        }
+        for (index_t m = b.lo[last]; m < b.hi[last]; ++m) {
+          uo[fine_row + m] += co[coarse_row + m + lo[last] - clo[last]];
+        }
         return;
       }
-      index3 parent{0, 0, 0};
-      index3 toward{0, 0, 0};
-      for (int dim = 0; dim < ndim; ++dim) {
-        const auto du = static_cast<std::size_t>(dim);
-        parent[du] = g[du] / 2 - clo[du];
-        toward[du] = (g[du] % 2 == 0) ? -1 : 1;
+      index_t base = 0;
+      index_t step0 = 0;
+      index_t step1 = 0;
+      if constexpr (ND > 1) {
+        std::tie(base, step0) = parent(0, i);
       }
-      double sum = 0.0;
-      for (int m = 0; m < corners; ++m) {
-        index3 x = parent;
-        double w = 1.0;
-        for (int dim = 0; dim < ndim; ++dim) {
-          const auto du = static_cast<std::size_t>(dim);
-          if (((m >> (ndim - 1 - dim)) & 1) != 0) {
-            x[du] += toward[du];
-          } else {
-            w *= 3.0;
-          }
+      if constexpr (ND > 2) {
+        const auto [at, toward] = parent(1, j);
+        base += at;
+        step1 = toward;
+      }
+      for (index_t m = b.lo[last]; m < b.hi[last]; ++m) {
+        const auto [at, toward] = parent(last, m);
+        const index_t p = base + at;
+        double sum = 0.0;
+        if constexpr (ND == 1) {
+          sum += 3.0 * co[p];
+          sum += 1.0 * co[p + toward];
+        } else if constexpr (ND == 2) {
+          sum += 9.0 * co[p];
+          sum += 3.0 * co[p + toward];
+          sum += 3.0 * co[p + step0];
+          sum += 1.0 * co[p + step0 + toward];
+        } else {
+          sum += 27.0 * co[p];
+          sum += 9.0 * co[p + toward];
+          sum += 9.0 * co[p + step1];
+          sum += 3.0 * co[p + step1 + toward];
+          sum += 9.0 * co[p + step0];
+          sum += 3.0 * co[p + step0 + toward];
+          sum += 3.0 * co[p + step0 + step1];
+          sum += 1.0 * co[p + step0 + step1 + toward];
         }
-        sum += w * cu(x[0], x[1], x[2]);
+        uo[fine_row + m] += sum * scale;
       }
-      u(i, j, k) += sum * scale;
     });
   }
 
