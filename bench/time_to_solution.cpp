@@ -7,9 +7,11 @@
 // time over that of the fastest semi-implicit run at least as accurate in both measures.
 //   mpiexec -n 2 build-openmpi/bench/time_to_solution [--csv] [--quick] [--n N] [--t-end T]
 //                                                     [--t-start T0] [--only SCHEME]
+//                                                     [--tolerances T1,T2,...]
 // (--quick: 64², t = 50, for the test suite; defaults: 256², 0 to 1000; the paper: 512², 1e4.
 // --t-start: every run starts from the RK4 reference's state at T0, e.g. after the spinodal
-// phase, to time the coarsening window alone. --only: the rows of one scheme.)
+// phase, to time the coarsening window alone. --only: the rows of one scheme. --tolerances: only
+// the rows at these tolerances.)
 #include <tessera/comm.hpp>
 #include <tessera/grid.hpp>
 #include <tessera/solvers/cahn_hilliard.hpp>
@@ -41,8 +43,26 @@ struct options {
   index_t n = 256;
   double t_start = 0.0;
   double t_end = 1000.0;
-  std::string only; ///< run only the contenders of this scheme (empty: all)
+  std::string only;               ///< run only the contenders of this scheme (empty: all)
+  std::vector<double> tolerances; ///< run only the contenders at these tolerances (empty: all)
 };
+
+/// The comma-separated positive numbers of `text` into `out`; false if any is not one.
+bool parse_list(const std::string& text, std::vector<double>& out) {
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', at), text.size());
+    const std::string item = text.substr(at, comma - at);
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    if (item.empty() || *end != '\0' || !(v > 0.0)) {
+      return false;
+    }
+    out.push_back(v);
+    at = comma + 1;
+  }
+  return true;
+}
 
 /// One way to reach t_end.
 struct contender {
@@ -203,6 +223,10 @@ bool parse(int argc, char** argv, options& opt) {
       opt.t_start = std::atof(argv[++i]);
     } else if (a == "--only" && i + 1 < argc) {
       opt.only = argv[++i];
+    } else if (a == "--tolerances" && i + 1 < argc) {
+      if (!parse_list(argv[++i], opt.tolerances)) {
+        return false;
+      }
     } else {
       return false;
     }
@@ -222,7 +246,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: time_to_solution [--csv] [--quick] [--n N >= 8] [--t-end T > 0] "
                    "[--t-start T0 in [0, T)] [--only semi_implicit|semi_implicit_extrapolated|"
-                   "explicit_euler]\n");
+                   "explicit_euler] [--tolerances T1,T2,... > 0]\n");
     }
     return 2;
   }
@@ -282,6 +306,12 @@ int main(int argc, char** argv) {
   }
   for (const double tol : explicit_tolerances) {
     contenders.push_back({"explicit_euler", ts::euler, true, tol, 0.01});
+  }
+  if (!opt.tolerances.empty()) {
+    std::erase_if(contenders, [&](const contender& who) {
+      return std::find(opt.tolerances.begin(), opt.tolerances.end(), who.tolerance) ==
+             opt.tolerances.end();
+    });
   }
   if (!opt.only.empty()) {
     std::erase_if(contenders, [&](const contender& who) { return who.label != opt.only; });

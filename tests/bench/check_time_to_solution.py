@@ -48,9 +48,17 @@ for row in rows:
     semi = row.get("scheme", "").startswith("semi_implicit")
     if semi != (values["multigrid_cycles"] > 0):
         failures.append("%s: %s multigrid cycles" % (name, row["multigrid_cycles"]))
+# With --tolerances only the rows at those tolerances (at least one of each scheme).
+listed = sys.argv[sys.argv.index("--tolerances") + 1] if "--tolerances" in sys.argv else None
 for scheme in ["explicit_euler", "semi_implicit", "semi_implicit_extrapolated"]:
-    if schemes.get(scheme, 0) < 2:
-        failures.append("fewer than two rows of %s" % scheme)
+    if schemes.get(scheme, 0) < (1 if listed else 2):
+        failures.append("too few rows of %s" % scheme)
+if listed:
+    allowed = [float(t) for t in listed.split(",")]
+    for row in rows:
+        if float(row.get("tolerance", "nan")) not in allowed:
+            failures.append("a row at tolerance %s, not in --tolerances %s"
+                            % (row.get("tolerance"), listed))
 for f in failures:
     print("FAIL:", f, file=sys.stderr)
 sys.exit(1 if failures else 0)
