@@ -280,6 +280,18 @@ std::string simulation::layout_text() const {
 void simulation::start() {
   auto& s = *impl_;
   model& m = *s.m;
+  // A grid far too large for some rank is refused by every rank with one message, before any
+  // allocation can fail inside a collective (where the only way out is MPI_Abort).
+  std::uint64_t cells = 1;
+  const grid::box mine = s.d->local_box();
+  for (int e = 0; e < s.d->ndim(); ++e) {
+    cells *= static_cast<std::uint64_t>(mine.extent(e) + 2 * static_cast<grid::index_t>(m.halo()));
+  }
+  const std::string shortfall = memory_shortfall(
+      cells * sizeof(double) * static_cast<std::uint64_t>(std::max(1, m.fields_in_memory())));
+  s.agree_on(shortfall.empty(), "out of memory ahead: " + shortfall +
+                                    "; use more ranks, fewer fields or a smaller grid (--dry-run "
+                                    "shows the memory per rank)");
   s.check([&] {
     m.build(*s.d, s.halo);
     s.fields = m.state();

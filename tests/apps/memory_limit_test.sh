@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# A grid that does not fit under the address-space limit (ulimit -v 4 GiB, as a batch system
+# sets it): every rank stops before allocating, with one message naming the need and the limit,
+# exit status 1 everywhere, no MPI_Abort, no output file.
+# Usage: memory_limit_test.sh MPIEXEC APP WORKDIR RANKS
+set -euo pipefail
+mpiexec=$1 app=$2 work=$3 ranks=$4
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+set +e
+(
+  ulimit -v 4194304
+  timeout 60 "$mpiexec" -n "$ranks" "$app" --set grid.shape=[30000,30000] --set time.t_end=1 \
+    --output big.h5 > run.log 2>&1
+)
+rc=$?
+set -e
+cat run.log
+[ "$rc" = 124 ] && { echo "FAIL: the run hung"; exit 1; }
+[ "$rc" = 1 ] || { echo "FAIL: exit status $rc, expected 1"; exit 1; }
+n=$(grep -c "error: out of memory ahead: this rank needs about [0-9]* MiB for its fields, but its address-space limit (ulimit -v) leaves [0-9]* MiB; use more ranks" run.log || true)
+[ "$n" = 1 ] || { echo "FAIL: the message appeared $n times, expected once"; exit 1; }
+if grep -q "MPI_ABORT" run.log; then
+  echo "FAIL: the job was aborted instead of ending cleanly"
+  exit 1
+fi
+[ ! -e big.h5 ] || { echo "FAIL: an output file was created"; exit 1; }
+echo "PASS"
