@@ -43,13 +43,13 @@ std::string memory_shortfall(std::uint64_t bytes) {
     const std::uint64_t used = proc_kib("/proc/self/status", "VmSize").value_or(0) * 1024;
     const std::uint64_t left = limit.rlim_cur > used ? limit.rlim_cur - used : 0;
     if (bytes > left) {
-      return "this rank needs about " + mib(bytes) + " for its fields, but its address-space " +
-             "limit (ulimit -v) leaves " + mib(left);
+      return "needs about " + mib(bytes) + " for its fields, but its address-space limit " +
+             "(ulimit -v) leaves " + mib(left);
     }
   }
   if (const auto available = proc_kib("/proc/meminfo", "MemAvailable")) {
     if (bytes > *available * 1024) {
-      return "this rank needs about " + mib(bytes) + " for its fields, but the node has " +
+      return "needs about " + mib(bytes) + " for its fields, but the node has " +
              mib(*available * 1024) + " available";
     }
   }

@@ -289,7 +289,8 @@ void simulation::start() {
   }
   const std::string shortfall = memory_shortfall(
       cells * sizeof(double) * static_cast<std::uint64_t>(std::max(1, m.fields_in_memory())));
-  s.agree_on(shortfall.empty(), "out of memory ahead: " + shortfall +
+  s.agree_on(shortfall.empty(), "out of memory ahead: rank " + std::to_string(s.group.rank()) +
+                                    " " + shortfall +
                                     "; use more ranks, fewer fields or a smaller grid (--dry-run "
                                     "shows the memory per rank)");
   s.check([&] {

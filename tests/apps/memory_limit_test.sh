@@ -17,7 +17,7 @@ set -e
 cat run.log
 [ "$rc" = 124 ] && { echo "FAIL: the run hung"; exit 1; }
 [ "$rc" = 1 ] || { echo "FAIL: exit status $rc, expected 1"; exit 1; }
-n=$(grep -c "error: out of memory ahead: this rank needs about [0-9]* MiB for its fields, but its address-space limit (ulimit -v) leaves [0-9]* MiB; use more ranks" run.log || true)
+n=$(grep -c "error: out of memory ahead: rank 0 needs about [0-9]* MiB for its fields, but its address-space limit (ulimit -v) leaves [0-9]* MiB; use more ranks" run.log || true)
 [ "$n" = 1 ] || { echo "FAIL: the message appeared $n times, expected once"; exit 1; }
 if grep -q "MPI_ABORT" run.log; then
   echo "FAIL: the job was aborted instead of ending cleanly"

@@ -13,7 +13,8 @@ namespace tessera::driver {
 /// indices, or "" when every value is finite. Local: no communication.
 [[nodiscard]] std::string first_non_finite(const grid::field<double>& f);
 
-/// Why `bytes` more would not fit in this process ("" when they may): more than its address-space
+/// Why `bytes` more would not fit in this process ("" when they may), as "needs about … MiB …":
+/// more than its address-space
 /// limit (ulimit -v) leaves, or than the memory the system reports available (MemAvailable of
 /// /proc/meminfo, shared with the other processes of the node). A guard against a grid far too
 /// large, checked before allocating; "" where neither is known. Local: no communication.
