@@ -14,6 +14,15 @@
 
 namespace tessera::driver {
 
+std::uint64_t field_bytes_of_rank(const grid::decomposition& d, int rank, int halo, int fields) {
+  const grid::box b = d.box_of_rank(rank);
+  std::uint64_t cells = 1;
+  for (int e = 0; e < d.ndim(); ++e) {
+    cells *= static_cast<std::uint64_t>(b.extent(e) + 2 * static_cast<grid::index_t>(halo));
+  }
+  return cells * sizeof(double) * static_cast<std::uint64_t>(fields);
+}
+
 std::string describe_layout(const grid::decomposition& d, int halo, int fields_per_rank) {
   std::ostringstream o;
   const int nd = d.ndim();
@@ -33,7 +42,7 @@ std::string describe_layout(const grid::decomposition& d, int halo, int fields_p
     << "; halo width " << halo << "\n\n";
   o << "rank  coords      cells (global index ranges)          thread ranges along dim "
     << d.thread_dim() << "\n";
-  std::size_t largest = 0;
+  std::uint64_t largest = 0; // bytes
   for (int r = 0; r < d.size(); ++r) {
     const grid::box b = d.box_of_rank(r);
     std::ostringstream coords;
@@ -58,11 +67,7 @@ std::string describe_layout(const grid::decomposition& d, int halo, int fields_p
     std::snprintf(line, sizeof line, "%4d  %-10s  %-36s %s\n", r, coords.str().c_str(),
                   ranges.str().c_str(), threads.str().c_str());
     o << line;
-    std::size_t with_halo = 1;
-    for (int e = 0; e < nd; ++e) {
-      with_halo *= static_cast<std::size_t>(b.extent(e) + 2 * static_cast<grid::index_t>(halo));
-    }
-    largest = std::max(largest, with_halo);
+    largest = std::max(largest, field_bytes_of_rank(d, r, halo, fields_per_rank));
   }
   if (nd == 2) {
     // A map of which rank owns which block, dimension 0 downwards.
@@ -78,10 +83,8 @@ std::string describe_layout(const grid::decomposition& d, int halo, int fields_p
       o << "\n";
     }
   }
-  o << "\nmemory per rank: about "
-    << static_cast<double>(largest * sizeof(double) * static_cast<std::size_t>(fields_per_rank)) /
-           (1 << 20)
-    << " MiB for " << fields_per_rank << " fields\n";
+  o << "\nmemory per rank: about " << static_cast<double>(largest) / (1 << 20) << " MiB for "
+    << fields_per_rank << " fields\n";
   return o.str();
 }
 

@@ -282,13 +282,8 @@ void simulation::start() {
   model& m = *s.m;
   // A grid far too large for some rank is refused by every rank with one message, before any
   // allocation can fail inside a collective (where the only way out is MPI_Abort).
-  std::uint64_t cells = 1;
-  const grid::box mine = s.d->local_box();
-  for (int e = 0; e < s.d->ndim(); ++e) {
-    cells *= static_cast<std::uint64_t>(mine.extent(e) + 2 * static_cast<grid::index_t>(m.halo()));
-  }
   const std::string shortfall = memory_shortfall(
-      cells * sizeof(double) * static_cast<std::uint64_t>(std::max(1, m.fields_in_memory())));
+      field_bytes_of_rank(*s.d, s.d->rank(), m.halo(), std::max(1, m.fields_in_memory())));
   s.agree_on(shortfall.empty(), "out of memory ahead: rank " + std::to_string(s.group.rank()) +
                                     " " + shortfall +
                                     "; use more ranks, fewer fields or a smaller grid (--dry-run "

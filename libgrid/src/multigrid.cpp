@@ -259,9 +259,10 @@ struct multigrid::impl {
 
   /// out = A in on `b` (in's ghosts current); out may be another field of the level.
   void apply(const level& L, const field<double>& in, field<double>& out, const box& b) const {
+    double* const oo = out.origin();
     with_ndim(ndim, [&](auto nd) {
       constexpr int ND = decltype(nd)::value;
-      operator_cells<ND>(L, in, b, [&](index_t o, double a_in) { out.origin()[o] = a_in; });
+      operator_cells<ND>(L, in, b, [&](index_t o, double a_in) { oo[o] = a_in; });
     });
   }
 

@@ -97,13 +97,13 @@ struct cahn_hilliard::impl final : explicit_system {
     }
     /// Sets the relative residual of the coming steps' solves (solver_tolerance_for).
     void use_tolerance(const cahn_hilliard_params& p, double step_tolerance) {
-      tolerance = solver_tolerance_for(p, step_tolerance);
-      mg.set_relative_tolerance(tolerance);
+      mg.set_relative_tolerance(solver_tolerance_for(p, step_tolerance));
     }
+    /// The relative residual each Helmholtz solve of the coming steps reaches.
+    [[nodiscard]] double tolerance() const noexcept { return mg.options().relative_tolerance; }
     grid::multigrid mg;
     field<double> rhs, w, next, iterate, shifted, step, start, big;
     grid::halo_plan<double> plan_iterate;
-    double tolerance = 1e-10; ///< relative residual of each Helmholtz solve in the coming steps
     std::int64_t cycles = 0;
   };
   std::unique_ptr<semi_implicit_state> semi;
@@ -212,7 +212,7 @@ struct cahn_hilliard::impl final : explicit_system {
         throw numerical_error("cahn_hilliard: a semi-implicit step's Helmholtz solve reached " +
                               std::to_string(r.residual / r.rhs_norm) + " of the right-hand " +
                               "side after " + std::to_string(r.cycles) + " multigrid cycles, not " +
-                              std::to_string(st.tolerance));
+                              std::to_string(st.tolerance()));
       }
     };
     solve(a, st.w, st.rhs);
@@ -254,7 +254,7 @@ struct cahn_hilliard::impl final : explicit_system {
     const double contraction = (kappa_root - 1.0) / (kappa_root + 1.0);
     // After n iterations the error is at most 2 σⁿ / (1 + σ²ⁿ) of the first one's.
     const int iterations = std::max(
-        1, static_cast<int>(std::ceil(std::log(st.tolerance / 2.0) / std::log(contraction))));
+        1, static_cast<int>(std::ceil(std::log(st.tolerance() / 2.0) / std::log(contraction))));
     double* x = st.iterate.origin();
     double* y = st.next.origin();
     double* step = st.step.origin();

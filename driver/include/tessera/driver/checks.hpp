@@ -14,10 +14,10 @@ namespace tessera::driver {
 [[nodiscard]] std::string first_non_finite(const grid::field<double>& f);
 
 /// Why `bytes` more would not fit in this process ("" when they may), as "needs about … MiB …":
-/// more than its address-space
-/// limit (ulimit -v) leaves, or than the memory the system reports available (MemAvailable of
-/// /proc/meminfo, shared with the other processes of the node). A guard against a grid far too
-/// large, checked before allocating; "" where neither is known. Local: no communication.
+/// more than its address-space limit (ulimit -v) leaves, or than the memory the system reports
+/// available (MemAvailable of /proc/meminfo, shared with the other processes of the node). A
+/// guard against a grid far too large, checked before allocating; "" where neither is known.
+/// Local: no communication.
 [[nodiscard]] std::string memory_shortfall(std::uint64_t bytes);
 
 } // namespace tessera::driver

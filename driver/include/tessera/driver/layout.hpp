@@ -4,6 +4,7 @@
 
 #include <tessera/grid/decomposition.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace tessera::driver {
@@ -12,6 +13,11 @@ namespace tessera::driver {
 /// `fields_per_rank` fields of halo width `halo`), for --dry-run.
 [[nodiscard]] std::string describe_layout(const grid::decomposition& d, int halo,
                                           int fields_per_rank);
+
+/// Bytes that `fields` double fields of halo width `halo` take on rank `rank` of `d` (its block
+/// with ghosts): the memory per rank that --dry-run shows and the run checks before allocating.
+[[nodiscard]] std::uint64_t field_bytes_of_rank(const grid::decomposition& d, int rank, int halo,
+                                                int fields);
 
 /// Rank 0 draws the decomposition into the PNG file `path` (ranks as coloured, numbered blocks,
 /// thread strips dotted; dimension 0 downwards; 3-D: the plane of dimensions 0 and 1).
