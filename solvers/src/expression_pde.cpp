@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -333,6 +335,74 @@ double expression_pde::advance_fixed(double t, double t_end, double dt, time_sch
   const std::int64_t steps = explicit_integrator::fixed_steps(t, t_end, dt);
   impl_->integrator.advance_steps(t, 0, steps, dt, scheme, stats != nullptr ? *stats : local);
   return explicit_integrator::fixed_end(t, steps, dt);
+}
+
+double expression_pde::jacobian_radius_estimate(double t, int iterations) {
+  if (iterations < 1) {
+    throw usage_error("expression_pde::jacobian_radius_estimate: iterations must be at least 1, "
+                      "got " +
+                      std::to_string(iterations));
+  }
+  const std::size_t n = components();
+  // The state, its right-hand side, and the direction v (then J v): each a field per component.
+  std::vector<grid::field<double>> start;
+  std::vector<grid::field<double>> base;
+  std::vector<grid::field<double>> direction;
+  std::vector<grid::field<double>*> base_out;
+  std::vector<grid::field<double>*> direction_out;
+  start.reserve(n);
+  base.reserve(n);
+  direction.reserve(n);
+  double scale = 1.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    start.push_back(field(i));
+    base.push_back(make_field("rhs"));
+    direction.push_back(make_field("direction"));
+    scale = std::max(scale, grid::global_max_abs(field(i)));
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    base_out.push_back(&base[i]);
+    direction_out.push_back(&direction[i]);
+    // A random direction, the same on every layout (uniform_hash of the global index).
+    grid::fill_random_uniform(direction[i], 0x5eed + i, -1.0, 1.0);
+  }
+  const auto largest = [&] {
+    double m = 0.0;
+    for (const auto& f : direction) {
+      m = std::max(m, grid::global_max_abs(f)); // exact: the same on every layout
+    }
+    return m;
+  };
+  const auto restore = [&] {
+    for (std::size_t i = 0; i < n; ++i) {
+      field(i) = start[i];
+    }
+  };
+  rhs(t, base_out);
+  // A forward difference of the right-hand side: an increment of 1e-7 of the state's size
+  // keeps both its truncation and its rounding error near 1e-7 of J v.
+  const double eps = 1e-7 * scale;
+  double norm = largest();
+  double radius = 0.0;
+  for (int k = 0; k < iterations && norm > 0.0 && std::isfinite(norm); ++k) {
+    for (std::size_t i = 0; i < n; ++i) {
+      grid::field<double>& u = field(i);
+      grid::for_each_index(u.interior(), [&](index_t a, index_t b, index_t c) {
+        direction[i](a, b, c) = direction[i](a, b, c) / norm;
+        u(a, b, c) = start[i](a, b, c) + eps * direction[i](a, b, c);
+      });
+    }
+    rhs(t, direction_out);
+    for (std::size_t i = 0; i < n; ++i) {
+      grid::for_each_index(direction[i].interior(), [&](index_t a, index_t b, index_t c) {
+        direction[i](a, b, c) = (direction[i](a, b, c) - base[i](a, b, c)) / eps;
+      });
+    }
+    norm = largest(); // ‖J v‖ with ‖v‖ = 1 (maximum norms)
+    radius = norm;
+  }
+  restore();
+  return std::isfinite(norm) ? radius : std::numeric_limits<double>::quiet_NaN();
 }
 
 std::vector<double> expression_pde::means() {

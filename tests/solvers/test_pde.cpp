@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -615,6 +616,58 @@ TEST(PdeTime, StepTimesAndCellCentres) {
       bad += u(i, j) != v ? 1 : 0;
     });
     EXPECT_EQ(grid::reduce_sum(d, static_cast<double>(bad)), 0.0);
+  }
+}
+
+// ---- stability: the Jacobian's spectral radius at the start -----------------------------------
+
+// Diffusion D∇² on a periodic grid: the checkerboard mode decays fastest, at 4D Σ 1/dx². The
+// paper's Cahn-Hilliard near c = 0.5: λ(λ + f''(c)) + k at the Laplacian's largest symbol λ = 8,
+// with f''(0.5) = -0.25: 62.01 (f'' varies by ±0.015 over the start's ±0.01 around 0.5). The
+// estimate approaches from below, leaves the state as it was, and is the same on every layout.
+TEST(PdeStability, JacobianRadiusOfDiffusionAndCahnHilliard) {
+  struct stiff_case {
+    std::string rhs;
+    std::array<double, 3> spacing;
+    double radius;
+    double below; ///< how far below the estimate may stay (power iteration from a random start)
+  };
+  const std::vector<stiff_case> cases{
+      {"0.5*laplace(c)", {0.5, 0.25, 1.0}, 0.5 * 4.0 * (4.0 + 16.0), 0.02},
+      {paper, {1.0, 1.0, 1.0}, 62.01, 0.02},
+  };
+  const std::vector<index_t> shape{32, 24};
+  for (const auto& sc : cases) {
+    const auto plan = plan_of({{{"c", sc.rhs}}}, 2, solvers::pde_ghosts::fused, sc.spacing);
+    double alone = 0.0;
+    {
+      grid::decomposition d(comm::self(), {shape, {true, true}, {}, 0, 1, plan.halo});
+      solvers::expression_pde pde(d, plan, {neumann()}, kernels());
+      grid::fill_random_uniform(pde.field(0), 7, 0.49, 0.51);
+      const auto before = pde.field(0).storage();
+      const std::vector<double> kept(before.begin(), before.end());
+      alone = pde.jacobian_radius_estimate(0.0);
+      const auto after = pde.field(0).storage();
+      EXPECT_TRUE(std::equal(kept.begin(), kept.end(), after.begin())) << sc.rhs;
+    }
+    EXPECT_LE(alone, sc.radius * 1.002) << sc.rhs;
+    EXPECT_GE(alone, sc.radius * (1.0 - sc.below)) << sc.rhs;
+    for (const auto& dims : test_layouts::factorisations(comm::size(), 2)) {
+      for (int td = 0; td < 2; ++td) {
+        for (int threads = 1; threads <= 2; ++threads) {
+          if (shape[static_cast<std::size_t>(td)] / dims[static_cast<std::size_t>(td)] / threads <
+              plan.halo) {
+            continue;
+          }
+          grid::decomposition d(comm::world(), {shape, {true, true}, dims, td, threads, plan.halo});
+          solvers::expression_pde pde(d, plan, {neumann()}, kernels());
+          grid::fill_random_uniform(pde.field(0), 7, 0.49, 0.51);
+          EXPECT_EQ(pde.jacobian_radius_estimate(0.0), alone)
+              << sc.rhs << " dims " << dims[0] << "x" << dims[1] << " thread_dim " << td
+              << " threads " << threads;
+        }
+      }
+    }
   }
 }
 
