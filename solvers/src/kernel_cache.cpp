@@ -29,6 +29,9 @@ extern char** environ; // NOLINT: POSIX's environment, handed to the compiler
 #ifndef TESSERA_BUILD_CXX
 #define TESSERA_BUILD_CXX "c++"
 #endif
+#ifndef TESSERA_KERNEL_MARCH
+#define TESSERA_KERNEL_MARCH ""
+#endif
 
 namespace tessera::solvers {
 
@@ -309,9 +312,16 @@ std::string obtain(const std::string& source, const kernel_build_options& o,
 } // namespace
 
 const std::vector<std::string>& kernel_flags() {
-  static const std::vector<std::string> flags{
-      "-std=c++17",      "-O3",  "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math",
-      "-fno-math-errno", "-pipe"};
+  static const std::vector<std::string> flags = [] {
+    std::vector<std::string> f{
+        "-std=c++17",      "-O3",  "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math",
+        "-fno-math-errno", "-pipe"};
+    const std::string march = TESSERA_KERNEL_MARCH; // the library's own generation, if any
+    if (!march.empty()) {
+      f.push_back("-march=" + march);
+    }
+    return f;
+  }();
   return flags;
 }
 

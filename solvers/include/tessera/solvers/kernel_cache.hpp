@@ -42,7 +42,8 @@ struct kernel_build_report {
 };
 
 /// The flags every kernel is compiled with: optimised, and exactly the arithmetic written (no
-/// fused multiply-adds, no reassociation), like the solvers themselves.
+/// fused multiply-adds, no reassociation), like the solvers themselves, for the CPU generation the
+/// library was built for (TESSERA_ARCH).
 [[nodiscard]] const std::vector<std::string>& kernel_flags();
 
 /// A library loaded from memory; unloaded on destruction. Move-only: the handle has one owner.
