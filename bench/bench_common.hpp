@@ -1,12 +1,15 @@
 #pragma once
-// What every benchmark shares: the command line (--csv, --quick and one optional count) and
-// timing of a call with the slowest rank deciding.
+// What every benchmark shares: the command line (--csv, --quick and one optional count),
+// timing of a call with the slowest rank deciding, and the memory bandwidth of one core.
 #include <mpi.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace bench {
 
@@ -52,6 +55,22 @@ double seconds_per_call(int repeats, Fn&& fn) {
   double t = (MPI_Wtime() - t0) / repeats;
   MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
   return t;
+}
+
+/// Bytes per second that one core moves in a STREAM-like copy of `doubles` values (read +
+/// write, best of five memcpy calls): the memory-bandwidth bound's reference, measured in the
+/// same run as what it bounds. Use arrays far larger than the caches.
+inline double stream_copy_bytes_per_second(std::size_t doubles) {
+  std::vector<double> a(doubles, 1.0);
+  std::vector<double> b(doubles, 0.0);
+  double best = 1e300;
+  for (int r = 0; r < 5; ++r) {
+    const double t0 = MPI_Wtime();
+    std::memcpy(b.data(), a.data(), doubles * sizeof(double));
+    best = std::min(best, MPI_Wtime() - t0);
+    a[static_cast<std::size_t>(r)] = b[doubles - 1 - static_cast<std::size_t>(r)]; // observable
+  }
+  return 2.0 * static_cast<double>(doubles * sizeof(double)) / best;
 }
 
 } // namespace bench

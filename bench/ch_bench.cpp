@@ -120,19 +120,6 @@ struct hand_written_3d {
   }
 };
 
-double stream_copy_bytes_per_second(std::size_t doubles) {
-  std::vector<double> a(doubles, 1.0);
-  std::vector<double> b(doubles, 0.0);
-  double best = 1e300;
-  for (int r = 0; r < 5; ++r) {
-    const double t0 = comm::wtime();
-    std::memcpy(b.data(), a.data(), doubles * sizeof(double));
-    best = std::min(best, comm::wtime() - t0);
-    a[r] = b[doubles - 1 - static_cast<std::size_t>(r)]; // keep the copy observable
-  }
-  return 2.0 * static_cast<double>(doubles * sizeof(double)) / best; // read + write
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -153,7 +140,7 @@ int main(int argc, char** argv) {
   // Negative entries are 3-D sizes (n^3).
   const std::vector<long> sizes =
       quick ? std::vector<long>{64, 128, -16} : std::vector<long>{256, 512, 1024, 2048, -128};
-  const double bandwidth = stream_copy_bytes_per_second(quick ? (1u << 22) : (1u << 25));
+  const double bandwidth = bench::stream_copy_bytes_per_second(quick ? (1u << 22) : (1u << 25));
   if (csv) {
     std::printf("grid,threads,updates_per_s_per_core,ns_per_cell_solver,ns_per_cell_handwritten,ns_"
                 "per_cell_bandwidth_bound,"

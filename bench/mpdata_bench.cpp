@@ -4,6 +4,9 @@
 //    uniform Courant numbers (0.5, 0.25), n_iters = 2 and n_iters = 3 with the limiter, and 3-D
 //    128³; against a hand-written serial MPDATA (n_iters = 2, 2-D) timed in the same run
 //    (PyMPDATA in the same run: bench/peers.py).
+//    Then 1024² and 2048² on one core against the memory-bandwidth bound: ψ read and written
+//    and the Courant numbers read once per step (8 bytes per array and cell) at the speed of a
+//    single-core copy measured in the same run (ratio_bound_solver: the fraction reached).
 // 2. Two cores: 1 rank x 2 threads and 2 ranks x 1 thread on the same 2-D cases, tag-routed
 //    per-thread halos and funneled ones: parallel efficiency against the one-core time.
 #include "bench_common.hpp"
@@ -198,27 +201,44 @@ int main(int argc, char** argv) {
   solvers::mpdata_options fct;
   fct.n_iters = 3;
   fct.nonoscillatory = true;
-  const std::vector<bench_case> cases = {
+  std::vector<bench_case> cases = {
       {"2d_" + std::to_string(n2) + "_iters2", {n2, n2}, iters2},
       {"2d_" + std::to_string(n2) + "_iters3_fct", {n2, n2}, fct},
       {"3d_" + std::to_string(n3) + "_iters2", {n3, n3, n3}, iters2},
+  };
+  // Grids far beyond the caches, one core, against the bandwidth bound.
+  for (const long n : a.quick ? std::vector<long>{256} : std::vector<long>{1024, 2048}) {
+    cases.push_back({"2d_" + std::to_string(n) + "_iters2", {n, n}, iters2});
+    cases.push_back({"2d_" + std::to_string(n) + "_iters3_fct", {n, n}, fct});
+  }
+  // One step reads ψ and the Courant numbers once and writes ψ once at the least: 8 bytes per
+  // array and cell, at the speed of a single-core copy measured now.
+  const double bandwidth = bench::stream_copy_bytes_per_second(a.quick ? (1u << 22) : (1u << 25));
+  const auto bound_ns = [&](const bench_case& bc) {
+    return 8.0 * static_cast<double>(bc.shape.size() + 2) * 1e9 / bandwidth;
   };
 
   struct row {
     std::string name;
     int ranks, threads;
     std::string mode;
-    double ns, hand, one_core;
+    double ns, hand, one_core, bound;
   };
   std::vector<row> rows;
   // 1. One core: rank 0 alone on MPI_COMM_SELF; rank 1 sleeps.
   std::vector<double> one_core(cases.size(), 0.0);
   if (comm::rank() == 0) {
     for (std::size_t c = 0; c < cases.size(); ++c) {
-      const int case_steps = cases[c].shape.size() == 3 ? std::max(2, steps / 4) : steps;
+      double cells = 1.0;
+      for (const auto n : cases[c].shape) {
+        cells *= static_cast<double>(n);
+      }
+      // About as many cell updates per timing as the 512² rows make.
+      const int case_steps = std::max(2, static_cast<int>(steps * 512.0 * 512.0 / cells));
       one_core[c] = solver_ns(comm::self(), cases[c], 1, grid::halo_mode::per_thread, case_steps);
       const double hand = c == 0 ? hand_written_ns(n2, steps) : 0.0;
-      rows.push_back({cases[c].name, 1, 1, "-", one_core[c], hand, one_core[c]});
+      rows.push_back(
+          {cases[c].name, 1, 1, "-", one_core[c], hand, one_core[c], bound_ns(cases[c])});
     }
   }
   polite_barrier();
@@ -229,11 +249,11 @@ int main(int argc, char** argv) {
       const char* mode_name = mode == grid::halo_mode::per_thread ? "per_thread" : "funneled";
       if (comm::rank() == 0) {
         const double ns = solver_ns(comm::self(), cases[c], 2, mode, steps);
-        rows.push_back({cases[c].name, 1, 2, mode_name, ns, 0, one_core[c]});
+        rows.push_back({cases[c].name, 1, 2, mode_name, ns, 0, one_core[c], 0});
       }
       polite_barrier();
       const double ns = solver_ns(comm::world(), cases[c], 1, mode, steps);
-      rows.push_back({cases[c].name, 2, 1, mode_name, ns, 0, one_core[c]});
+      rows.push_back({cases[c].name, 2, 1, mode_name, ns, 0, one_core[c], 0});
     }
   }
   if (comm::rank() != 0) {
@@ -244,22 +264,28 @@ int main(int argc, char** argv) {
     return den > 0 && num > 0 ? std::to_string(num / den) : std::string();
   };
   if (a.csv) {
+    std::printf("# single-core copy bandwidth %.2f GB/s\n", bandwidth / 1e9);
     std::printf("case,ranks,threads,halo_mode,cpu_ns_per_cell_step,ns_handwritten,"
-                "ratio_solver_handwritten,ratio_parallel_efficiency\n");
+                "ratio_solver_handwritten,ratio_parallel_efficiency,ns_bandwidth_bound,"
+                "ratio_bound_solver\n");
   } else {
-    std::printf("%-20s %5s %7s %10s %10s %10s %12s %10s\n", "case", "ranks", "threads", "halo",
-                "CPU-ns", "hand ns", "solver/hand", "efficiency");
+    std::printf("single-core copy bandwidth %.2f GB/s\n", bandwidth / 1e9);
+    std::printf("%-22s %5s %7s %10s %10s %10s %12s %10s %9s %11s\n", "case", "ranks", "threads",
+                "halo", "CPU-ns", "hand ns", "solver/hand", "efficiency", "bound ns",
+                "bound/solver");
   }
   for (const auto& r : rows) {
     const bool parallel = r.ranks * r.threads > 1;
     const std::string efficiency = parallel ? ratio(r.one_core, r.ns) : "";
     if (a.csv) {
-      std::printf("%s,%d,%d,%s,%.3f,%s,%s,%s\n", r.name.c_str(), r.ranks, r.threads, r.mode.c_str(),
-                  r.ns, cell(r.hand).c_str(), ratio(r.ns, r.hand).c_str(), efficiency.c_str());
+      std::printf("%s,%d,%d,%s,%.3f,%s,%s,%s,%s,%s\n", r.name.c_str(), r.ranks, r.threads,
+                  r.mode.c_str(), r.ns, cell(r.hand).c_str(), ratio(r.ns, r.hand).c_str(),
+                  efficiency.c_str(), cell(r.bound).c_str(), ratio(r.bound, r.ns).c_str());
     } else {
-      std::printf("%-20s %5d %7d %10s %10.2f %10s %12s %10s\n", r.name.c_str(), r.ranks, r.threads,
-                  r.mode.c_str(), r.ns, cell(r.hand).substr(0, 6).c_str(),
-                  ratio(r.ns, r.hand).substr(0, 5).c_str(), efficiency.substr(0, 5).c_str());
+      std::printf("%-22s %5d %7d %10s %10.2f %10s %12s %10s %9s %11s\n", r.name.c_str(), r.ranks,
+                  r.threads, r.mode.c_str(), r.ns, cell(r.hand).substr(0, 6).c_str(),
+                  ratio(r.ns, r.hand).substr(0, 5).c_str(), efficiency.substr(0, 5).c_str(),
+                  cell(r.bound).substr(0, 5).c_str(), ratio(r.bound, r.ns).substr(0, 5).c_str());
     }
   }
   return 0;
