@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -868,12 +869,16 @@ std::pair<double, grid::index3> mpdata::largest_outflow_courant() {
     double out = 0.0;
     for (int d = 0; d < m.nd; ++d) {
       const field<double>& c = m.advector[static_cast<std::size_t>(d)];
-      out += std::max(0.0, c(i + (d == 0), j + (d == 1), k + (d == 2))) - std::min(0.0, c(i, j, k));
+      const double high = c(i + (d == 0), j + (d == 1), k + (d == 2));
+      const double low = c(i, j, k);
+      // std::max and std::min would drop a NaN: a face that is not finite makes the cell NaN.
+      out += std::isfinite(high) && std::isfinite(low) ? std::max(0.0, high) - std::min(0.0, low)
+                                                       : std::numeric_limits<double>::quiet_NaN();
     }
     if (m.g) {
       out /= (*m.g)(i, j, k);
     }
-    if (!(out <= worst)) { // NaN counts as the worst
+    if (!std::isnan(worst) && !(out <= worst)) { // the first NaN is the worst, and stays
       worst = out;
       at_cell = {i, j, k};
     }
@@ -904,7 +909,11 @@ std::string mpdata::input_problem() {
     }
   }
   const auto [worst, at] = largest_outflow_courant();
-  if (!(worst <= 1.0)) { // NaN too
+  if (std::isnan(worst)) {
+    return "advector: a Courant number on a face of " + cell(at) +
+           " is not finite; check the advector's input";
+  }
+  if (!(worst <= 1.0)) {
     return "advector: the donor-cell outflow Courant number reaches " + std::to_string(worst) +
            " at " + cell(at) +
            " (it must not exceed 1: use smaller Courant numbers, i.e. a smaller time step)";
