@@ -233,8 +233,9 @@ int main(int argc, char** argv) {
       for (const auto n : cases[c].shape) {
         cells *= static_cast<double>(n);
       }
-      // About as many cell updates per timing as the 512² rows make.
-      const int case_steps = std::max(2, static_cast<int>(steps * 512.0 * 512.0 / cells));
+      // About as many cell updates per timing as the first 2-D rows make.
+      const int case_steps =
+          std::max(2, static_cast<int>(steps * static_cast<double>(n2 * n2) / cells));
       one_core[c] = solver_ns(comm::self(), cases[c], 1, grid::halo_mode::per_thread, case_steps);
       const double hand = c == 0 ? hand_written_ns(n2, steps) : 0.0;
       rows.push_back(

@@ -201,7 +201,8 @@ public:
     // and negative), Euler is stable for |λ| dt <= 2 and classical RK4 for |λ| dt <= 2.7853.
     const double radius = solver_->jacobian_radius_estimate(time());
     if (!(radius > 0.0) || !std::isfinite(radius)) {
-      return std::nullopt; // nothing to bound (or a non-finite start, reported when stepping)
+      return std::nullopt; // nothing to bound, or a right-hand side that is not finite near the
+                           // start (reported by the first step if it stays so)
     }
     if (scheme() == solvers::time_scheme::euler) {
       return driver::stability{2.0 / radius, "explicit Euler", "time.adaptive = true"};

@@ -367,8 +367,9 @@ void simulation::start() {
     const std::string problem = m.check_state();
     s.agree_on(problem.empty(), problem);
   }
-  if (s.info.clock != clock_kind::steps) {
-    std::optional<stability> limit;
+  {
+    std::optional<stability>
+        limit; // models without a time step (mpdata's Courant numbers) have none
     s.check([&] { limit = m.stable_dt(); });
     if (limit && !(s.dt <= limit->max_dt)) {
       s.agree_on(false,

@@ -360,12 +360,41 @@ double expression_pde::jacobian_radius_estimate(double t, int iterations) {
     direction.push_back(make_field("direction"));
     scale = std::max(scale, grid::global_max_abs(field(i)));
   }
+  // The state goes back as it was however this ends (rhs() throws on a failed exchange): a copy
+  // into storage of the same size, which cannot throw.
+  class restorer {
+  public:
+    restorer(expression_pde& pde, const std::vector<grid::field<double>>& saved)
+        : pde_(&pde), saved_(&saved) {}
+    restorer(const restorer&) = delete;
+    restorer(restorer&&) = delete;
+    restorer& operator=(const restorer&) = delete;
+    restorer& operator=(restorer&&) = delete;
+    ~restorer() {
+      for (std::size_t i = 0; i < saved_->size(); ++i) {
+        std::ranges::copy((*saved_)[i].storage(), pde_->field(i).storage().begin());
+      }
+    }
+
+  private:
+    expression_pde* pde_;
+    const std::vector<grid::field<double>>* saved_;
+  };
+  const restorer restore(*this, start);
   for (std::size_t i = 0; i < n; ++i) {
     base_out.push_back(&base[i]);
     direction_out.push_back(&direction[i]);
     // A random direction, the same on every layout (uniform_hash of the global index).
     grid::fill_random_uniform(direction[i], 0x5eed + i, -1.0, 1.0);
   }
+  // global_max_abs skips NaN, so finiteness is agreed on first: one value for every rank.
+  const auto all_finite = [&](const std::vector<grid::field<double>>& fields) {
+    bool bad = false;
+    for (const auto& f : fields) {
+      bad = bad || !grid::all_finite(f);
+    }
+    return !grid::reduce_any(impl_->decomp_, bad);
+  };
   const auto largest = [&] {
     double m = 0.0;
     for (const auto& f : direction) {
@@ -373,18 +402,17 @@ double expression_pde::jacobian_radius_estimate(double t, int iterations) {
     }
     return m;
   };
-  const auto restore = [&] {
-    for (std::size_t i = 0; i < n; ++i) {
-      field(i) = start[i];
-    }
-  };
+  constexpr double not_finite = std::numeric_limits<double>::quiet_NaN();
   rhs(t, base_out);
+  if (!all_finite(base)) {
+    return not_finite;
+  }
   // A forward difference of the right-hand side: an increment of 1e-7 of the state's size
   // keeps both its truncation and its rounding error near 1e-7 of J v.
   const double eps = 1e-7 * scale;
   double norm = largest();
   double radius = 0.0;
-  for (int k = 0; k < iterations && norm > 0.0 && std::isfinite(norm); ++k) {
+  for (int k = 0; k < iterations && norm > 0.0; ++k) {
     for (std::size_t i = 0; i < n; ++i) {
       grid::field<double>& u = field(i);
       grid::for_each_index(u.interior(), [&](index_t a, index_t b, index_t c) {
@@ -393,6 +421,9 @@ double expression_pde::jacobian_radius_estimate(double t, int iterations) {
       });
     }
     rhs(t, direction_out);
+    if (!all_finite(direction)) { // e.g. sqrt(c) where c = 0 moved below 0
+      return not_finite;
+    }
     for (std::size_t i = 0; i < n; ++i) {
       grid::for_each_index(direction[i].interior(), [&](index_t a, index_t b, index_t c) {
         direction[i](a, b, c) = (direction[i](a, b, c) - base[i](a, b, c)) / eps;
@@ -401,8 +432,7 @@ double expression_pde::jacobian_radius_estimate(double t, int iterations) {
     norm = largest(); // ‖J v‖ with ‖v‖ = 1 (maximum norms)
     radius = norm;
   }
-  restore();
-  return std::isfinite(norm) ? radius : std::numeric_limits<double>::quiet_NaN();
+  return radius;
 }
 
 std::vector<double> expression_pde::means() {

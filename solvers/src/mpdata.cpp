@@ -910,8 +910,20 @@ std::string mpdata::input_problem() {
   }
   const auto [worst, at] = largest_outflow_courant();
   if (std::isnan(worst)) {
-    return "advector: a Courant number on a face of " + cell(at) +
-           " is not finite; check the advector's input";
+    // Name the face itself: the value to fix in the input, e.g. courant_0[20, 15].
+    for (int d = 0; d < m.nd; ++d) {
+      const field<double>& c = m.advector[static_cast<std::size_t>(d)];
+      std::string face;
+      grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t k) {
+        if (face.empty() && !std::isfinite(c(i, j, k))) {
+          face = cell({i, j, k}).substr(5); // "(i, j)": faces count like cells along d
+        }
+      });
+      if (!face.empty()) {
+        return "advector: the Courant number of dimension " + std::to_string(d) + " on face " +
+               face + " is not finite; check the advector's input";
+      }
+    }
   }
   if (!(worst <= 1.0)) {
     return "advector: the donor-cell outflow Courant number reaches " + std::to_string(worst) +

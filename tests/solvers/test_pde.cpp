@@ -623,8 +623,8 @@ TEST(PdeTime, StepTimesAndCellCentres) {
 
 // Diffusion D∇² on a periodic grid: the checkerboard mode decays fastest, at 4D Σ 1/dx². The
 // paper's Cahn-Hilliard near c = 0.5: λ(λ + f''(c)) + k at the Laplacian's largest symbol λ = 8,
-// with f''(0.5) = -0.25: 62.01 (f'' varies by ±0.015 over the start's ±0.01 around 0.5). The
-// estimate approaches from below, leaves the state as it was, and is the same on every layout.
+// with f''(0.5) = -0.25: 62.01 (f'' = 3c² - 1 varies by ±0.03 over the start's ±0.01 around 0.5).
+// The estimate approaches from below, leaves the state as it was, and is the same on every layout.
 TEST(PdeStability, JacobianRadiusOfDiffusionAndCahnHilliard) {
   struct stiff_case {
     std::string rhs;
@@ -669,6 +669,28 @@ TEST(PdeStability, JacobianRadiusOfDiffusionAndCahnHilliard) {
       }
     }
   }
+}
+
+// sqrt(0.75 - c) with c = 0.75 in one cell of the last rank's block (0.25-0.5 elsewhere): the
+// right-hand side is finite at the start, and the perturbed state crosses 0.75 there within
+// two iterations (a step up gives NaN at once; a step down gives a large positive J v, so the
+// next step is up). J v is NaN in that cell only, and every rank returns NaN, not an estimate
+// from the other cells, with the state as it was.
+TEST(PdeStability, JacobianRadiusIsNanWhereTheRightHandSideIsNot) {
+  const auto plan = plan_of({{{"c", "laplace(c) + sqrt(0.75 - c)"}}}, 2);
+  grid::decomposition d(comm::world(), {{24, 20}, {true, true}, {}, 0, 1, plan.halo});
+  solvers::expression_pde pde(d, plan, {neumann()}, kernels());
+  grid::fill_random_uniform(pde.field(0), 3, 0.25, 0.5);
+  grid::field<double>& c = pde.field(0);
+  grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t) {
+    if (c.to_global(0, i) == 23 && c.to_global(1, j) == 19) {
+      c(i, j) = 0.75;
+    }
+  });
+  const auto kept = grid::gather(pde.field(0));
+  EXPECT_TRUE(std::isnan(pde.jacobian_radius_estimate(0.0)));
+  const auto after = grid::gather(pde.field(0));
+  EXPECT_EQ(after, kept);
 }
 
 // ---- the kernel cache ---------------------------------------------------------------------------

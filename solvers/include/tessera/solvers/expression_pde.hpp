@@ -76,9 +76,10 @@ public:
 
   /// An estimate of the largest |eigenvalue| of the right-hand side's Jacobian at the current
   /// state and time t (per unit time): `iterations` steps of power iteration on forward-difference
-  /// products J v, each one right-hand side. For a diffusive (symmetric) operator it approaches
-  /// the spectral radius from below; 100 steps by default. The same on every
-  /// layout; NaN if the right-hand side is not finite. The state is left as it was. Collective.
+  /// products J v (maximum norms), each one right-hand side. For a diffusive (symmetric) operator
+  /// it approaches the spectral radius from below; for others ‖J v‖ can exceed it. The same on
+  /// every layout; NaN if a right-hand side is not finite on any rank. The state is left as it
+  /// was, also when a call throws. Collective.
   [[nodiscard]] double jacobian_radius_estimate(double t, int iterations = 100);
   /// The mean of each component (layout-dependent summation order: diagnostics only).
   /// Collective.
