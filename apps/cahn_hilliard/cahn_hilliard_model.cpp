@@ -86,19 +86,9 @@ public:
       return std::nullopt; // the step controller rejects steps that grow the error; the
                            // semi-implicit scheme is unconditionally stable
     }
-    // The linearised operator is symmetric, so its eigenvalues are real and negative: Euler is
-    // stable for |λ| dt <= 2, classical RK4 for |λ| dt <= 2.7853 (its stability interval on
-    // the negative real axis).
-    const double euler = solver_->stable_dt_bound();
-    if (scheme() == solvers::time_scheme::euler) {
-      return driver::stability{euler, "explicit Euler", "time.adaptive = true"};
-    }
-    if (scheme() == solvers::time_scheme::rk4) {
-      constexpr double rk4_interval = 2.785293563405282;
-      return driver::stability{euler * rk4_interval / 2.0, "classical Runge-Kutta (rk4)",
-                               "time.adaptive = true"};
-    }
-    return std::nullopt;
+    // The linearised operator is symmetric, so its eigenvalues are real and negative: the
+    // schemes' intervals on the negative real axis apply.
+    return explicit_stability(solver_->stable_dt_bound());
   }
 
   bool advance_segment(solvers::step_clock& clock, double target, bool adaptive, double tolerance,

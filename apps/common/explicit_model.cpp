@@ -71,4 +71,16 @@ std::string explicit_model::step_summary(const std::string& work) const {
          (work.empty() ? std::to_string(stats_.rhs_evaluations) + " right-hand sides" : work);
 }
 
+std::optional<driver::stability> explicit_model::explicit_stability(double euler_dt) const {
+  if (scheme_ == solvers::time_scheme::euler) {
+    return driver::stability{euler_dt, "explicit Euler", "time.adaptive = true"};
+  }
+  if (scheme_ == solvers::time_scheme::rk4) {
+    constexpr double rk4_interval = 2.785293563405282;
+    return driver::stability{euler_dt * rk4_interval / 2.0, "classical Runge-Kutta (rk4)",
+                             "time.adaptive = true"};
+  }
+  return std::nullopt;
+}
+
 } // namespace tessera::apps

@@ -9,6 +9,7 @@
 #include <tessera/solvers/integrator.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,10 @@ protected:
   /// " (R rejected), N right-hand sides": the summary's step counts; `work` replaces
   /// "N right-hand sides" for schemes that count their work otherwise (e.g. multigrid cycles).
   [[nodiscard]] std::string step_summary(const std::string& work = {}) const;
+  /// The driver's stability bound for this model's fixed-step scheme, given explicit Euler's
+  /// largest stable step `euler_dt` (2/|λ| for the largest decaying mode λ): Euler's, or classical
+  /// RK4's (its stability interval on the negative real axis, 2.7853/|λ|); none for other schemes.
+  [[nodiscard]] std::optional<driver::stability> explicit_stability(double euler_dt) const;
   [[nodiscard]] bool adaptive() const noexcept { return adaptive_; }
   [[nodiscard]] solvers::time_scheme scheme() const noexcept { return scheme_; }
 

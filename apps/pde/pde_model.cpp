@@ -197,22 +197,14 @@ public:
       return std::nullopt; // the step controller rejects steps that grow the error
     }
     // Any equation: the largest |eigenvalue| of the right-hand side's Jacobian at the start,
-    // estimated by power iteration. Where it is a decaying mode (diffusion, hyperdiffusion: real
-    // and negative), Euler is stable for |λ| dt <= 2 and classical RK4 for |λ| dt <= 2.7853.
+    // estimated by power iteration; where it is a decaying mode (diffusion, hyperdiffusion: real
+    // and negative), Euler's largest stable step is 2/|λ|.
     const double radius = solver_->jacobian_radius_estimate(time());
     if (!(radius > 0.0) || !std::isfinite(radius)) {
       return std::nullopt; // nothing to bound, or a right-hand side that is not finite near the
                            // start (reported by the first step if it stays so)
     }
-    if (scheme() == solvers::time_scheme::euler) {
-      return driver::stability{2.0 / radius, "explicit Euler", "time.adaptive = true"};
-    }
-    if (scheme() == solvers::time_scheme::rk4) {
-      constexpr double rk4_interval = 2.785293563405282;
-      return driver::stability{rk4_interval / radius, "classical Runge-Kutta (rk4)",
-                               "time.adaptive = true"};
-    }
-    return std::nullopt;
+    return explicit_stability(2.0 / radius);
   }
 
   bool advance_segment(solvers::step_clock& clock, double target, bool adaptive, double tolerance,
