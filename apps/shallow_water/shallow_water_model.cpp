@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <memory>
 #include <optional>
 
@@ -123,21 +122,7 @@ public:
   // at the start only: the run can need a smaller step as the flow speeds up (the shipped drop
   // blows up from 0.7 at the start). Collective.
   [[nodiscard]] std::optional<driver::stability> stable_dt() override {
-    const grid::field<double>& h = solver_->h();
-    const grid::field<double>& uh = solver_->uh();
-    const grid::field<double>& vh = solver_->vh();
-    double rate = 0.0; // the largest (|u| + c)/dx + (|v| + c)/dy, per unit time
-    grid::for_each_index(h.interior(), [&](auto i, auto j, auto k) {
-      const double depth = h(i, j, k);
-      const double wave = depth > 0.0 ? std::sqrt(params_.gravity * depth) : 0.0;
-      const bool wet = depth > params_.divide_eps; // the solver's own rule for velocities
-      const double u = wet ? std::abs(uh(i, j, k) / depth) : 0.0;
-      const double v = wet ? std::abs(vh(i, j, k) / depth) : 0.0;
-      const double here = (u + wave) / params_.spacing[0] + (v + wave) / params_.spacing[1];
-      rate = std::isnan(here) ? here : std::max(rate, here);
-    });
-    rate = grid::reduce_any(h.decomp(), std::isnan(rate)) ? std::numeric_limits<double>::quiet_NaN()
-                                                          : grid::reduce_max(h.decomp(), rate);
+    const double rate = solver_->wave_crossing_rate();
     if (!(rate > 0.0)) {
       return std::nullopt; // still water, or a non-finite state that the first step reports
     }

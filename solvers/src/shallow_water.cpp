@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace tessera::solvers {
 
@@ -173,6 +174,25 @@ double shallow_water::volume() {
   double local = 0.0;
   grid::for_each_index(h.interior(), [&](index_t i, index_t j, index_t k) { local += h(i, j, k); });
   return grid::reduce_sum(h.decomp(), local) * impl_->p.spacing[0] * impl_->p.spacing[1];
+}
+
+double shallow_water::wave_crossing_rate() {
+  const field<double>& h = impl_->solver.advectee(0);
+  const field<double>& uh = impl_->solver.advectee(1);
+  const field<double>& vh = impl_->solver.advectee(2);
+  const shallow_water_params& p = impl_->p;
+  double rate = 0.0;
+  grid::for_each_index(h.interior(), [&](index_t i, index_t j, index_t k) {
+    const double depth = h(i, j, k);
+    const double wave = depth > 0.0 ? std::sqrt(p.gravity * depth) : 0.0;
+    const bool wet = depth > p.divide_eps;
+    const double u = wet ? std::abs(uh(i, j, k) / depth) : 0.0;
+    const double v = wet ? std::abs(vh(i, j, k) / depth) : 0.0;
+    const double here = (u + wave) / p.spacing[0] + (v + wave) / p.spacing[1];
+    rate = std::isnan(here) ? here : std::max(rate, here); // std::max keeps a NaN in `rate`
+  });
+  return grid::reduce_any(h.decomp(), std::isnan(rate)) ? std::numeric_limits<double>::quiet_NaN()
+                                                        : grid::reduce_max(h.decomp(), rate);
 }
 
 double centred_coordinate(index_t i, index_t n, double d) {

@@ -54,6 +54,10 @@ public:
 
   /// The water volume Σ h Δx Δy. Collective.
   [[nodiscard]] double volume();
+  /// How fast gravity waves cross cells: the largest (|u| + √(g h))/Δx + (|v| + √(g h))/Δy over
+  /// every rank's cells, per unit time (velocities where h > divide_eps, as the steps use them);
+  /// NaN if any cell gives NaN. dt times it is a heuristic CFL number. Collective.
+  [[nodiscard]] double wave_crossing_rate();
 
 private:
   struct impl;
