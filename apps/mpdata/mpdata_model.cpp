@@ -167,7 +167,8 @@ public:
   }
   [[nodiscard]] int halo() const override { return options_.halo(); }
   [[nodiscard]] int fields_in_memory() const override {
-    return 3 + advectees_ + 4 * nd_ + (options_.nonoscillatory ? 4 : 0);
+    // the limiter's four fields, or without it the scratch ψ of the fused passes
+    return 3 + advectees_ + 4 * nd_ + (options_.nonoscillatory ? 4 : 1);
   }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {

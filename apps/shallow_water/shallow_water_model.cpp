@@ -107,7 +107,8 @@ public:
   }
   [[nodiscard]] int halo() const override { return options_.halo(); }
   [[nodiscard]] int fields_in_memory() const override {
-    return 6 + 8 + (options_.nonoscillatory ? 4 : 0);
+    // the limiter's four fields, or without it the scratch ψ of the fused passes
+    return 6 + 8 + (options_.nonoscillatory ? 4 : 1);
   }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {

@@ -243,6 +243,118 @@ void check_mpdata_sides(const mpdata_sides& sides, const std::vector<index_t>& s
   }
 }
 
+namespace {
+
+/// The strides (in elements) and switches of an antidiffusive-velocity component: faces normal
+/// to d, e its partner dimension; s* of ψ, c* of the component's previous velocity, e* of
+/// the partner's, g* of G.
+struct antidiff_face {
+  index_t sd, se, cd, ed, ee, gd;
+  double eps;
+  bool dpdc, third, divergent;
+};
+
+/// The antidiffusive velocity on face q of a row (PyMPDATA's formulae): p points at the row's
+/// right cells in ψ, pc at its faces in the previous velocity of the same component, pe at
+/// them in the partner component's (whose faces are staggered along e), pg at G's cells.
+template <int ND, bool IGA, bool CROSS, bool HAS_G, bool EXTRA>
+[[gnu::always_inline]] inline double
+antidiffusive_velocity_at(const antidiff_face& k, const double* p, const double* pc,
+                          const double* pe, const double* pg, index_t q) {
+  constexpr bool iga = IGA;
+  constexpr bool cross = CROSS;
+  const index_t sd = k.sd;
+  const index_t se = k.se;
+  const index_t cd = k.cd;
+  const index_t ed = k.ed;
+  const index_t ee = k.ee;
+  const index_t gd = k.gd;
+  const double eps = k.eps;
+  const bool dpdc = k.dpdc;
+  const bool third = k.third;
+  const bool divergent = k.divergent;
+  constexpr bool extra = EXTRA;
+  const double right = p[q];
+  const double left = p[q - sd];
+  const double courant = pc[q];
+  double a = right - left;
+  if (iga) {
+    a /= 2;
+  } else {
+    a /= (right + left + eps);
+  }
+  double result = (std::abs(courant) - courant * courant) * a;
+  if constexpr (extra) {
+    if (dpdc) {
+      const double v1 = 1 / (1 - std::abs(a));
+      const double v2 = -(a * v1) / (1 - a * a);
+      result = result * (result * v2 + v1);
+    }
+  }
+  double y_sum = 0.0;
+  double up_r = 0.0;
+  double up_l = 0.0;
+  double down_r = 0.0;
+  double down_l = 0.0;
+  if constexpr (ND > 1) {
+    y_sum = pe[q + ee] + pe[q + ee - ed] + pe[q] + pe[q - ed];
+    up_r = p[q + se];
+    up_l = p[q + se - sd];
+    down_r = p[q - se];
+    down_l = p[q - se - sd];
+    if (cross) {
+      double b = up_r + up_l - down_r - down_l;
+      if (iga) {
+        b /= 4;
+      } else {
+        b /= (up_r + up_l + down_r + down_l + eps);
+      }
+      result -= 0.5 * courant * 0.25 * y_sum * b;
+    }
+  }
+  if (EXTRA && (third || divergent)) {
+    const double g_bar = HAS_G ? (pg[q] + pg[q - gd]) / 2 : 1.0;
+    if (third) {
+      const double right2 = p[q + sd];
+      const double left2 = p[q - 2 * sd];
+      double tmp = (3 * courant * std::abs(courant) / g_bar -
+                    2 * (courant * courant * courant) / (g_bar * g_bar) - courant) /
+                   6;
+      tmp *= 2 * (right2 - right - left + left2);
+      if (iga) {
+        tmp /= 4;
+      } else {
+        tmp /= right2 + right + left + left2 + eps;
+      }
+      result += tmp;
+      if constexpr (ND > 1) {
+        const double y_bar = y_sum / 4;
+        tmp = y_bar / (2 * g_bar) * (std::abs(courant) - 2 * (courant * courant) / g_bar);
+        tmp *= 2 * (up_r - up_l - down_r + down_l);
+        if (iga) {
+          tmp /= 4;
+        } else {
+          tmp /= (up_r + up_l + down_r + down_l); // no ε: PyMPDATA's quirk
+        }
+        result += tmp;
+      }
+    }
+    if (divergent) {
+      double tmp = -.25 * courant * (pc[q + cd] - pc[q - cd]);
+      if (HAS_G) {
+        tmp /= g_bar;
+      }
+      if (iga) {
+        tmp *= .5 * right + left; // sic: PyMPDATA's expression
+      }
+      result += tmp;
+    }
+  }
+  return result;
+}
+
+} // namespace
+
 struct mpdata::impl {
   impl(const grid::decomposition& d, const mpdata_options& opt, const mpdata_sides& sides,
        const std::vector<std::string>& names, bool with_g, grid::halo_options halo)
@@ -257,6 +369,10 @@ struct mpdata::impl {
     for (const auto& name : names) {
       psi.emplace_back(d, h, grid::centring::cells(), name);
     }
+    if (!o.nonoscillatory) { // the limiter's passes run in place
+      scratch.emplace(d, h, grid::centring::cells(), "psi_next");
+    }
+    row_buffers.resize(static_cast<std::size_t>(threads));
     faces(advector, h, "courant");
     faces(flux, 1, "flux");
     if (o.diffusion()) {
@@ -281,6 +397,10 @@ struct mpdata::impl {
     for (auto& p : psi) {
       psi_plans.push_back(std::make_unique<grid::halo_plan<double>>(std::vector<field<double>*>{&p},
                                                                     std::vector{scalar_bc}, halo));
+    }
+    if (scratch) {
+      scratch_plan = std::make_unique<grid::halo_plan<double>>(
+          std::vector<field<double>*>{&*scratch}, std::vector{scalar_bc}, halo);
     }
     const auto vector_plan = [&](std::vector<field<double>>& set,
                                  field<double>* extra) -> std::unique_ptr<grid::halo_plan<double>> {
@@ -320,6 +440,11 @@ struct mpdata::impl {
   int threads;
   int h;
   std::vector<field<double>> psi;
+  // A pass writes ψ's next values here (the fused passes cannot update in place: their
+  // neighbours still read the old values); the two fields' storage is swapped after an odd
+  // number of such passes, so psi[a] always holds the advectee between steps.
+  std::optional<field<double>> scratch;
+  std::vector<std::vector<double>> row_buffers; // each thread's fused_update() buffers
   std::vector<field<double>> advector;
   std::vector<field<double>> flux;
   std::vector<field<double>> diffusive;                 // the advector plus the diffusion velocity
@@ -327,6 +452,7 @@ struct mpdata::impl {
   std::optional<field<double>> g;
   std::vector<field<double>> limiter; // psi_min, psi_max, beta_up, beta_down
   std::vector<std::unique_ptr<grid::halo_plan<double>>> psi_plans;
+  std::unique_ptr<grid::halo_plan<double>> scratch_plan;
   std::unique_ptr<grid::halo_plan<double>> advector_plan;
   std::unique_ptr<grid::halo_plan<double>> diffusive_plan;
   std::array<std::unique_ptr<grid::halo_plan<double>>, 2> corrective_plan;
@@ -384,25 +510,6 @@ struct mpdata::impl {
     }
   }
 
-  /// Upwind fluxes of ψ with velocity `vel` on the thread's faces.
-  template <int ND>
-  void upwind_flux(int t, const field<double>& ps, const std::vector<field<double>>& vel) {
-    for (int d = 0; d < ND; ++d) {
-      const field<double>& v = vel[static_cast<std::size_t>(d)];
-      field<double>& out = flux[static_cast<std::size_t>(d)];
-      const index_t sd = ps.stride(d);
-      for_each_row<ND>(out.thread_box(t), [&](const index3& x, index_t count) {
-        const double* p = at(ps, x);
-        const double* pv = at(v, x);
-        double* po = at(out, x);
-#pragma omp simd
-        for (index_t q = 0; q < count; ++q) {
-          po[q] = positive_part(pv[q]) * p[q - sd] + negative_part(pv[q]) * p[q];
-        }
-      });
-    }
-  }
-
   /// ψ ← ψ + Σ_d (F_d[i] − F_d[i+1]) / G on the thread's cells.
   template <int ND>
   void update(int t, field<double>& ps, const std::vector<field<double>>& fl) {
@@ -441,69 +548,92 @@ struct mpdata::impl {
     });
   }
 
+  /// Calls fn(iga, cross, has_g, extra) with std::bool_constant arguments for the variant of
+  /// the antidiffusive velocity that the options select (for the last pass when `last_pass`).
+  /// The variants are compiled separately so that the common ones carry no per-cell branches.
+  template <int ND, class Fn>
+  void with_antidiff_variant(bool last_pass, Fn&& fn) const {
+    const bool cross = ND > 1 && !o.dimensionally_split;
+    const bool extra = (o.dpdc && last_pass) || o.third_order_terms || o.divergent_flow;
+    const auto with_extra = [&](auto iga, auto cr, auto has_g) {
+      if (extra) {
+        fn(iga, cr, has_g, std::true_type{});
+      } else {
+        fn(iga, cr, has_g, std::false_type{});
+      }
+    };
+    const auto with_g = [&](auto iga, auto cr) {
+      if (g) {
+        with_extra(iga, cr, std::true_type{});
+      } else {
+        with_extra(iga, cr, std::false_type{});
+      }
+    };
+    const auto with_cross = [&](auto iga) {
+      if (cross) {
+        with_g(iga, std::true_type{});
+      } else {
+        with_g(iga, std::false_type{});
+      }
+    };
+    if (o.infinite_gauge) {
+      with_cross(std::true_type{});
+    } else {
+      with_cross(std::false_type{});
+    }
+  }
+
+  /// The strides and switches of the antidiffusive velocity on the faces normal to d.
+  template <int ND>
+  antidiff_face face_constants(int d, const field<double>& ps,
+                               const std::vector<field<double>>& prev, bool last_pass) const {
+    const int e = ND > 1 ? (d + 1) % ND : d; // the one partner dimension (cyclic in 3-D)
+    const field<double>& c = prev[static_cast<std::size_t>(d)];
+    const field<double>& ce = prev[static_cast<std::size_t>(e)];
+    return {.sd = ps.stride(d),
+            .se = ps.stride(e),
+            .cd = c.stride(d),
+            .ed = ce.stride(d),
+            .ee = ce.stride(e),
+            .gd = g ? g->stride(d) : 0,
+            .eps = o.epsilon,
+            .dpdc = o.dpdc && last_pass,
+            .third = o.third_order_terms,
+            .divergent = o.divergent_flow};
+  }
+
   /// The antidiffusive velocity V of a corrective pass from the previous velocity `prev` into
   /// `out` (when `store_v`), and its upwind flux into `flux` (when `store_f`; never with the
-  /// infinite gauge, whose flux is V itself). The variants are compiled separately so that the
-  /// common ones carry no per-cell branches.
+  /// infinite gauge, whose flux is V itself).
   template <int ND>
   void antidiffusive_velocity(int t, const field<double>& ps,
                               const std::vector<field<double>>& prev,
                               std::vector<field<double>>& out, bool last_pass, bool store_v,
                               bool store_f) {
-    const bool cross = ND > 1 && !o.dimensionally_split;
-    const bool extra = (o.dpdc && last_pass) || o.third_order_terms || o.divergent_flow;
-    const auto with_extra = [&](auto iga, auto cr, auto has_g, auto sv, auto sf) {
-      if (extra) {
-        antidiff_kernel<ND, iga(), cr(), has_g(), sv(), sf(), true>(t, ps, prev, out, last_pass);
-      } else {
-        antidiff_kernel<ND, iga(), cr(), has_g(), sv(), sf(), false>(t, ps, prev, out, last_pass);
+    with_antidiff_variant<ND>(last_pass, [&](auto iga, auto cross, auto has_g, auto extra) {
+      if (iga()) {
+        antidiff_kernel<ND, iga(), cross(), has_g(), true, false, extra()>(t, ps, prev, out,
+                                                                           last_pass);
+      } else if (store_v) {
+        antidiff_kernel<ND, iga(), cross(), has_g(), true, true, extra()>(t, ps, prev, out,
+                                                                          last_pass);
+      } else if (store_f) {
+        antidiff_kernel<ND, iga(), cross(), has_g(), false, true, extra()>(t, ps, prev, out,
+                                                                           last_pass);
       }
-    };
-    const auto with_g = [&](auto iga, auto cr, auto sv, auto sf) {
-      if (g) {
-        with_extra(iga, cr, std::true_type{}, sv, sf);
-      } else {
-        with_extra(iga, cr, std::false_type{}, sv, sf);
-      }
-    };
-    const auto with_cross = [&](auto iga, auto sv, auto sf) {
-      if (cross) {
-        with_g(iga, std::true_type{}, sv, sf);
-      } else {
-        with_g(iga, std::false_type{}, sv, sf);
-      }
-    };
-    if (o.infinite_gauge) {
-      with_cross(std::true_type{}, std::true_type{}, std::false_type{});
-    } else if (store_v) {
-      with_cross(std::false_type{}, std::true_type{}, std::true_type{});
-    } else if (store_f) {
-      with_cross(std::false_type{}, std::false_type{}, std::true_type{});
-    }
+    });
   }
 
   template <int ND, bool IGA, bool CROSS, bool HAS_G, bool STORE_V, bool STORE_F, bool EXTRA>
   void antidiff_kernel(int t, const field<double>& ps, const std::vector<field<double>>& prev,
                        std::vector<field<double>>& out, bool last_pass) {
-    constexpr bool iga = IGA;
-    constexpr bool cross = CROSS;
-    constexpr bool extra = EXTRA; // some of DPDC, third-order terms, divergent flow
-    const bool dpdc = o.dpdc && last_pass;
-    const bool third = o.third_order_terms;
-    const bool divergent = o.divergent_flow;
-    const double eps = o.epsilon;
     for (int d = 0; d < ND; ++d) {
-      const int e = ND > 1 ? (d + 1) % ND : d; // the one partner dimension (cyclic in 3-D)
+      const antidiff_face k = face_constants<ND>(d, ps, prev, last_pass);
+      const int e = ND > 1 ? (d + 1) % ND : d;
       const field<double>& c = prev[static_cast<std::size_t>(d)];
       const field<double>& ce = prev[static_cast<std::size_t>(e)];
       field<double>& v = out[static_cast<std::size_t>(d)];
       field<double>& fl = flux[static_cast<std::size_t>(d)];
-      const index_t sd = ps.stride(d);
-      const index_t se = ps.stride(e);
-      const index_t cd = c.stride(d);
-      const index_t ed = ce.stride(d);
-      const index_t ee = ce.stride(e);
-      const index_t gd = HAS_G ? g->stride(d) : 0;
       for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
         const double* p = at(ps, x); // cell R; cell L is p - sd
         const double* pc = at(c, x);
@@ -513,90 +643,163 @@ struct mpdata::impl {
         double* pf = at(fl, x);
 #pragma omp simd
         for (index_t q = 0; q < count; ++q) {
-          const double right = p[q];
-          const double left = p[q - sd];
-          const double courant = pc[q];
-          double a = right - left;
-          if (iga) {
-            a /= 2;
-          } else {
-            a /= (right + left + eps);
-          }
-          double result = (std::abs(courant) - courant * courant) * a;
-          if constexpr (extra) {
-            if (dpdc) {
-              const double v1 = 1 / (1 - std::abs(a));
-              const double v2 = -(a * v1) / (1 - a * a);
-              result = result * (result * v2 + v1);
-            }
-          }
-          double y_sum = 0.0;
-          double up_r = 0.0;
-          double up_l = 0.0;
-          double down_r = 0.0;
-          double down_l = 0.0;
-          if constexpr (ND > 1) {
-            y_sum = pe[q + ee] + pe[q + ee - ed] + pe[q] + pe[q - ed];
-            up_r = p[q + se];
-            up_l = p[q + se - sd];
-            down_r = p[q - se];
-            down_l = p[q - se - sd];
-            if (cross) {
-              double b = up_r + up_l - down_r - down_l;
-              if (iga) {
-                b /= 4;
-              } else {
-                b /= (up_r + up_l + down_r + down_l + eps);
-              }
-              result -= 0.5 * courant * 0.25 * y_sum * b;
-            }
-          }
-          if (EXTRA && (third || divergent)) {
-            const double g_bar = HAS_G ? (pg[q] + pg[q - gd]) / 2 : 1.0;
-            if (third) {
-              const double right2 = p[q + sd];
-              const double left2 = p[q - 2 * sd];
-              double tmp = (3 * courant * std::abs(courant) / g_bar -
-                            2 * (courant * courant * courant) / (g_bar * g_bar) - courant) /
-                           6;
-              tmp *= 2 * (right2 - right - left + left2);
-              if (iga) {
-                tmp /= 4;
-              } else {
-                tmp /= right2 + right + left + left2 + eps;
-              }
-              result += tmp;
-              if constexpr (ND > 1) {
-                const double y_bar = y_sum / 4;
-                tmp = y_bar / (2 * g_bar) * (std::abs(courant) - 2 * (courant * courant) / g_bar);
-                tmp *= 2 * (up_r - up_l - down_r + down_l);
-                if (iga) {
-                  tmp /= 4;
-                } else {
-                  tmp /= (up_r + up_l + down_r + down_l); // no ε: PyMPDATA's quirk
-                }
-                result += tmp;
-              }
-            }
-            if (divergent) {
-              double tmp = -.25 * courant * (pc[q + cd] - pc[q - cd]);
-              if (HAS_G) {
-                tmp /= g_bar;
-              }
-              if (iga) {
-                tmp *= .5 * right + left; // sic: PyMPDATA's expression
-              }
-              result += tmp;
-            }
-          }
+          const double result =
+              antidiffusive_velocity_at<ND, IGA, CROSS, HAS_G, EXTRA>(k, p, pc, pe, pg, q);
           if constexpr (STORE_V) {
             pv[q] = result;
           }
           if constexpr (STORE_F) {
-            pf[q] = positive_part(result) * left + negative_part(result) * right;
+            pf[q] = positive_part(result) * p[q - k.sd] + negative_part(result) * p[q];
           }
         }
       });
+    }
+  }
+
+  /// The corrective fluxes of `count` faces normal to d whose right cells start at cell x
+  /// into out (the same values as antidiff_kernel's: the flux, or V with the infinite gauge).
+  template <int ND, bool IGA, bool CROSS, bool HAS_G, bool EXTRA>
+  void antidiff_flux_row(int d, const field<double>& ps, const std::vector<field<double>>& prev,
+                         bool last_pass, const index3& x, index_t count, double* out) const {
+    const antidiff_face k = face_constants<ND>(d, ps, prev, last_pass);
+    const int e = ND > 1 ? (d + 1) % ND : d;
+    const double* p = at(ps, x);
+    const double* pc = at(prev[static_cast<std::size_t>(d)], x);
+    const double* pe = at(prev[static_cast<std::size_t>(e)], x);
+    const double* pg = HAS_G ? at(*g, x) : nullptr;
+#pragma omp simd
+    for (index_t q = 0; q < count; ++q) {
+      const double result =
+          antidiffusive_velocity_at<ND, IGA, CROSS, HAS_G, EXTRA>(k, p, pc, pe, pg, q);
+      if constexpr (IGA) {
+        out[q] = result;
+      } else {
+        out[q] = positive_part(result) * p[q - k.sd] + negative_part(result) * p[q];
+      }
+    }
+  }
+
+  /// dst ← src + Σ_d (F_d[left face] − F_d[right face]) / G on the thread's cells: update()'s
+  /// arithmetic, with the fluxes made row by row into the thread's small buffers by
+  /// flux_row(d, x, n, out) (the fluxes of the n faces normal to d whose right cells start at
+  /// cell x) instead of flux fields, so ψ streams through memory once per pass instead of
+  /// three times. Each face's flux is computed once (the faces between two threads once by
+  /// each). dst's ghosts are left as they are.
+  template <int ND, class FluxRow>
+  void fused_update(int t, const field<double>& src, field<double>& dst, FluxRow&& flux_row) {
+    if (g) {
+      fused_update_kernel<ND, true>(t, src, dst, flux_row);
+    } else {
+      fused_update_kernel<ND, false>(t, src, dst, flux_row);
+    }
+  }
+
+  template <int ND, bool HAS_G, class FluxRow>
+  void fused_update_kernel(int t, const field<double>& src, field<double>& dst, FluxRow& flux_row) {
+    const box b = src.thread_box(t);
+    for (int d = 0; d < ND; ++d) {
+      if (b.hi[static_cast<std::size_t>(d)] <= b.lo[static_cast<std::size_t>(d)]) {
+        return;
+      }
+    }
+    const index_t n = b.hi[ND - 1] - b.lo[ND - 1];
+    const index_t rows = ND == 3 ? b.hi[1] - b.lo[1] : 1; // rows of a plane normal to dim 0
+    const index_t plane = ND > 1 ? rows * n : 0;
+    const index_t line = ND > 2 ? n : 0;
+    std::vector<double>& buffer = row_buffers[static_cast<std::size_t>(t)];
+    buffer.resize(static_cast<std::size_t>(2 * plane + 2 * line + n + 1));
+    double* plane_left = buffer.data(); // the faces normal to dim 0 on the plane's left side
+    double* plane_right = plane_left + plane;
+    double* line_left = plane_right + plane; // 3-D: faces normal to dim 1, the row's left side
+    double* line_right = line_left + line;
+    double* last = line_right + line; // the n + 1 faces normal to the last dimension of a row
+
+    const auto update_row = [&](const index3& x, const double* l0, const double* r0,
+                                const double* l1, const double* r1) {
+      const double* p = at(src, x);
+      double* out = at(dst, x);
+      const double* pg = HAS_G ? at(*g, x) : nullptr;
+      const double* const fl = last;
+#pragma omp simd
+      for (index_t q = 0; q < n; ++q) {
+        double acc = p[q];
+        double r = 0.0;
+        if constexpr (ND > 1) {
+          r = l0[q] - r0[q];
+          if constexpr (HAS_G) {
+            r /= pg[q];
+          }
+          acc = acc + r;
+        }
+        if constexpr (ND > 2) {
+          r = l1[q] - r1[q];
+          if constexpr (HAS_G) {
+            r /= pg[q];
+          }
+          acc = acc + r;
+        }
+        r = fl[q] - fl[q + 1];
+        if constexpr (HAS_G) {
+          r /= pg[q];
+        }
+        acc = acc + r;
+        out[q] = acc;
+      }
+    };
+
+    if constexpr (ND == 1) {
+      const index3 x{b.lo[0], 0, 0};
+      flux_row(0, x, n + 1, last);
+      update_row(x, nullptr, nullptr, nullptr, nullptr);
+    } else {
+      for (index_t j = 0; j < rows; ++j) {
+        flux_row(0, index3{b.lo[0], b.lo[1] + j, b.lo[2]}, n, plane_left + j * n);
+      }
+      for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
+        for (index_t j = 0; j < rows; ++j) {
+          flux_row(0, index3{i + 1, b.lo[1] + j, b.lo[2]}, n, plane_right + j * n);
+        }
+        if constexpr (ND == 2) {
+          const index3 x{i, b.lo[1], 0};
+          flux_row(1, x, n + 1, last);
+          update_row(x, plane_left, plane_right, nullptr, nullptr);
+        } else {
+          flux_row(1, index3{i, b.lo[1], b.lo[2]}, n, line_left);
+          for (index_t j = b.lo[1]; j < b.hi[1]; ++j) {
+            const index3 x{i, j, b.lo[2]};
+            const index_t row = (j - b.lo[1]) * n;
+            flux_row(1, index3{i, j + 1, b.lo[2]}, n, line_right);
+            flux_row(2, x, n + 1, last);
+            update_row(x, plane_left + row, plane_right + row, line_left, line_right);
+            std::swap(line_left, line_right);
+          }
+        }
+        std::swap(plane_left, plane_right);
+      }
+    }
+  }
+
+  /// Upwind fluxes of ψ with velocity `vel` on the thread's faces, into `flux`.
+  template <int ND>
+  void upwind_flux(int t, const field<double>& ps, const std::vector<field<double>>& vel) {
+    for (int d = 0; d < ND; ++d) {
+      field<double>& out = flux[static_cast<std::size_t>(d)];
+      for_each_row<ND>(out.thread_box(t), [&](const index3& x, index_t count) {
+        upwind_flux_row(d, ps, vel, x, count, at(out, x));
+      });
+    }
+  }
+
+  /// The donor-cell (upwind) fluxes of `count` faces normal to d whose right cells start at
+  /// cell x, with velocity `vel`, into out: PyMPDATA's donor-cell flux.
+  static void upwind_flux_row(int d, const field<double>& ps, const std::vector<field<double>>& vel,
+                              const index3& x, index_t count, double* out) {
+    const double* p = at(ps, x);
+    const double* pv = at(vel[static_cast<std::size_t>(d)], x);
+    const index_t sd = ps.stride(d);
+#pragma omp simd
+    for (index_t q = 0; q < count; ++q) {
+      out[q] = positive_part(pv[q]) * p[q - sd] + negative_part(pv[q]) * p[q];
     }
   }
 
@@ -719,8 +922,8 @@ struct mpdata::impl {
     for (auto& p : psi_plans) {
       p->check();
     }
-    for (auto* p : {diffusive_plan.get(), corrective_plan[0].get(), corrective_plan[1].get(),
-                    beta_plan.get()}) {
+    for (auto* p : {scratch_plan.get(), diffusive_plan.get(), corrective_plan[0].get(),
+                    corrective_plan[1].get(), beta_plan.get()}) {
       if (p != nullptr) {
         p->check();
       }
@@ -742,41 +945,78 @@ struct mpdata::impl {
               exchange(*advector_plan, t);
             }
           }
-          field<double>& ps = psi[a];
-          grid::halo_plan<double>& psi_plan = *psi_plans[a];
-          exchange(psi_plan, t);
+          // cur holds ψ after the passes so far; a fused pass writes into `next` and swaps.
+          field<double>* cur = &psi[a];
+          field<double>* next = scratch ? &*scratch : nullptr; // no fused pass with the limiter
+          grid::halo_plan<double>* cur_plan = psi_plans[a].get();
+          grid::halo_plan<double>* next_plan = scratch_plan.get();
+          const auto swap_roles = [&] {
+            std::swap(cur, next);
+            std::swap(cur_plan, next_plan);
+          };
+          exchange(*cur_plan, t);
           if (o.nonoscillatory) {
-            extrema<ND>(t, ps);
+            extrema<ND>(t, *cur);
           }
           const std::vector<field<double>>* velocity = &advector;
           if (o.diffusion()) {
-            diffusion_velocity<ND>(t, ps);
+            diffusion_velocity<ND>(t, *cur);
             exchange(*diffusive_plan, t);
             velocity = &diffusive;
           }
-          upwind_flux<ND>(t, ps, *velocity);
+          if (o.nonoscillatory) {
+            // The limiter's passes run faster in place (measured: with the donor-cell pass or
+            // the last limited pass fused, n_iters = 3 with the limiter took 5-15 % longer).
+            upwind_flux<ND>(t, *cur, *velocity);
 #pragma omp barrier
-          update<ND>(t, ps, flux);
+            update<ND>(t, *cur, flux);
+          } else {
+            fused_update<ND>(t, *cur, *next,
+                             [&](int d, const index3& x, index_t count, double* out) {
+                               upwind_flux_row(d, *cur, *velocity, x, count, out);
+                             });
+            swap_roles();
+          }
           for (int k = 1; k < n_iters; ++k) {
             std::vector<field<double>>& vel = corrective[static_cast<std::size_t>(k % 2)];
-            exchange(psi_plan, t);
+            exchange(*cur_plan, t);
+            const bool last_pass = k == n_iters - 1;
+            if (last_pass && !o.nonoscillatory) {
+              // Nothing reads this pass's V again: velocities, fluxes and update in one sweep.
+              with_antidiff_variant<ND>(true, [&](auto iga, auto cross, auto has_g, auto extra) {
+                fused_update<ND>(t, *cur, *next,
+                                 [&](int d, const index3& x, index_t count, double* out) {
+                                   antidiff_flux_row<ND, iga(), cross(), has_g(), extra()>(
+                                       d, *cur, *velocity, true, x, count, out);
+                                 });
+              });
+              swap_roles();
+              break;
+            }
             // V is kept when the limiter or a later pass reads it; with the infinite gauge the
             // corrective flux is V itself.
-            const bool keep_v = o.nonoscillatory || k < n_iters - 1;
-            antidiffusive_velocity<ND>(t, ps, *velocity, vel, k == n_iters - 1, keep_v, true);
+            const bool keep_v = o.nonoscillatory || !last_pass;
+            antidiffusive_velocity<ND>(t, *cur, *velocity, vel, last_pass, keep_v, true);
             std::vector<field<double>>& fl = o.infinite_gauge ? vel : flux;
             if (o.nonoscillatory) {
 #pragma omp barrier
-              limiter_coefficients<ND>(t, ps, fl);
+              limiter_coefficients<ND>(t, *cur, fl);
               exchange(*beta_plan, t);
-              limit<ND>(t, ps, vel, !o.infinite_gauge);
+              limit<ND>(t, *cur, vel, !o.infinite_gauge);
             }
 #pragma omp barrier
-            update<ND>(t, ps, fl);
-            if (k < n_iters - 1) {
+            update<ND>(t, *cur, fl);
+            if (!last_pass) {
               exchange(*corrective_plan[static_cast<std::size_t>(k % 2)], t);
             }
             velocity = &vel;
+          }
+          if (cur != &psi[a]) { // an odd number of fused passes: ψ is in the scratch field
+#pragma omp barrier
+            if (t == 0) {
+              psi[a].swap_values(*scratch);
+            }
+#pragma omp barrier
           }
           if (hooks != nullptr && hooks->post_step) {
 #pragma omp barrier
