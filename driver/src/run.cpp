@@ -642,8 +642,32 @@ std::int64_t model::steps() const {
 
 // ---- the program -----------------------------------------------------------------------------
 
+namespace {
+
+/// Ends the job from this rank for an error that the other ranks may not share (they could be
+/// waiting in a collective or for this rank's messages): prints it unless another rank has
+/// already printed one (`first`), then MPI_Abort. Must run before anything collective is
+/// destroyed: closing the output file is collective and would wait for the others forever.
+[[noreturn]] void abort_job(comm::first_claim& first, const std::string& message) {
+  if (first.claim()) {
+    print_error(message, comm::rank());
+  }
+  MPI_Abort(MPI_COMM_WORLD, 2);
+  std::abort(); // MPI_Abort does not return
+}
+
+// Usually one rank's share does not fit: the others may be waiting in a collective.
+const char* const out_of_memory =
+    "out of memory (std::bad_alloc); use more ranks, fewer fields or a smaller grid (--dry-run "
+    "shows the memory per rank)";
+
+} // namespace
+
 int run(int argc, char** argv, const model_factory& make) {
   comm::environment env(argc, argv, comm::thread_level::multiple);
+  // Of the ranks that fail at once with an error the others may not share, only the first
+  // prints it: the job ends by MPI_Abort, with one message, not one per failing rank.
+  comm::first_claim first_failure(comm::world());
   try {
     run_options opts;
     const model_info info = make()->info();
@@ -652,37 +676,39 @@ int run(int argc, char** argv, const model_factory& make) {
     }
     install_stop_handlers();
     simulation sim(make(), opts);
-    if (opts.print_config) {
-      say("%s\n", sim.effective_config().c_str());
-      return 0;
+    // Unexpected errors are handled while `sim` still lives: unwinding past it would close the
+    // output file, a collective that the other ranks never join.
+    try {
+      if (opts.print_config) {
+        say("%s\n", sim.effective_config().c_str());
+        return 0;
+      }
+      sim.decompose();
+      if (opts.dry_run) {
+        say("%s", sim.layout_text().c_str());
+        return 0;
+      }
+      sim.start();
+      while (sim.next_frame()) {
+      }
+      return sim.finish();
+    } catch (const run_error&) {
+      throw; // agreed by every rank: closing the file together is safe
+    } catch (const std::bad_alloc&) {
+      abort_job(first_failure, out_of_memory);
+    } catch (const std::exception& e) {
+      abort_job(first_failure, e.what());
     }
-    sim.decompose();
-    if (opts.dry_run) {
-      say("%s", sim.layout_text().c_str());
-      return 0;
-    }
-    sim.start();
-    while (sim.next_frame()) {
-    }
-    return sim.finish();
   } catch (const run_error& e) {
     if (comm::rank() == e.reporter()) {
       print_error(e.what());
     }
     return e.exit_code();
   } catch (const std::bad_alloc&) {
-    // Usually one rank's share does not fit: the others may be waiting in a collective.
-    print_error("out of memory (std::bad_alloc); use more ranks, fewer fields or a smaller grid "
-                "(--dry-run shows the memory per rank)",
-                comm::rank());
-    MPI_Abort(MPI_COMM_WORLD, 2);
+    abort_job(first_failure, out_of_memory);
   } catch (const std::exception& e) {
-    // An error that other ranks may not share: they could be waiting in a collective, so the
-    // job is ended from here.
-    print_error(e.what(), comm::rank());
-    MPI_Abort(MPI_COMM_WORLD, 2);
+    abort_job(first_failure, e.what());
   }
-  return 2;
 }
 
 } // namespace tessera::driver

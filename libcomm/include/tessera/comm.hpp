@@ -9,6 +9,7 @@
 #include "tessera/comm/datatype.hpp"
 #include "tessera/comm/environment.hpp"
 #include "tessera/comm/error.hpp"
+#include "tessera/comm/first_claim.hpp"
 #include "tessera/comm/p2p.hpp"
 #include "tessera/comm/request.hpp"
 #include "tessera/comm/status.hpp"
