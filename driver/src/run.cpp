@@ -10,12 +10,14 @@
 #include <tessera/grid/parallel.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <limits>
 #include <new>
+#include <thread>
 
 namespace tessera::driver {
 
@@ -84,6 +86,21 @@ struct simulation::impl {
 
   void read_keys();
   void write_frame();
+  /// Refuses a fixed time.dt above the stable step the model reports for its initial state
+  /// (models without a time step, such as mpdata with its Courant numbers, report none).
+  void check_stable_dt() {
+    std::optional<stability> limit;
+    check([&] { limit = m->stable_dt(); });
+    if (limit && !(dt <= limit->max_dt)) {
+      agree_on(false,
+               cfg->origin("time.dt") + ": time.dt: " + std::to_string(dt) + " is above the " +
+                   limit->scheme + " stability limit " + std::to_string(limit->max_dt) +
+                   " for this grid and initial state; use a smaller dt" +
+                   (limit->remedy.empty() ? "" : " or " + limit->remedy),
+               error_kind::config, "time.dt");
+    }
+  }
+
   /// checked() and agree() over this run's communicator.
   void check(const std::function<void()>& fn) const { checked(fn, group); }
   void agree_on(bool ok, const std::string& message, error_kind kind = error_kind::other,
@@ -367,20 +384,7 @@ void simulation::start() {
     const std::string problem = m.check_state();
     s.agree_on(problem.empty(), problem);
   }
-  {
-    std::optional<stability>
-        limit; // models without a time step (mpdata's Courant numbers) have none
-    s.check([&] { limit = m.stable_dt(); });
-    if (limit && !(s.dt <= limit->max_dt)) {
-      s.agree_on(false,
-                 s.cfg->origin("time.dt") + ": time.dt: " + std::to_string(s.dt) +
-                     " is above the " + limit->scheme + " stability limit " +
-                     std::to_string(limit->max_dt) +
-                     " for this grid and initial state; use a smaller dt" +
-                     (limit->remedy.empty() ? "" : " or " + limit->remedy),
-                 error_kind::config, "time.dt");
-    }
-  }
+  s.check_stable_dt();
   if (!s.restarting && !s.opts.overwrite) {
     // libgrid refuses too, but cannot name the flag that fixes it.
     bool exists = false;
@@ -651,6 +655,13 @@ namespace {
 [[noreturn]] void abort_job(comm::first_claim& first, const std::string& message) {
   if (first.claim()) {
     print_error(message, comm::rank());
+    // The launcher forwards the message while the ranks live; an abort right away can end
+    // them before it has read it (seen with MPICH's hydra).
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  } else {
+    // Another rank prints and aborts: give it the time to, or this abort could end the job
+    // before its message is out (seen with MPICH). Its MPI_Abort ends this process sooner.
+    std::this_thread::sleep_for(std::chrono::seconds(3));
   }
   MPI_Abort(MPI_COMM_WORLD, 2);
   std::abort(); // MPI_Abort does not return

@@ -1128,14 +1128,16 @@ std::pair<double, grid::index3> mpdata::largest_outflow_courant() {
 
 std::string mpdata::input_problem() {
   const impl& m = *impl_;
-  const auto cell = [&](const index3& at) {
-    std::string where = "cell (";
+  // "(i, j)" in global indices (faces count like cells along their dimension).
+  const auto global_index = [&](const index3& at) {
+    std::string where = "(";
     for (int d = 0; d < m.nd; ++d) {
       where += (d > 0 ? ", " : "") +
                std::to_string(m.decomp.to_global(d, at[static_cast<std::size_t>(d)]));
     }
     return where + ")";
   };
+  const auto cell = [&](const index3& at) { return "cell " + global_index(at); };
   if (m.g) {
     std::string bad;
     grid::for_each_index(m.g->interior(), [&](index_t i, index_t j, index_t k) {
@@ -1156,7 +1158,7 @@ std::string mpdata::input_problem() {
       std::string face;
       grid::for_each_index(c.interior(), [&](index_t i, index_t j, index_t k) {
         if (face.empty() && !std::isfinite(c(i, j, k))) {
-          face = cell({i, j, k}).substr(5); // "(i, j)": faces count like cells along d
+          face = global_index({i, j, k});
         }
       });
       if (!face.empty()) {
