@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <limits>
 #include <new>
+#include <optional>
 #include <thread>
 
 namespace tessera::driver {
@@ -650,10 +651,11 @@ namespace {
 
 /// Ends the job from this rank for an error that the other ranks may not share (they could be
 /// waiting in a collective or for this rank's messages): prints it unless another rank has
-/// already printed one (`first`), then MPI_Abort. Must run before anything collective is
-/// destroyed: closing the output file is collective and would wait for the others forever.
-[[noreturn]] void abort_job(comm::first_claim& first, const std::string& message) {
-  if (first.claim()) {
+/// already printed one (`first`; null: print), then MPI_Abort. Called before the simulation
+/// (whose file close is collective) is destroyed; objects local to the failing call are
+/// destroyed by then, so this narrows the window for a hang rather than closing it.
+[[noreturn]] void abort_job(comm::first_claim* first, const std::string& message) {
+  if (first == nullptr || first->claim()) {
     print_error(message, comm::rank());
     // The launcher forwards the message while the ranks live; an abort right away can end
     // them before it has read it (seen with MPICH's hydra).
@@ -678,8 +680,10 @@ int run(int argc, char** argv, const model_factory& make) {
   comm::environment env(argc, argv, comm::thread_level::multiple);
   // Of the ranks that fail at once with an error the others may not share, only the first
   // prints it: the job ends by MPI_Abort, with one message, not one per failing rank.
-  comm::first_claim first_failure(comm::world());
+  std::optional<comm::first_claim> first_failure;
+  const auto first = [&] { return first_failure ? &*first_failure : nullptr; };
   try {
+    first_failure.emplace(comm::world());
     run_options opts;
     const model_info info = make()->info();
     if (const int code = parse_command_line(argc, argv, info, make, opts); code >= 0) {
@@ -706,9 +710,9 @@ int run(int argc, char** argv, const model_factory& make) {
     } catch (const run_error&) {
       throw; // agreed by every rank: closing the file together is safe
     } catch (const std::bad_alloc&) {
-      abort_job(first_failure, out_of_memory);
+      abort_job(first(), out_of_memory);
     } catch (const std::exception& e) {
-      abort_job(first_failure, e.what());
+      abort_job(first(), e.what());
     }
   } catch (const run_error& e) {
     if (comm::rank() == e.reporter()) {
@@ -716,9 +720,9 @@ int run(int argc, char** argv, const model_factory& make) {
     }
     return e.exit_code();
   } catch (const std::bad_alloc&) {
-    abort_job(first_failure, out_of_memory);
+    abort_job(first(), out_of_memory);
   } catch (const std::exception& e) {
-    abort_job(first_failure, e.what());
+    abort_job(first(), e.what());
   }
 }
 

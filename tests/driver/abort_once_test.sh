@@ -8,7 +8,7 @@ mpiexec=$1 app=$2 work=$3 ranks=$4
 fault=()
 [ $# -lt 5 ] || fault=(--set "fault.ranks=$5")
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-timeout 60 "$mpiexec" -n "$ranks" "$app" "${fault[@]}" --set time.n_steps=4 \
+timeout 60 "$mpiexec" -n "$ranks" "$app" ${fault[@]+"${fault[@]}"} --set time.n_steps=4 \
   --output run.h5 > run.log 2>&1
 rc=$?
 cat run.log

@@ -6,9 +6,11 @@
 #include <tessera/driver.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 using namespace tessera;
 

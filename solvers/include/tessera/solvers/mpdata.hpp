@@ -132,7 +132,10 @@ public:
   /// unstable), naming the first such cell in global indices. Local: no communication.
   [[nodiscard]] std::string input_problem();
 
-  /// Advances every advectee by `steps` time steps. Collective.
+  /// Advances every advectee by `steps` time steps. Collective. The advectee field objects stay
+  /// the same, but their storage may be exchanged with a scratch field's (the fused passes
+  /// write the new ψ beside the old): take pointers into it again after the call. Their ghost
+  /// cells hold no defined values afterwards (exchange before reading them).
   void advance(std::int64_t steps);
   /// The same with hooks around each advectee's passes (hooks.ante_step, hooks.post_step).
   void advance(std::int64_t steps, const mpdata_hooks& hooks);
