@@ -82,9 +82,8 @@ public:
   [[nodiscard]] std::vector<grid::field<double>*> state() override { return {&solver_->c()}; }
 
   [[nodiscard]] std::optional<driver::stability> stable_dt() override {
-    if (adaptive() || solvers::is_semi_implicit(scheme())) {
-      return std::nullopt; // the step controller rejects steps that grow the error; the
-                           // semi-implicit scheme is unconditionally stable
+    if (solvers::is_semi_implicit(scheme())) {
+      return std::nullopt; // unconditionally stable
     }
     // The linearised operator is symmetric, so its eigenvalues are real and negative: the
     // schemes' intervals on the negative real axis apply.

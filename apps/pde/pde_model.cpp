@@ -193,9 +193,6 @@ public:
   }
 
   [[nodiscard]] std::optional<driver::stability> stable_dt() override {
-    if (adaptive()) {
-      return std::nullopt; // the step controller rejects steps that grow the error
-    }
     // Any equation: the largest |eigenvalue| of the right-hand side's Jacobian at the start,
     // estimated by power iteration; where it is a decaying mode (diffusion, hyperdiffusion: real
     // and negative), Euler's largest stable step is 2/|λ|.

@@ -88,10 +88,22 @@ struct simulation::impl {
   void read_keys();
   void write_frame();
   /// Refuses a fixed time.dt above the stable step the model reports for its initial state
-  /// (models without a time step, such as mpdata with its Courant numbers, report none).
+  /// (models without a time step, such as mpdata with its Courant numbers, report none); an
+  /// adaptive scheme's first step above its bound starts at the bound instead.
   void check_stable_dt() {
     std::optional<stability> limit;
     check([&] { limit = m->stable_dt(); });
+    if (limit && limit->first_step) {
+      // Every rank has the same bound (the models reduce it exactly), so all take this branch.
+      if (!restarting && !(dt <= limit->max_dt) && std::isfinite(limit->max_dt) &&
+          limit->max_dt > 0.0) {
+        check([&] { m->start_clock(t_start, limit->max_dt); });
+        say("note: %s: time.dt: %g is above the %s stability limit for this grid and initial "
+            "state; starting with dt = %.17g instead (the controller adapts from there)\n",
+            cfg->origin("time.dt").c_str(), dt, limit->scheme.c_str(), limit->max_dt);
+      }
+      return;
+    }
     if (limit && !(dt <= limit->max_dt)) {
       agree_on(false,
                cfg->origin("time.dt") + ": time.dt: " + std::to_string(dt) + " is above the " +

@@ -101,11 +101,15 @@ struct series_value {
   double value = 0.0;
 };
 
-/// A stability bound on a fixed time step.
+/// A stability bound on a fixed time step, or on the first step of an adaptive scheme.
 struct stability {
   double max_dt = 0.0;  ///< largest stable dt
   std::string scheme{}; ///< "explicit Euler", ...
   std::string remedy{}; ///< what else helps, e.g. "time.adaptive = true"
+  /// The bound of an adaptive scheme's first step: a larger time.dt is not refused, the run
+  /// starts with max_dt instead (start_clock() again) and says so; its controller adapts from
+  /// there. Not applied on a restart, which continues with the step it stored.
+  bool first_step = false;
 };
 
 /// The solver's description; override what applies. Members marked collective are called on
@@ -153,13 +157,15 @@ public:
   /// A check of this rank's inputs and state before the first step (no communication): "" or a
   /// message naming what to change. The driver agrees on it across ranks.
   [[nodiscard]] virtual std::string check_state() { return {}; }
-  /// The stability bound for the configured fixed step, if it has one. Collective.
+  /// The stability bound for the configured fixed step, or for an adaptive scheme's first step
+  /// (stability::first_step), if it has one. Collective.
   [[nodiscard]] virtual std::optional<stability> stable_dt() { return std::nullopt; }
 
   /// Clocks time and steps: advances the state by `steps` steps of size `dt`. Collective.
   virtual void advance_steps(std::int64_t steps, double dt);
 
-  /// Clock model: starts at time t with first step dt (a fresh run).
+  /// Clock model: starts at time t with first step dt (a fresh run). Called again, before any
+  /// step, when dt is above the stable first step of an adaptive scheme.
   virtual void start_clock(double t, double dt);
   /// Clock model: continues a run that stopped at time t after `step` steps; `stored` holds the
   /// restart_state() values of that frame by name.
