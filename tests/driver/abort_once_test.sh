@@ -2,11 +2,17 @@
 # An error the driver does not expect, on several ranks at once while the others wait in a
 # halo exchange: the job ends (MPI_Abort) within the time limit, with a non-zero status, and
 # the error is printed once, not once per failing rank.
-# Usage: abort_once_test.sh MPIEXEC APP WORKDIR RANKS [FAILING_RANKS] (a TOML list; none: all)
+# Usage: abort_once_test.sh MPIEXEC APP WORKDIR RANKS [FAILING_RANKS [THREADS]]
+# (FAILING_RANKS a TOML list, none or empty: all; THREADS > 1: the failure is thrown on every
+# thread of a failing rank, inside its threaded region)
 set -uo pipefail
-mpiexec=$1 app=$2 work=$3 ranks=$4
+mpiexec=$1 app=$2 work=$3 ranks=$4 threads=${6:-1}
 fault=()
-[ $# -lt 5 ] || fault=(--set "fault.ranks=$5")
+[ -z "${5:-}" ] || fault=(--set "fault.ranks=$5")
+if [ "$threads" -gt 1 ]; then
+  fault+=(--threads "$threads" --set fault.in_threads=true)
+  export OMP_NUM_THREADS=$threads
+fi
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 timeout 60 "$mpiexec" -n "$ranks" "$app" ${fault[@]+"${fault[@]}"} --set time.n_steps=4 \
   --output run.h5 > run.log 2>&1
