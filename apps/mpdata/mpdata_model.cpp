@@ -167,8 +167,7 @@ public:
   }
   [[nodiscard]] int halo() const override { return options_.halo(); }
   [[nodiscard]] int fields_in_memory() const override {
-    // the limiter's four fields, or without it the scratch ψ of the fused passes
-    return 3 + advectees_ + 4 * nd_ + (options_.nonoscillatory ? 4 : 1);
+    return 3 + advectees_ + options_.work_fields(nd_);
   }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {

@@ -106,10 +106,7 @@ public:
              }}};
   }
   [[nodiscard]] int halo() const override { return options_.halo(); }
-  [[nodiscard]] int fields_in_memory() const override {
-    // the limiter's four fields, or without it the scratch ψ of the fused passes
-    return 6 + 8 + (options_.nonoscillatory ? 4 : 1);
-  }
+  [[nodiscard]] int fields_in_memory() const override { return 6 + options_.work_fields(2); }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     solver_ = std::make_unique<solvers::shallow_water>(d, options_, sides_, params_, halo);

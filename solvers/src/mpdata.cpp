@@ -374,11 +374,14 @@ struct mpdata::impl {
     }
     row_buffers.resize(static_cast<std::size_t>(threads));
     faces(advector, h, "courant");
-    faces(flux, 1, "flux");
     if (o.diffusion()) {
       faces(diffusive, h, "courant_eff");
     }
-    if (o.n_iters > 1) {
+    // Flux and velocity fields only for the passes that run in place: the limiter's, and the
+    // middle corrective passes (without the limiter the first and the last pass are fused and
+    // keep their fluxes in the row buffers).
+    if (o.passes_in_place()) {
+      faces(flux, 1, "flux");
       faces(corrective[0], h, "antidiff_a");
       faces(corrective[1], h, "antidiff_b");
     }
@@ -603,37 +606,40 @@ struct mpdata::impl {
   }
 
   /// The antidiffusive velocity V of a corrective pass from the previous velocity `prev` into
-  /// `out` (when `store_v`), and its upwind flux into `flux` (when `store_f`; never with the
-  /// infinite gauge, whose flux is V itself).
+  /// `out` (when `store_v`), and its upwind flux into `flux` (with the infinite gauge the flux
+  /// is V itself, stored into `out`).
   template <int ND>
   void antidiffusive_velocity(int t, const field<double>& ps,
                               const std::vector<field<double>>& prev,
-                              std::vector<field<double>>& out, bool last_pass, bool store_v,
-                              bool store_f) {
+                              std::vector<field<double>>& out, bool last_pass, bool store_v) {
     with_antidiff_variant<ND>(last_pass, [&](auto iga, auto cross, auto has_g, auto extra) {
-      if (iga()) {
-        antidiff_kernel<ND, iga(), cross(), has_g(), true, false, extra()>(t, ps, prev, out,
-                                                                           last_pass);
-      } else if (store_v) {
-        antidiff_kernel<ND, iga(), cross(), has_g(), true, true, extra()>(t, ps, prev, out,
-                                                                          last_pass);
-      } else if (store_f) {
-        antidiff_kernel<ND, iga(), cross(), has_g(), false, true, extra()>(t, ps, prev, out,
-                                                                           last_pass);
+      if (store_v && !iga()) {
+        antidiff_kernel<ND, iga(), cross(), has_g(), extra(), true>(t, ps, prev, out, last_pass);
+      } else {
+        antidiff_kernel<ND, iga(), cross(), has_g(), extra(), false>(t, ps, prev, out, last_pass);
       }
     });
   }
 
-  template <int ND, bool IGA, bool CROSS, bool HAS_G, bool STORE_V, bool STORE_F, bool EXTRA>
+  /// The corrective flux of thread t's faces into `flux` (into `out` with the infinite gauge,
+  /// whose flux is V itself), and with STORE_BOTH also V into `out`.
+  template <int ND, bool IGA, bool CROSS, bool HAS_G, bool EXTRA, bool STORE_BOTH>
   void antidiff_kernel(int t, const field<double>& ps, const std::vector<field<double>>& prev,
                        std::vector<field<double>>& out, bool last_pass) {
     for (int d = 0; d < ND; ++d) {
       const antidiff_face k = face_constants<ND>(d, ps, prev, last_pass);
+      field<double>& v = out[static_cast<std::size_t>(d)];
+      field<double>& fl = flux[static_cast<std::size_t>(d)];
+      if constexpr (!STORE_BOTH) {
+        field<double>& dst = IGA ? v : fl;
+        for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
+          antidiff_flux_row<ND, IGA, CROSS, HAS_G, EXTRA>(d, k, ps, prev, x, count, at(dst, x));
+        });
+        continue;
+      }
       const int e = ND > 1 ? (d + 1) % ND : d;
       const field<double>& c = prev[static_cast<std::size_t>(d)];
       const field<double>& ce = prev[static_cast<std::size_t>(e)];
-      field<double>& v = out[static_cast<std::size_t>(d)];
-      field<double>& fl = flux[static_cast<std::size_t>(d)];
       for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
         const double* p = at(ps, x); // cell R; cell L is p - sd
         const double* pc = at(c, x);
@@ -645,23 +651,19 @@ struct mpdata::impl {
         for (index_t q = 0; q < count; ++q) {
           const double result =
               antidiffusive_velocity_at<ND, IGA, CROSS, HAS_G, EXTRA>(k, p, pc, pe, pg, q);
-          if constexpr (STORE_V) {
-            pv[q] = result;
-          }
-          if constexpr (STORE_F) {
-            pf[q] = positive_part(result) * p[q - k.sd] + negative_part(result) * p[q];
-          }
+          pv[q] = result;
+          pf[q] = positive_part(result) * p[q - k.sd] + negative_part(result) * p[q];
         }
       });
     }
   }
 
   /// The corrective fluxes of `count` faces normal to d whose right cells start at cell x
-  /// into out (the same values as antidiff_kernel's: the flux, or V with the infinite gauge).
+  /// into out (the flux, or V itself with the infinite gauge); `k` is face_constants(d, ...).
   template <int ND, bool IGA, bool CROSS, bool HAS_G, bool EXTRA>
-  void antidiff_flux_row(int d, const field<double>& ps, const std::vector<field<double>>& prev,
-                         bool last_pass, const index3& x, index_t count, double* out) const {
-    const antidiff_face k = face_constants<ND>(d, ps, prev, last_pass);
+  void antidiff_flux_row(int d, const antidiff_face& k, const field<double>& ps,
+                         const std::vector<field<double>>& prev, const index3& x, index_t count,
+                         double* out) const {
     const int e = ND > 1 ? (d + 1) % ND : d;
     const double* p = at(ps, x);
     const double* pc = at(prev[static_cast<std::size_t>(d)], x);
@@ -983,12 +985,16 @@ struct mpdata::impl {
             const bool last_pass = k == n_iters - 1;
             if (last_pass && !o.nonoscillatory) {
               // Nothing reads this pass's V again: velocities, fluxes and update in one sweep.
+              std::array<antidiff_face, 3> faces{};
+              for (int d = 0; d < ND; ++d) {
+                faces[static_cast<std::size_t>(d)] = face_constants<ND>(d, *cur, *velocity, true);
+              }
               with_antidiff_variant<ND>(true, [&](auto iga, auto cross, auto has_g, auto extra) {
-                fused_update<ND>(t, *cur, *next,
-                                 [&](int d, const index3& x, index_t count, double* out) {
-                                   antidiff_flux_row<ND, iga(), cross(), has_g(), extra()>(
-                                       d, *cur, *velocity, true, x, count, out);
-                                 });
+                fused_update<ND>(
+                    t, *cur, *next, [&](int d, const index3& x, index_t count, double* out) {
+                      antidiff_flux_row<ND, iga(), cross(), has_g(), extra()>(
+                          d, faces[static_cast<std::size_t>(d)], *cur, *velocity, x, count, out);
+                    });
               });
               swap_roles();
               break;
@@ -996,7 +1002,7 @@ struct mpdata::impl {
             // V is kept when the limiter or a later pass reads it; with the infinite gauge the
             // corrective flux is V itself.
             const bool keep_v = o.nonoscillatory || !last_pass;
-            antidiffusive_velocity<ND>(t, *cur, *velocity, vel, last_pass, keep_v, true);
+            antidiffusive_velocity<ND>(t, *cur, *velocity, vel, last_pass, keep_v);
             std::vector<field<double>>& fl = o.infinite_gauge ? vel : flux;
             if (o.nonoscillatory) {
 #pragma omp barrier

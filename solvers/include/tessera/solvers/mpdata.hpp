@@ -51,6 +51,15 @@ struct mpdata_options {
   [[nodiscard]] bool diffusion() const noexcept {
     return mu_coeff[0] != 0.0 || mu_coeff[1] != 0.0 || mu_coeff[2] != 0.0;
   }
+  /// True when some pass runs in place, with flux and velocity fields (the limiter's passes and
+  /// the middle corrective passes); otherwise every pass streams through row buffers.
+  [[nodiscard]] bool passes_in_place() const noexcept { return nonoscillatory || n_iters > 2; }
+  /// The grid-sized fields the solver allocates besides its advectees and G factor, a field of
+  /// faces counted as one: for memory estimates. `ndim` is the grid's dimension count.
+  [[nodiscard]] int work_fields(int ndim) const noexcept {
+    const int face_sets = 1 + (diffusion() ? 1 : 0) + (passes_in_place() ? 3 : 0);
+    return face_sets * ndim + (nonoscillatory ? 4 : 1); // the limiter's four or a scratch ψ
+  }
 };
 
 /// Checks `o` for an `ndim`-dimensional grid (with or without a G factor): for a combination
