@@ -30,7 +30,7 @@ extern "C" void on_signal(int /*signal*/) {
 }
 
 /// True when a launcher started this process (its stdout is then the launcher's forwarding pty).
-bool under_launcher() {
+bool launcher_variables_set() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK",
                            "MPI_LOCALNRANKS", "HYDRA_CONTROL_FD"}) {
     if (std::getenv(name) != nullptr) {
@@ -39,7 +39,14 @@ bool under_launcher() {
   }
   return false;
 }
+/// Read when the library loads, before MPI_Init: Open MPI's singleton start (a program run
+/// without mpiexec) sets PMIX_RANK itself, so a later look would always find a launcher.
+const bool started_by_launcher = launcher_variables_set();
 } // namespace
+
+void end_progress_line() {
+  end_bar();
+}
 
 bool is_root() {
   return comm::rank() == 0;
@@ -84,8 +91,8 @@ progress_mode resolve(progress_mode mode) {
   if (mode != progress_mode::automatic) {
     return mode;
   }
-  return isatty(STDOUT_FILENO) != 0 && !under_launcher() ? progress_mode::bar
-                                                         : progress_mode::lines;
+  return isatty(STDOUT_FILENO) != 0 && !started_by_launcher ? progress_mode::bar
+                                                            : progress_mode::lines;
 }
 
 progress::progress(double t_start, double t_end, double cells, progress_mode mode,

@@ -206,7 +206,7 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
     fail("dimension " + std::to_string(thread_dim_) + " (thread_dim) has pieces of " +
          std::to_string(smallest_rank_piece) + " cells per rank, too few for " +
          std::to_string(threads_) + " threads with at least " + std::to_string(spec.min_piece) +
-         " cells each; use fewer threads or another thread_dim");
+         " cells each (the halo width); use fewer threads or another thread_dim");
   }
 
   const std::vector<int> dims(mpi_dims_.begin(), mpi_dims_.begin() + ndim_);

@@ -16,6 +16,9 @@ void say(const char* format, ...) __attribute__((format(printf, 1, 2)));
 /// Prints "error: <message>" on stderr of the calling rank (after ending an open progress bar);
 /// with `rank` ≥ 0, "error on rank <rank>: <message>" (an error the other ranks may not share).
 void print_error(const std::string& message, int rank = -1);
+/// Ends this rank's open progress bar with a newline (a no-op without one): called on every rank
+/// when another rank reports an error, so that its message does not continue the bar's line.
+void end_progress_line();
 
 /// How progress is shown: a redrawn bar, one line per report, nothing, or (automatic) a bar only
 /// when rank 0's stdout is an interactive terminal of its own, not a launcher's pseudo-terminal
