@@ -72,27 +72,22 @@ std::string explicit_model::step_summary(const std::string& work) const {
 }
 
 std::optional<driver::stability> explicit_model::explicit_stability(double euler_dt) const {
-  if (adaptive_ && scheme_ == solvers::time_scheme::euler) {
-    return driver::stability{
-        .max_dt = euler_dt, .scheme = "adaptive explicit Euler", .first_step = true};
+  if (solvers::is_semi_implicit(scheme_)) {
+    return std::nullopt;
   }
-  if (adaptive_ && scheme_ == solvers::time_scheme::rkf45) {
-    // The step advances with Fehlberg's fourth-order weights: stability polynomial
-    // 1 + z + z^2/2 + z^3/6 + z^4/24 + z^5/104, stable on [-3.0200175, 0].
-    constexpr double rkf45_interval = 3.0200175439705026;
-    return driver::stability{.max_dt = euler_dt * rkf45_interval / 2.0,
-                             .scheme = "adaptive Runge-Kutta-Fehlberg (rkf45)",
+  const double max_dt = euler_dt * solvers::real_stability_interval(scheme_) / 2.0;
+  if (adaptive_) {
+    return driver::stability{.max_dt = max_dt,
+                             .scheme = scheme_ == solvers::time_scheme::rkf45
+                                           ? "adaptive Runge-Kutta-Fehlberg (rkf45)"
+                                           : "adaptive explicit Euler",
                              .first_step = true};
   }
-  if (scheme_ == solvers::time_scheme::euler) {
-    return driver::stability{euler_dt, "explicit Euler", "time.adaptive = true"};
-  }
-  if (scheme_ == solvers::time_scheme::rk4) {
-    constexpr double rk4_interval = 2.785293563405282;
-    return driver::stability{euler_dt * rk4_interval / 2.0, "classical Runge-Kutta (rk4)",
-                             "time.adaptive = true"};
-  }
-  return std::nullopt;
+  return driver::stability{.max_dt = max_dt,
+                           .scheme = scheme_ == solvers::time_scheme::rk4
+                                         ? "classical Runge-Kutta (rk4)"
+                                         : "explicit Euler",
+                           .remedy = "time.adaptive = true"};
 }
 
 } // namespace tessera::apps

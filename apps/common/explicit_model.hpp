@@ -45,10 +45,10 @@ protected:
   /// " (R rejected), N right-hand sides": the summary's step counts; `work` replaces
   /// "N right-hand sides" for schemes that count their work otherwise (e.g. multigrid cycles).
   [[nodiscard]] std::string step_summary(const std::string& work = {}) const;
-  /// The driver's stability bound for this model's fixed-step scheme, given explicit Euler's
-  /// largest stable step `euler_dt` (2/|λ| for the largest decaying mode λ): Euler's, or classical
-  /// RK4's (its stability interval on the negative real axis, 2.7853/|λ|); for adaptive Euler and
-  /// RKF45 the bound of their first step (3.0200/|λ| for RKF45); none for other schemes.
+  /// The driver's stability bound for this model's fixed step, or for an adaptive scheme's first
+  /// step, given explicit Euler's largest stable step `euler_dt` (2/|λ| for the largest decaying
+  /// mode λ): the scheme's solvers::real_stability_interval over |λ|; none for the
+  /// semi-implicit schemes.
   [[nodiscard]] std::optional<driver::stability> explicit_stability(double euler_dt) const;
   [[nodiscard]] bool adaptive() const noexcept { return adaptive_; }
   [[nodiscard]] solvers::time_scheme scheme() const noexcept { return scheme_; }

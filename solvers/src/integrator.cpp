@@ -520,6 +520,15 @@ step_clock resume_clock(const step_clock& stored, bool adaptive, double dt) {
   return c;
 }
 
+double real_stability_interval(time_scheme scheme) noexcept {
+  switch (scheme) {
+  case time_scheme::euler: return 2.0;
+  case time_scheme::rk4: return 2.785293563405282;
+  case time_scheme::rkf45: return 3.0200175439705026;
+  default: return std::numeric_limits<double>::infinity();
+  }
+}
+
 double rhs_per_step(time_scheme scheme, bool adaptive) {
   return scheme == time_scheme::rk4                          ? 4.0
          : scheme == time_scheme::rkf45                      ? 6.0
