@@ -86,7 +86,7 @@ public:
           sides_, std::vector<grid::index_t>(g.shape.begin(), g.shape.begin() + nd_),
           std::vector<bool>(g.periodic.begin(), g.periodic.begin() + nd_));
     } catch (const tessera::usage_error& e) {
-      cfg.fail(polar_key, std::string(e.what()).substr(std::string("mpdata: ").size()));
+      cfg.fail(polar_key, e.reason());
     }
     std::vector<double> half(n), middle(n); // uniform default: 0.5, 0.25, 0.125
     for (std::size_t d = 0; d < n; ++d) {

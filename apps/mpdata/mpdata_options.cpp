@@ -36,8 +36,8 @@ void check_mpdata_options(driver::config& cfg, const solvers::mpdata_options& o,
   try {
     solvers::check_mpdata_options(o, ndim, g_factor);
   } catch (const tessera::usage_error& e) {
-    const std::string what = std::string(e.what()).substr(std::string("mpdata: ").size());
-    cfg.fail(e.option() == "mu_coeff" ? "diffusion.mu_coeff" : "options." + e.option(), what);
+    cfg.fail(e.option() == "mu_coeff" ? "diffusion.mu_coeff" : "options." + e.option(),
+             e.reason());
   }
 }
 

@@ -176,7 +176,7 @@ grid::boundary<double> conditions_for(const grid::decomposition& d, const mpdata
 
 void check_mpdata_options(const mpdata_options& o, int ndim, bool g_factor) {
   const auto refuse = [](const std::string& option, const std::string& what) {
-    throw usage_error("mpdata: " + what, option);
+    throw usage_error::from("mpdata", what, option);
   };
   if (o.n_iters < 1) {
     refuse("n_iters", "n_iters must be at least 1, got " + std::to_string(o.n_iters));
@@ -227,18 +227,20 @@ void check_mpdata_sides(const mpdata_sides& sides, const std::vector<index_t>& s
       continue;
     }
     if (nd != 2 || e != 1 || !low || !high) {
-      throw usage_error("mpdata: the polar condition belongs on both sides of dimension 1 (the "
-                        "latitude) of a 2-D grid",
-                        "boundary");
+      throw usage_error::from("mpdata",
+                              "the polar condition belongs on both sides of dimension 1 (the "
+                              "latitude) of a 2-D grid",
+                              "boundary");
     }
     if (!periodic[0]) {
-      throw usage_error("mpdata: the polar condition needs dimension 0 (the longitude) periodic",
-                        "boundary");
+      throw usage_error::from(
+          "mpdata", "the polar condition needs dimension 0 (the longitude) periodic", "boundary");
     }
     if (shape[0] % 2 != 0) {
-      throw usage_error("mpdata: the polar condition needs an even number of longitudes, got " +
-                            std::to_string(shape[0]),
-                        "boundary");
+      throw usage_error::from("mpdata",
+                              "the polar condition needs an even number of longitudes, got " +
+                                  std::to_string(shape[0]),
+                              "boundary");
     }
   }
 }

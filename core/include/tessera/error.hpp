@@ -3,13 +3,14 @@
 /// tessera's error family, shared by every layer (libcomm, libgrid, the solvers, the run driver
 /// and its apps). Each kind says who has to act:
 ///
-/// | kind              | thrown when                                            | who fixes it |
-/// |-------------------|--------------------------------------------------------|----------------------|
-/// | `usage_error`     | a call's arguments cannot work (sizes, layout, option) | the caller | |
-/// `config_error`    | a configuration key has a bad value                    | the user (names
-/// key) | | `io_error`        | a file cannot be opened, read or written               | the user /
-/// the system| | `numerical_error` | the numbers went wrong (NaN, a step controller failed) | the
-/// user (dt, ...)   |
+// clang-format off
+/// | kind              | thrown when                                            | who fixes it        |
+/// |-------------------|--------------------------------------------------------|---------------------|
+/// | `usage_error`     | a call's arguments cannot work (sizes, layout, option) | the caller          |
+/// | `config_error`    | a configuration key has a bad value                    | the user (names key)|
+/// | `io_error`        | a file cannot be opened, read or written               | the user, the system|
+/// | `numerical_error` | the numbers went wrong (NaN, a step controller failed) | the user (dt, ...)  |
+// clang-format on
 ///
 /// libcomm adds `comm::mpi_error` (an MPI call failed), also derived from `tessera::error`.
 /// The family lives in the umbrella namespace because every library uses it and none owns it.
@@ -32,12 +33,24 @@ public:
 class usage_error : public error {
 public:
   explicit usage_error(const std::string& what, std::string option = {})
-      : error(what), option_(std::move(option)) {}
+      : error(what), option_(std::move(option)), reason_(what) {}
+  /// The error "<source>: <reason>" (e.g. "mpdata", "n_iters must be at least 1"), whose
+  /// reason() a front end can show under its own source (a configuration key) without cutting
+  /// the message apart.
+  [[nodiscard]] static usage_error from(const std::string& source, const std::string& reason,
+                                        std::string option = {}) {
+    usage_error e(source + ": " + reason, std::move(option));
+    e.reason_ = reason;
+    return e;
+  }
   /// The solver option at fault ("" if the error is not about one option).
   [[nodiscard]] const std::string& option() const noexcept { return option_; }
+  /// The message without its source (all of it for errors not made by from()).
+  [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
 
 private:
   std::string option_;
+  std::string reason_;
 };
 
 /// A configuration value is wrong: the message names the source (file or flag), the key and
