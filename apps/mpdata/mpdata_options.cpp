@@ -36,8 +36,7 @@ void check_mpdata_options(driver::config& cfg, const solvers::mpdata_options& o,
   try {
     solvers::check_mpdata_options(o, ndim, g_factor);
   } catch (const tessera::usage_error& e) {
-    cfg.fail(e.option() == "mu_coeff" ? "diffusion.mu_coeff" : "options." + e.option(),
-             e.reason());
+    cfg.fail(e.option() == "mu_coeff" ? "diffusion.mu_coeff" : "options." + e.option(), e.reason());
   }
 }
 

@@ -627,6 +627,8 @@ TEST(MpdataOptions, RefusedCombinations) {
       solvers::check_mpdata_options(o, nd, g);
     } catch (const tessera::usage_error& e) {
       option = e.option();
+      // The reason is the message without its source, for a front end to show under its key.
+      EXPECT_EQ(std::string(e.what()), "mpdata: " + e.reason());
       return std::string(e.what());
     }
     return std::string();
