@@ -75,7 +75,7 @@ std::optional<driver::stability> explicit_model::explicit_stability(double euler
   if (solvers::is_semi_implicit(scheme_)) {
     return std::nullopt;
   }
-  const double max_dt = euler_dt * solvers::real_stability_interval(scheme_) / 2.0;
+  const double max_dt = euler_dt * solvers::real_stability_interval(scheme_, adaptive_) / 2.0;
   if (adaptive_) {
     return driver::stability{.max_dt = max_dt,
                              .scheme = scheme_ == solvers::time_scheme::rkf45

@@ -167,6 +167,7 @@ public:
   }
   [[nodiscard]] int halo() const override { return options_.halo(); }
   [[nodiscard]] int fields_in_memory() const override {
+    // the advectees, the solver's work fields, and 3 for the G factor and the rest (an estimate)
     return 3 + advectees_ + options_.work_fields(nd_);
   }
 

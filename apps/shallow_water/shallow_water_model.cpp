@@ -106,7 +106,10 @@ public:
              }}};
   }
   [[nodiscard]] int halo() const override { return options_.halo(); }
-  [[nodiscard]] int fields_in_memory() const override { return 6 + options_.work_fields(2); }
+  [[nodiscard]] int fields_in_memory() const override {
+    // h, uh, vh, the hooks' two cell Courant-number fields and one spare; MPDATA's work fields
+    return 6 + options_.work_fields(2);
+  }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     solver_ = std::make_unique<solvers::shallow_water>(d, options_, sides_, params_, halo);

@@ -39,8 +39,9 @@ bool launcher_variables_set() {
   }
   return false;
 }
-/// Read when the library loads, before MPI_Init: Open MPI's singleton start (a program run
-/// without mpiexec) sets PMIX_RANK itself, so a later look would always find a launcher.
+/// Read when the library loads, before the program's MPI_Init: Open MPI's singleton start (a
+/// program run without mpiexec) sets PMIX_RANK itself, so a later look would always find a
+/// launcher. (The Python module may load after mpi4py started MPI; its runs show no progress.)
 const bool started_by_launcher = launcher_variables_set();
 } // namespace
 

@@ -94,13 +94,19 @@ struct simulation::impl {
     std::optional<stability> limit;
     check([&] { limit = m->stable_dt(); });
     if (limit && limit->first_step) {
-      // Every rank has the same bound (the models reduce it exactly), so all take this branch.
-      if (!restarting && !(dt <= limit->max_dt) && std::isfinite(limit->max_dt) &&
-          limit->max_dt > 0.0) {
-        check([&] { m->start_clock(t_start, limit->max_dt); });
-        say("note: %s: time.dt: %g is above the %s stability limit for this grid and initial "
-            "state; starting with dt = %.17g instead (the controller adapts from there)\n",
-            cfg->origin("time.dt").c_str(), dt, limit->scheme.c_str(), limit->max_dt);
+      if (restarting) {
+        return; // the run continues with the step it stored
+      }
+      // The smallest bound over the ranks: every rank then takes the same branch with the same
+      // step, even if a model's bound were not reduced exactly.
+      const double bound = comm::allreduce(limit->max_dt, comm::op::min, group);
+      if (!(dt <= bound) && std::isfinite(bound) && bound > 0.0) {
+        check([&] { m->start_clock(t_start, bound); });
+        if (!opts.silent) {
+          say("note: %s: time.dt: %g is above the %s stability limit for this grid and initial "
+              "state; starting with dt = %.17g instead (the controller adapts from there)\n",
+              cfg->origin("time.dt").c_str(), dt, limit->scheme.c_str(), bound);
+        }
       }
       return;
     }

@@ -520,9 +520,9 @@ step_clock resume_clock(const step_clock& stored, bool adaptive, double dt) {
   return c;
 }
 
-double real_stability_interval(time_scheme scheme) noexcept {
+double real_stability_interval(time_scheme scheme, bool adaptive) noexcept {
   switch (scheme) {
-  case time_scheme::euler: return 2.0;
+  case time_scheme::euler: return adaptive ? 4.0 : 2.0;
   case time_scheme::rk4: return 2.785293563405282;
   case time_scheme::rkf45: return 3.0200175439705026;
   default: return std::numeric_limits<double>::infinity();

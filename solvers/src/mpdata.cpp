@@ -607,38 +607,31 @@ struct mpdata::impl {
             .divergent = o.divergent_flow};
   }
 
-  /// The antidiffusive velocity V of a corrective pass from the previous velocity `prev` into
-  /// `out` (when `store_v`), and its upwind flux into `flux` (with the infinite gauge the flux
-  /// is V itself, stored into `out`).
+  /// The antidiffusive velocity V of a corrective pass that runs in place (the limiter or a
+  /// later pass reads V) from the previous velocity `prev` into `out`, and its upwind flux into
+  /// `flux` (with the infinite gauge the flux is V itself: `out` alone).
   template <int ND>
   void antidiffusive_velocity(int t, const field<double>& ps,
                               const std::vector<field<double>>& prev,
-                              std::vector<field<double>>& out, bool last_pass, bool store_v) {
+                              std::vector<field<double>>& out, bool last_pass) {
     with_antidiff_variant<ND>(last_pass, [&](auto iga, auto cross, auto has_g, auto extra) {
-      if (store_v && !iga()) {
-        antidiff_kernel<ND, iga(), cross(), has_g(), extra(), true>(t, ps, prev, out, last_pass);
-      } else {
-        antidiff_kernel<ND, iga(), cross(), has_g(), extra(), false>(t, ps, prev, out, last_pass);
-      }
+      antidiff_kernel<ND, iga(), cross(), has_g(), extra()>(t, ps, prev, out, last_pass);
     });
   }
 
-  /// The corrective flux of thread t's faces into `flux` (into `out` with the infinite gauge,
-  /// whose flux is V itself), and with STORE_BOTH also V into `out`.
-  template <int ND, bool IGA, bool CROSS, bool HAS_G, bool EXTRA, bool STORE_BOTH>
+  template <int ND, bool IGA, bool CROSS, bool HAS_G, bool EXTRA>
   void antidiff_kernel(int t, const field<double>& ps, const std::vector<field<double>>& prev,
                        std::vector<field<double>>& out, bool last_pass) {
     for (int d = 0; d < ND; ++d) {
       const antidiff_face k = face_constants<ND>(d, ps, prev, last_pass);
       field<double>& v = out[static_cast<std::size_t>(d)];
-      field<double>& fl = flux[static_cast<std::size_t>(d)];
-      if constexpr (!STORE_BOTH) {
-        field<double>& dst = IGA ? v : fl;
+      if constexpr (IGA) { // V is the flux
         for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
-          antidiff_flux_row<ND, IGA, CROSS, HAS_G, EXTRA>(d, k, ps, prev, x, count, at(dst, x));
+          antidiff_flux_row<ND, IGA, CROSS, HAS_G, EXTRA>(d, k, ps, prev, x, count, at(v, x));
         });
         continue;
       }
+      field<double>& fl = flux[static_cast<std::size_t>(d)];
       const int e = ND > 1 ? (d + 1) % ND : d;
       const field<double>& c = prev[static_cast<std::size_t>(d)];
       const field<double>& ce = prev[static_cast<std::size_t>(e)];
@@ -1001,10 +994,9 @@ struct mpdata::impl {
               swap_roles();
               break;
             }
-            // V is kept when the limiter or a later pass reads it; with the infinite gauge the
-            // corrective flux is V itself.
-            const bool keep_v = o.nonoscillatory || !last_pass;
-            antidiffusive_velocity<ND>(t, *cur, *velocity, vel, last_pass, keep_v);
+            // In place: the limiter or a later pass reads V (the fused branch above took the
+            // rest); with the infinite gauge the corrective flux is V itself.
+            antidiffusive_velocity<ND>(t, *cur, *velocity, vel, last_pass);
             std::vector<field<double>>& fl = o.infinite_gauge ? vel : flux;
             if (o.nonoscillatory) {
 #pragma omp barrier

@@ -20,6 +20,12 @@ rc=$?
 cat run.log
 [ "$rc" != 124 ] || { echo "FAIL: the run hung"; exit 1; }
 [ "$rc" != 0 ] || { echo "FAIL: exit status 0"; exit 1; }
-n=$(grep -c "^error on rank [0-9]*: injected failure on rank [0-9]*$" run.log || true)
+# With threads the failure comes from inside the threaded region and names its thread.
+if [ "$threads" -gt 1 ]; then
+  pattern="^error on rank [0-9]*: injected failure on rank [0-9]* in thread [0-9]*$"
+else
+  pattern="^error on rank [0-9]*: injected failure on rank [0-9]*$"
+fi
+n=$(grep -c "$pattern" run.log || true)
 [ "$n" = 1 ] || { echo "FAIL: the error appeared $n times, expected once"; exit 1; }
 echo "PASS: one message, exit status $rc"

@@ -50,8 +50,9 @@ public:
     if (failing_ranks_.empty() ||
         std::find(failing_ranks_.begin(), failing_ranks_.end(), rank) != failing_ranks_.end()) {
       if (in_threads_) {
-        grid::run_on_threads(*decomposition_, [&](int /*thread*/) {
-          throw std::runtime_error("injected failure on rank " + std::to_string(rank));
+        grid::run_on_threads(*decomposition_, [&](int thread) {
+          throw std::runtime_error("injected failure on rank " + std::to_string(rank) +
+                                   " in thread " + std::to_string(thread));
         });
       }
       throw std::runtime_error("injected failure on rank " + std::to_string(rank));

@@ -1,6 +1,7 @@
 // The stability intervals the run driver bounds a first or fixed step by: at the interval's end
-// the scheme's amplification of a decaying mode, computed here from its Butcher tableau (not
-// from the integrator's code), reaches magnitude 1; just inside it is below 1, just outside above.
+// the amplification of a decaying mode by the step the scheme keeps, computed here from its
+// Butcher tableau (not from the integrator's code), reaches magnitude 1; just inside it is below
+// 1, just outside above. (Adaptive Euler keeps two half steps: the tableau of their composition.)
 #include <tessera/solvers/integrator.hpp>
 
 #include <gtest/gtest.h>
@@ -34,8 +35,9 @@ double amplification(const std::array<std::array<double, S>, S>& a, const std::a
 
 template <std::size_t S>
 void expect_interval_end(const std::array<std::array<double, S>, S>& a,
-                         const std::array<double, S>& b, solvers::time_scheme scheme) {
-  const double x = solvers::real_stability_interval(scheme);
+                         const std::array<double, S>& b, solvers::time_scheme scheme,
+                         double x_or_nan = std::nan("")) {
+  const double x = std::isnan(x_or_nan) ? solvers::real_stability_interval(scheme) : x_or_nan;
   EXPECT_NEAR(std::abs(amplification(a, b, -x)), 1.0, 1e-12);
   for (const double inside : {0.1, 0.5, 0.9, 0.999}) {
     EXPECT_LT(std::abs(amplification(a, b, -inside * x)), 1.0) << inside;
@@ -47,6 +49,11 @@ void expect_interval_end(const std::array<std::array<double, S>, S>& a,
 
 TEST(StabilityInterval, Euler) {
   expect_interval_end<1>({{{0.0}}}, {1.0}, solvers::time_scheme::euler);
+}
+
+TEST(StabilityInterval, AdaptiveEulerKeepsTwoHalfSteps) {
+  const double x = solvers::real_stability_interval(solvers::time_scheme::euler, true);
+  expect_interval_end<2>({{{0.0, 0.0}, {0.5, 0.0}}}, {0.5, 0.5}, solvers::time_scheme::euler, x);
 }
 
 TEST(StabilityInterval, ClassicalRungeKutta) {

@@ -70,11 +70,12 @@ struct step_clock {
 /// Right-hand-side evaluations one step of `scheme` costs (adaptive Euler: 3, step doubling).
 [[nodiscard]] double rhs_per_step(time_scheme scheme, bool adaptive);
 
-/// The length x of the scheme's stability interval [−x, 0] on the negative real axis: a step h
-/// is stable for a decaying mode λ < 0 while h |λ| ≤ x. Euler 2, classical RK4 2.7853, RKF45
-/// (its fourth-order step, stability polynomial 1 + z + z²/2 + z³/6 + z⁴/24 + z⁵/104) 3.0200;
-/// infinity for the semi-implicit schemes.
-[[nodiscard]] double real_stability_interval(time_scheme scheme) noexcept;
+/// The length x of the stability interval [−x, 0] on the negative real axis of the step the
+/// scheme keeps: a step h is stable for a decaying mode λ < 0 while h |λ| ≤ x. Euler 2; adaptive
+/// Euler 4 (it keeps the two half steps, (1 + z/2)²); classical RK4 2.7853; RKF45 3.0200 (its
+/// fourth-order step, 1 + z + z²/2 + z³/6 + z⁴/24 + z⁵/104); infinity for the semi-implicit
+/// schemes.
+[[nodiscard]] double real_stability_interval(time_scheme scheme, bool adaptive = false) noexcept;
 
 /// The integrators, bound to one system (which must outlive them). They keep their scratch
 /// fields (stages, rate, trial states) between calls, made on first use.
