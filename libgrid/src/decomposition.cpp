@@ -295,4 +295,23 @@ box decomposition::thread_box(int t) const noexcept {
   return b;
 }
 
+int decomposition::work_dim() const noexcept {
+  return ndim_ > 1 && local_extent(0) >= threads_ ? 0 : thread_dim_;
+}
+
+index_t decomposition::work_begin(int t) const noexcept {
+  return split_start(local_extent(work_dim()), threads_, t);
+}
+
+box decomposition::work_box(int t) const noexcept {
+  box b;
+  for (int d = 0; d < 3; ++d) {
+    b.hi[static_cast<std::size_t>(d)] = local_extent(d);
+  }
+  const auto wd = static_cast<std::size_t>(work_dim());
+  b.lo[wd] = work_begin(t);
+  b.hi[wd] = work_end(t);
+  return b;
+}
+
 } // namespace tessera::grid

@@ -171,6 +171,44 @@ void halo_plan<T>::build() {
 
   work_.clear();
   work_.resize(static_cast<std::size_t>(threads)); // thread_work holds move-only requests
+  auto add_copy = [&](int t, std::size_t fi, const box& out, const box& in) {
+    auto& copies = work_[static_cast<std::size_t>(t)].copies;
+    auto batch = std::find_if(copies.begin(), copies.end(), [&](const copy_batch& existing) {
+      return existing.rows0 == out.extent(0) && existing.rows1 == out.extent(1);
+    });
+    if (batch == copies.end()) {
+      batch = copies.insert(copies.end(), {out.extent(0), out.extent(1), {}});
+    }
+    batch->pieces.push_back({fi, out, in});
+  };
+  // After a barrier the copies may follow the work split: a wrap along another dimension is cut
+  // into each thread's rows, a wrap along the work dimension (a face or a corner: its source and
+  // ghost rows differ) goes whole to the thread whose rows its ghosts continue.
+  const int wd = d.work_dim();
+  const auto wdu = static_cast<std::size_t>(wd);
+  const bool split_copies = options_.after_barrier && threads > 1 && wd != td;
+  auto split_along_work_dim = [&](std::size_t fi, const box& out, const box& in) {
+    if (out.lo[wdu] != in.lo[wdu]) {
+      add_copy(in.lo[wdu] < 0 ? 0 : threads - 1, fi, out, in);
+      return;
+    }
+    const field<T>& f = *fields_[fi];
+    for (int t = 0; t < threads; ++t) {
+      const box rows = f.work_box(t);
+      // (the edge threads also take any ghost rows, should a piece span them)
+      const index_t lo = std::max(out.lo[wdu], t == 0 ? -f.ghosts(wd) : rows.lo[wdu]);
+      const index_t hi =
+          std::min(out.hi[wdu], t == threads - 1 ? f.extent(wd) + f.ghosts(wd) : rows.hi[wdu]);
+      if (lo >= hi) {
+        continue;
+      }
+      box part_out = out;
+      box part_in = in;
+      part_out.lo[wdu] = part_in.lo[wdu] = lo;
+      part_out.hi[wdu] = part_in.hi[wdu] = hi;
+      add_copy(t, fi, part_out, part_in);
+    }
+  };
   // Transfers keyed by (peer, travel direction along the thread dimension, strip).
   std::map<std::tuple<int, int, int>, transfer> sends;
   std::map<std::tuple<int, int, int>, transfer> receives;
@@ -203,16 +241,13 @@ void halo_plan<T>::build() {
               // Periodic wrap onto this rank: what it sends toward `travel` lands in its own
               // ghosts toward `from`.
               // Local copies read interior cells and write ghosts no other job writes, so
-              // they may run in any order: batched by the rows they span.
-              auto& copies = work_[static_cast<std::size_t>(owner(from[tdu], s))].copies;
-              auto batch =
-                  std::find_if(copies.begin(), copies.end(), [&](const copy_batch& existing) {
-                    return existing.rows0 == out.extent(0) && existing.rows1 == out.extent(1);
-                  });
-              if (batch == copies.end()) {
-                batch = copies.insert(copies.end(), {out.extent(0), out.extent(1), {}});
+              // they may run in any order (batched by the rows they span) and on any thread
+              // once every cell is final.
+              if (split_copies) {
+                split_along_work_dim(fi, out, in);
+              } else {
+                add_copy(owner(from[tdu], s), fi, out, in);
               }
-              batch->pieces.push_back({fi, out, in});
               continue;
             }
             // With one thread every direction to a peer shares one channel: one message per peer.
@@ -292,6 +327,11 @@ void halo_plan<T>::build() {
   for (auto& w : work_) {
     w.requests.resize(w.receives.size() + w.sends.size());
   }
+  // Side conditions read ghosts the copies write (the corners), now perhaps another thread's.
+  fence_copies_ =
+      split_copies && std::any_of(work_.begin(), work_.end(), [](const auto& w) {
+        return !w.sides_before.empty() || !w.sides_along.empty() || !w.sides_after.empty();
+      });
   mapped_tag_ = (slot_ * channels + 3) * threads;
   build_mapped();
 }
@@ -490,6 +530,9 @@ void halo_plan<T>::finish_locally(thread_work& w) {
   }
   for (const auto& c : w.copies) {
     copy_locally(c);
+  }
+  if (fence_copies_) {
+#pragma omp barrier
   }
   run_sides(w.sides_before);
   if (fence_thread_dim_sides_) {

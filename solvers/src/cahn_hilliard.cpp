@@ -52,14 +52,24 @@ double solver_tolerance_for(const cahn_hilliard_params& p, double step_tolerance
 
 } // namespace
 
+namespace {
+/// The explicit passes' plans: every exchange of them follows a barrier (rhs_pass).
+grid::halo_options after_barrier(grid::halo_options h) {
+  h.after_barrier = true;
+  return h;
+}
+} // namespace
+
 struct cahn_hilliard::impl final : explicit_system {
   impl(const grid::decomposition& d, const cahn_hilliard_params& p,
        const grid::boundary<double>& bc_c, const grid::boundary<double>& bc_mu,
        grid::halo_options halo)
       : decomp_(d), bc_c_(bc_c), bc_mu_(bc_mu), nd(d.ndim()), threads(d.threads()), halo_(halo),
-        c(d, 1, {}, "c"), state(d, 1, {}, "state"), mu(d, 1, {}, "mu"), plan_c({&c}, {bc_c}, halo),
-        plan_state({&state}, {bc_c}, halo), plan_mu({&mu}, {bc_mu}, halo), gamma(p.gamma), k(p.k),
-        kc0(p.k * p.c0), mobility(p.mobility), integrator(*this) {
+        c(d, 1, {}, "c"), state(d, 1, {}, "state"), mu(d, 1, {}, "mu"),
+        plan_c({&c}, {bc_c}, after_barrier(halo)),
+        plan_state({&state}, {bc_c}, after_barrier(halo)),
+        plan_mu({&mu}, {bc_mu}, after_barrier(halo)), gamma(p.gamma), k(p.k), kc0(p.k * p.c0),
+        mobility(p.mobility), integrator(*this) {
     for (int e = 0; e < 3; ++e) {
       const auto eu = static_cast<std::size_t>(e);
       inv_dx2[eu] = 1.0 / (p.spacing[eu] * p.spacing[eu]);
@@ -347,6 +357,10 @@ struct cahn_hilliard::impl final : explicit_system {
   [[nodiscard]] field<double> make_field(const std::string& name) const override {
     return {decomp_, 1, grid::centring::cells(), name};
   }
+  // Both passes start after a barrier (rhs_pass), so threads may split the outer dimension.
+  [[nodiscard]] box thread_cells(int t) noexcept override {
+    return c.work_box(t);
+  }
   // The second pass reads the state only at its own cell (the Laplacian is μ's).
   [[nodiscard]] bool sink_may_overwrite_input() const noexcept override {
     return true;
@@ -395,7 +409,7 @@ struct cahn_hilliard::impl final : explicit_system {
 #pragma omp barrier
     plan.exchange(t);
 #pragma omp barrier
-    const box mine = in.thread_box(t);
+    const box mine = in.work_box(t); // every pass here starts after a barrier
     const double* a = in.origin();
     double* m = mu.origin();
     detail::for_each_offset<ND>(in, mine, [&](index_t p) {

@@ -100,7 +100,7 @@ struct explicit_integrator::impl {
     sys.evaluate(t, slot, time, s);
   }
 
-  [[nodiscard]] box mine(int t) { return sys.buffer(0, 0).thread_box(t); }
+  [[nodiscard]] box mine(int t) { return sys.thread_cells(t); }
   [[nodiscard]] index_t s0() { return sys.buffer(0, 0).stride(0); }
   [[nodiscard]] index_t s1() { return sys.buffer(0, 0).stride(1); }
 

@@ -83,6 +83,45 @@ TEST(Decomposition, ThreadRangesSplitTheLocalBlock) {
   EXPECT_EQ(d.to_local(1, d.local_box().lo[1] + 3), 3);
 }
 
+// The work split: along dimension 0 whenever the rank's piece has a cell per thread there
+// (whatever thread_dim is), else along thread_dim; the boxes tile the local block in order.
+TEST(Decomposition, WorkBoxesSplitTheOuterDimension) {
+  const int n = comm::size();
+  struct expectation {
+    grid::decomposition_spec spec;
+    int work_dim;
+  };
+  const std::vector<expectation> cases = {
+      {{{10, 7 * n}, {}, {1, n}, 1, 3, 1}, 0}, // rows of the contiguous dimension kept whole
+      {{{10, 7 * n}, {}, {1, n}, 0, 3, 1}, 0}, // the same as thread_box
+      {{{2, 9 * n}, {}, {1, n}, 1, 3, 1}, 1},  // two rows for three threads: thread_dim
+      {{{4, 5, 6 * n}, {}, {1, 1, n}, 2, 2, 1}, 0},
+      {{{12 * n}, {}, {n}, 0, 3, 1}, 0}}; // 1-D: the only dimension
+  for (const auto& c : cases) {
+    grid::decomposition d(comm::world(), c.spec);
+    EXPECT_EQ(d.work_dim(), c.work_dim);
+    const auto wd = static_cast<std::size_t>(d.work_dim());
+    index_t covered = 0;
+    for (int t = 0; t < d.threads(); ++t) {
+      const grid::box b = d.work_box(t);
+      for (std::size_t e = 0; e < 3; ++e) {
+        if (e != wd) {
+          EXPECT_EQ(b.lo[e], 0);
+          EXPECT_EQ(b.hi[e], d.local_extent(static_cast<int>(e)));
+        }
+      }
+      EXPECT_EQ(b.lo[wd], covered);
+      EXPECT_GE(b.extent(static_cast<int>(wd)), 1);
+      covered = b.hi[wd];
+      if (d.work_dim() == d.thread_dim()) {
+        EXPECT_EQ(b.lo, d.thread_box(t).lo);
+        EXPECT_EQ(b.hi, d.thread_box(t).hi);
+      }
+    }
+    EXPECT_EQ(covered, d.local_extent(d.work_dim()));
+  }
+}
+
 namespace {
 std::string error_of(const grid::decomposition_spec& s) {
   try {

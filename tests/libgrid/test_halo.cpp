@@ -38,6 +38,7 @@ struct layout {
   int halo;
   int staggered_dim;
   grid::halo_mode mode;
+  bool after_barrier = false; // copies split along the work dimension
   std::string describe() const {
     std::string s = "shape";
     for (auto n : shape)
@@ -50,7 +51,8 @@ struct layout {
       s += " " + std::to_string(p);
     s += " thread_dim " + std::to_string(thread_dim) + " threads " + std::to_string(threads) +
          " halo " + std::to_string(halo) + " staggered " + std::to_string(staggered_dim) +
-         (mode == grid::halo_mode::per_thread ? " per_thread" : " funneled");
+         (mode == grid::halo_mode::per_thread ? " per_thread" : " funneled") +
+         (after_barrier ? " after_barrier" : "");
     return s;
   }
   bool feasible() const {
@@ -97,7 +99,9 @@ long check_layout(const layout& l) {
     f(i, j, k) = pattern(gi, gj, gk);
   });
   const auto bc = mixed_conditions();
-  grid::halo_plan<double> plan({&f}, {bc}, {l.mode});
+  grid::halo_options options{l.mode};
+  options.after_barrier = l.after_barrier;
+  grid::halo_plan<double> plan({&f}, {bc}, options);
   plan.exchange();
   auto ref = reference::fill(d, l.halo, l.staggered_dim, bc, [&](index_t i, index_t j, index_t k) {
     if (l.staggered_dim >= 0 && d.periodic(l.staggered_dim)) {
@@ -142,12 +146,17 @@ void run_all_layouts(int ndim, const std::vector<std::vector<index_t>>& shapes, 
             for (int halo = 1; halo <= 2; ++halo) {
               for (auto mode : {grid::halo_mode::per_thread, grid::halo_mode::funneled}) {
                 for (int sd = staggered ? 0 : -1; sd < (staggered ? ndim : 0); ++sd) {
-                  const layout l{shape, periodic, dims, td, threads, halo, sd, mode};
+                  layout l{shape, periodic, dims, td, threads, halo, sd, mode};
                   if (!l.feasible() || (mode == grid::halo_mode::funneled && threads == 1)) {
                     continue;
                   }
                   bad += check_layout(l);
                   ++checked;
+                  if (threads > 1 && td > 0) { // the copies may follow the work split
+                    l.after_barrier = true;
+                    bad += check_layout(l);
+                    ++checked;
+                  }
                 }
               }
             }

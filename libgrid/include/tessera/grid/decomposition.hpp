@@ -75,6 +75,18 @@ public:
   [[nodiscard]] index_t thread_begin(int t) const noexcept;
   [[nodiscard]] index_t thread_end(int t) const noexcept { return thread_begin(t + 1); }
 
+  /// The dimension along which a pass that every thread enters after a barrier may split its
+  /// cells instead (work_box): the outer dimension 0 when this rank's piece has at least one cell
+  /// per thread along it, else thread_dim. Rows of the contiguous dimension shared by two threads
+  /// made each sweep about 2× slower (docs/performance.md); the halo plans keep thread_dim.
+  [[nodiscard]] int work_dim() const noexcept;
+  /// Thread t's cells for such a pass (interior only): the local box split along work_dim().
+  /// Equal to thread_box(t) when work_dim() == thread_dim().
+  [[nodiscard]] box work_box(int t) const noexcept;
+  /// Start and end (local) of thread t's range along work_dim().
+  [[nodiscard]] index_t work_begin(int t) const noexcept;
+  [[nodiscard]] index_t work_end(int t) const noexcept { return work_begin(t + 1); }
+
   /// For halo plans: the number of plans built on this decomposition before this call (each
   /// plan takes the next; plans of one decomposition share its communicator and tell their
   /// messages apart by it). Called collectively, from one thread, when a plan is built.

@@ -109,6 +109,19 @@ public:
                (td == where_.staggered_dim && t == decomp_->threads() - 1 ? 1 : 0);
     return b;
   }
+  /// Thread t's share of the interior for a pass that every thread enters after a barrier
+  /// (decomposition::work_box; along the staggered dimension the last thread also owns the
+  /// closing face). Not the cells whose ghosts halo_plan::exchange(t) sends: use thread_box for
+  /// a pass that thread t's own exchange follows without a barrier.
+  [[nodiscard]] box work_box(int t) const noexcept {
+    box b = interior();
+    const int wd = decomp_->work_dim();
+    const auto wu = static_cast<std::size_t>(wd);
+    b.lo[wu] = decomp_->work_begin(t);
+    b.hi[wu] =
+        decomp_->work_end(t) + (wd == where_.staggered_dim && t == decomp_->threads() - 1 ? 1 : 0);
+    return b;
+  }
 
   /// Global index along d of local index i.
   [[nodiscard]] index_t to_global(int d, index_t i) const noexcept {

@@ -38,6 +38,11 @@ enum class halo_mode {
 struct halo_options {
   halo_mode mode = halo_mode::per_thread;
   comm::wait_mode wait = comm::wait_mode::polite; ///< polite: test, then yield the core
+  /// True when every thread calls exchange(t) only after a barrier (so every cell is final,
+  /// whichever thread wrote it): the plan then splits its copies across periodic edges along
+  /// decomposition::work_dim() rather than the thread strips, so that with the contiguous
+  /// dimension threaded no thread copies rows the other threads wrote.
+  bool after_barrier = false;
 };
 
 /// The communication plan for a set of fields on one decomposition: neighbours, boxes, tags and
@@ -162,6 +167,7 @@ private:
   int mapped_tag_ = 0;
   bool has_mapped_ = false; ///< this rank writes mapped ghosts (after a barrier of the team)
   bool fence_thread_dim_sides_ = false; ///< same on every thread of a rank
+  bool fence_copies_ = false; ///< copies split along work_dim feed side conditions (rank-wide)
   int slot_ = 0;
   double seconds_ = 0.0;
   double started_at_ = 0.0;

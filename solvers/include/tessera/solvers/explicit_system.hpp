@@ -58,8 +58,15 @@ public:
   /// True if the last pass reads the state it is evaluated on only at the cell it computes, so a
   /// sink may write into that state in place; otherwise the integrators give it another target.
   [[nodiscard]] virtual bool sink_may_overwrite_input() const noexcept = 0;
+  /// Thread t's cells: where evaluate() hands values to the sink and the integrators combine
+  /// stages. The default, field::thread_box(t) of the state, suits any system; one that also
+  /// synchronises before each of its own halo exchanges (a barrier, then exchange(t)) may return
+  /// field::work_box(t), which splits the rows of the contiguous dimension less.
+  [[nodiscard]] virtual grid::box thread_cells(int t) noexcept {
+    return buffer(0, 0).thread_box(t);
+  }
   /// Thread t's share of evaluating f(buffer(slot), time) and handing it to `sink` on t's cells
-  /// (field::thread_box(t)). Called by every thread of the team together; it exchanges halos and
+  /// (thread_cells(t)). Called by every thread of the team together; it exchanges halos and
   /// synchronises the threads itself (it begins with a barrier, so the caller's writes to the
   /// state are visible). Never throws: errors are kept for check().
   virtual void evaluate(int thread, int slot, double time, const rhs_sink& sink) noexcept = 0;
