@@ -361,6 +361,9 @@ struct mpdata::impl {
   impl(const grid::decomposition& d, const mpdata_options& opt, const mpdata_sides& sides,
        const std::vector<std::string>& names, bool with_g, grid::halo_options halo)
       : decomp(d), o(opt), nd(d.ndim()), threads(d.threads()), h(opt.halo()) {
+    // Every pass runs on the threads' work boxes (whole rows of the contiguous dimension), and
+    // every exchange of these plans follows a barrier (exchange() below, or a new region).
+    halo.after_barrier = true;
     const auto faces = [&](std::vector<field<double>>& set, int width, const std::string& name) {
       set.reserve(static_cast<std::size_t>(nd));
       for (int e = 0; e < nd; ++e) {
@@ -474,7 +477,7 @@ struct mpdata::impl {
   void extrema(int t, const field<double>& ps) {
     field<double>& lo = limiter[0];
     field<double>& hi = limiter[1];
-    for_each_row<ND>(ps.thread_box(t), [&](const index3& x, index_t count) {
+    for_each_row<ND>(ps.work_box(t), [&](const index3& x, index_t count) {
       const double* p = at(ps, x);
       double* pl = at(lo, x);
       double* ph = at(hi, x);
@@ -501,7 +504,7 @@ struct mpdata::impl {
       field<double>& out = diffusive[static_cast<std::size_t>(d)];
       const double mu = o.mu_coeff[static_cast<std::size_t>(d)];
       const index_t sd = ps.stride(d);
-      for_each_row<ND>(out.thread_box(t), [&](const index3& x, index_t count) {
+      for_each_row<ND>(out.work_box(t), [&](const index3& x, index_t count) {
         const double* p = at(ps, x);
         const double* pc = at(c, x);
         double* po = at(out, x);
@@ -527,7 +530,7 @@ struct mpdata::impl {
 
   template <int ND, bool HAS_G>
   void update_kernel(int t, field<double>& ps, const std::vector<field<double>>& fl) {
-    for_each_row<ND>(ps.thread_box(t), [&](const index3& x, index_t count) {
+    for_each_row<ND>(ps.work_box(t), [&](const index3& x, index_t count) {
       double* p = at(ps, x);
       const double* pg = HAS_G ? at(*g, x) : nullptr;
       std::array<const double*, 3> f{};
@@ -626,7 +629,7 @@ struct mpdata::impl {
       const antidiff_face k = face_constants<ND>(d, ps, prev, last_pass);
       field<double>& v = out[static_cast<std::size_t>(d)];
       if constexpr (IGA) { // V is the flux
-        for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
+        for_each_row<ND>(v.work_box(t), [&](const index3& x, index_t count) {
           antidiff_flux_row<ND, IGA, CROSS, HAS_G, EXTRA>(d, k, ps, prev, x, count, at(v, x));
         });
         continue;
@@ -635,7 +638,7 @@ struct mpdata::impl {
       const int e = ND > 1 ? (d + 1) % ND : d;
       const field<double>& c = prev[static_cast<std::size_t>(d)];
       const field<double>& ce = prev[static_cast<std::size_t>(e)];
-      for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
+      for_each_row<ND>(v.work_box(t), [&](const index3& x, index_t count) {
         const double* p = at(ps, x); // cell R; cell L is p - sd
         const double* pc = at(c, x);
         const double* pe = at(ce, x);
@@ -693,7 +696,7 @@ struct mpdata::impl {
 
   template <int ND, bool HAS_G, class FluxRow>
   void fused_update_kernel(int t, const field<double>& src, field<double>& dst, FluxRow& flux_row) {
-    const box b = src.thread_box(t);
+    const box b = src.work_box(t);
     for (int d = 0; d < ND; ++d) {
       if (b.hi[static_cast<std::size_t>(d)] <= b.lo[static_cast<std::size_t>(d)]) {
         return;
@@ -781,7 +784,7 @@ struct mpdata::impl {
   void upwind_flux(int t, const field<double>& ps, const std::vector<field<double>>& vel) {
     for (int d = 0; d < ND; ++d) {
       field<double>& out = flux[static_cast<std::size_t>(d)];
-      for_each_row<ND>(out.thread_box(t), [&](const index3& x, index_t count) {
+      for_each_row<ND>(out.work_box(t), [&](const index3& x, index_t count) {
         upwind_flux_row(d, ps, vel, x, count, at(out, x));
       });
     }
@@ -813,7 +816,7 @@ struct mpdata::impl {
   template <int ND, bool HAS_G>
   void limiter_kernel(int t, const field<double>& ps, const std::vector<field<double>>& fl) {
     const double eps = o.epsilon;
-    for_each_row<ND>(ps.thread_box(t), [&](const index3& x, index_t count) {
+    for_each_row<ND>(ps.work_box(t), [&](const index3& x, index_t count) {
       const double* p = at(ps, x);
       const double* pmin = at(limiter[0], x);
       const double* pmax = at(limiter[1], x);
@@ -891,7 +894,7 @@ struct mpdata::impl {
       field<double>& fl = flux[static_cast<std::size_t>(d)];
       const index_t sd = up_f.stride(d);
       const index_t ps_d = ps.stride(d);
-      for_each_row<ND>(v.thread_box(t), [&](const index3& x, index_t count) {
+      for_each_row<ND>(v.work_box(t), [&](const index3& x, index_t count) {
         double* pv = at(v, x);
         double* pf = at(fl, x);
         const double* p = at(ps, x);
@@ -937,6 +940,8 @@ struct mpdata::impl {
       for (std::int64_t s = 0; s < steps; ++s) {
         for (std::size_t a = 0; a < psi.size(); ++a) {
           if (hooks != nullptr && hooks->ante_step) {
+            // The hooks work on the thread strips (thread_box), the passes on the work boxes.
+#pragma omp barrier
             hooks->ante_step(t, static_cast<int>(a));
             if (hooks->dynamic_advector) {
               exchange(*advector_plan, t);
