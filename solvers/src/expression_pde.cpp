@@ -27,6 +27,8 @@ struct expression_pde::impl final : explicit_system {
       : decomp_(d), plan(std::move(p)), boundaries(std::move(bcs)), options(k), width(plan.halo),
         nd(d.ndim()), threads(d.threads()), fused(plan.definition.ghosts == pde_ghosts::fused),
         integrator(*this) {
+    // Every exchange follows a barrier (evaluate), so the passes may run on the work boxes.
+    halo_opts.after_barrier = true;
     if (nd != plan.definition.ndim) {
       throw usage_error("expression_pde: the plan is for a " +
                         std::to_string(plan.definition.ndim) + "-D grid, the decomposition is " +
@@ -152,6 +154,8 @@ struct expression_pde::impl final : explicit_system {
   [[nodiscard]] grid::field<double> make_field(const std::string& n) const override {
     return {decomp_, width, grid::centring::cells(), n};
   }
+  // Every pass of evaluate() starts after a barrier: the threads may split the outer dimension.
+  [[nodiscard]] grid::box thread_cells(int t) noexcept override { return state[0][0].work_box(t); }
   [[nodiscard]] bool sink_may_overwrite_input() const noexcept override {
     return !plan.last_pass_reads_neighbours;
   }
@@ -174,15 +178,16 @@ struct expression_pde::impl final : explicit_system {
     return !decomp_.periodic(d) && decomp_.on_domain_edge(d, side);
   }
 
-  /// Thread t's cells, extended by `ring` layers across every side that is not a domain edge
-  /// (along the thread dimension only at the rank's ends, by the end threads).
+  /// Thread t's cells (its work box: every pass starts after a barrier), extended by `ring`
+  /// layers across every side that is not a domain edge (along the work dimension only at the
+  /// rank's ends, by the end threads).
   [[nodiscard]] box extended(int t, int ring) const {
-    box b = state[0][0].thread_box(t);
-    const int td = decomp_.thread_dim();
+    box b = state[0][0].work_box(t);
+    const int wd = decomp_.work_dim();
     for (int e = 0; e < nd; ++e) {
       const auto eu = static_cast<std::size_t>(e);
-      const bool low_end = e != td || t == 0;
-      const bool high_end = e != td || t == threads - 1;
+      const bool low_end = e != wd || t == 0;
+      const bool high_end = e != wd || t == threads - 1;
       if (low_end && !physical(e, -1)) {
         b.lo[eu] -= ring;
       }
@@ -226,7 +231,7 @@ struct expression_pde::impl final : explicit_system {
     for (int e = 0; e < 3; ++e) {
       a.stride[e] = fs[0].stride(e);
     }
-    const int td = decomp_.thread_dim();
+    const int wd = decomp_.work_dim();
     for (std::size_t q = 0; q < plan.passes.size(); ++q) {
       const pde_pass& ps = plan.passes[q];
       const box b = extended(t, ps.ring);
@@ -254,7 +259,7 @@ struct expression_pde::impl final : explicit_system {
           for (int e = 0; e < nd; ++e) {
             const auto eu = static_cast<std::size_t>(e);
             for (int side : {-1, +1}) {
-              if (!physical(e, side) || (e == td && t != (side < 0 ? 0 : threads - 1))) {
+              if (!physical(e, side) || (e == wd && t != (side < 0 ? 0 : threads - 1))) {
                 continue;
               }
               box g = b;
