@@ -11,7 +11,9 @@
 //    formulae, bit for bit) at the speed of a vectorised division loop timed in the same run
 //    (ns_division_floor; ratio_division_floor_solver: the fraction of the step they take).
 // 2. Two cores: 1 rank x 2 threads and 2 ranks x 1 thread on the same 2-D cases, tag-routed
-//    per-thread halos and funneled ones: parallel efficiency against the one-core time.
+//    per-thread halos and funneled ones: parallel efficiency against the one-core time. The
+//    1 x 2 rows are timed with the threads on dimension 0 and again on the last (contiguous)
+//    dimension (ratio_thread_dim_last_first: the second time over the first).
 #include "bench_common.hpp"
 
 #include <tessera/comm.hpp>
@@ -157,9 +159,13 @@ struct bench_case {
 
 /// CPU-ns per cell per step of the solver on communicator `c` (all its ranks take part).
 double solver_ns(const comm::communicator& c, const bench_case& bc, int threads,
-                 grid::halo_mode mode, int steps) {
-  grid::decomposition d(
-      c, {bc.shape, std::vector<bool>(bc.shape.size(), true), {}, 0, threads, bc.options.halo()});
+                 grid::halo_mode mode, int steps, int thread_dim = 0) {
+  grid::decomposition d(c, {bc.shape,
+                            std::vector<bool>(bc.shape.size(), true),
+                            {},
+                            thread_dim,
+                            threads,
+                            bc.options.halo()});
   solvers::mpdata s(d, bc.options, {}, 1, false, {mode, comm::wait_mode::polite});
   grid::for_each_index(s.advectee().interior(), [&](index_t i, index_t j, index_t k) {
     const double x = static_cast<double>(d.to_global(0, i));
@@ -263,6 +269,7 @@ int main(int argc, char** argv) {
     int ranks, threads;
     std::string mode;
     double ns, hand, one_core, bound, division;
+    double last_dim = 0; ///< 1 x 2 rows: the same with thread_dim = the last dimension
   };
   std::vector<row> rows;
   // 1. One core: rank 0 alone on MPI_COMM_SELF; rank 1 sleeps.
@@ -290,7 +297,9 @@ int main(int argc, char** argv) {
       const char* mode_name = mode == grid::halo_mode::per_thread ? "per_thread" : "funneled";
       if (comm::rank() == 0) {
         const double ns = solver_ns(comm::self(), cases[c], 2, mode, steps);
-        rows.push_back({cases[c].name, 1, 2, mode_name, ns, 0, one_core[c], 0, 0});
+        const int last = static_cast<int>(cases[c].shape.size()) - 1;
+        const double ns_last = solver_ns(comm::self(), cases[c], 2, mode, steps, last);
+        rows.push_back({cases[c].name, 1, 2, mode_name, ns, 0, one_core[c], 0, 0, ns_last});
       }
       polite_barrier();
       const double ns = solver_ns(comm::world(), cases[c], 1, mode, steps);
@@ -309,29 +318,33 @@ int main(int argc, char** argv) {
                 division_ns);
     std::printf("case,ranks,threads,halo_mode,cpu_ns_per_cell_step,ns_handwritten,"
                 "ratio_solver_handwritten,ratio_parallel_efficiency,ns_bandwidth_bound,"
-                "ratio_bound_solver,ns_division_floor,ratio_division_floor_solver\n");
+                "ratio_bound_solver,ns_division_floor,ratio_division_floor_solver,"
+                "cpu_ns_thread_dim_last,ratio_thread_dim_last_first\n");
   } else {
     std::printf("single-core copy bandwidth %.2f GB/s, %.3f ns per division\n", bandwidth / 1e9,
                 division_ns);
-    std::printf("%-22s %5s %7s %10s %10s %10s %12s %10s %9s %11s %9s %10s\n", "case", "ranks",
-                "threads", "halo", "CPU-ns", "hand ns", "solver/hand", "efficiency", "bound ns",
-                "bound/solver", "div ns", "div/solver");
+    std::printf("%-22s %5s %7s %10s %10s %10s %12s %10s %9s %11s %9s %10s %9s %10s\n", "case",
+                "ranks", "threads", "halo", "CPU-ns", "hand ns", "solver/hand", "efficiency",
+                "bound ns", "bound/solver", "div ns", "div/solver", "td=last", "last/first");
   }
   for (const auto& r : rows) {
     const bool parallel = r.ranks * r.threads > 1;
     const std::string efficiency = parallel ? ratio(r.one_core, r.ns) : "";
     if (a.csv) {
-      std::printf("%s,%d,%d,%s,%.3f,%s,%s,%s,%s,%s,%s,%s\n", r.name.c_str(), r.ranks, r.threads,
-                  r.mode.c_str(), r.ns, cell(r.hand).c_str(), ratio(r.ns, r.hand).c_str(),
-                  efficiency.c_str(), cell(r.bound).c_str(), ratio(r.bound, r.ns).c_str(),
-                  cell(r.division).c_str(), ratio(r.division, r.ns).c_str());
+      std::printf("%s,%d,%d,%s,%.3f,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", r.name.c_str(), r.ranks,
+                  r.threads, r.mode.c_str(), r.ns, cell(r.hand).c_str(),
+                  ratio(r.ns, r.hand).c_str(), efficiency.c_str(), cell(r.bound).c_str(),
+                  ratio(r.bound, r.ns).c_str(), cell(r.division).c_str(),
+                  ratio(r.division, r.ns).c_str(), cell(r.last_dim).c_str(),
+                  ratio(r.last_dim, r.ns).c_str());
     } else {
-      std::printf("%-22s %5d %7d %10s %10.2f %10s %12s %10s %9s %11s %9s %10s\n", r.name.c_str(),
-                  r.ranks, r.threads, r.mode.c_str(), r.ns, cell(r.hand).substr(0, 6).c_str(),
-                  ratio(r.ns, r.hand).substr(0, 5).c_str(), efficiency.substr(0, 5).c_str(),
-                  cell(r.bound).substr(0, 5).c_str(), ratio(r.bound, r.ns).substr(0, 5).c_str(),
-                  cell(r.division).substr(0, 5).c_str(),
-                  ratio(r.division, r.ns).substr(0, 5).c_str());
+      std::printf(
+          "%-22s %5d %7d %10s %10.2f %10s %12s %10s %9s %11s %9s %10s %9s %10s\n", r.name.c_str(),
+          r.ranks, r.threads, r.mode.c_str(), r.ns, cell(r.hand).substr(0, 6).c_str(),
+          ratio(r.ns, r.hand).substr(0, 5).c_str(), efficiency.substr(0, 5).c_str(),
+          cell(r.bound).substr(0, 5).c_str(), ratio(r.bound, r.ns).substr(0, 5).c_str(),
+          cell(r.division).substr(0, 5).c_str(), ratio(r.division, r.ns).substr(0, 5).c_str(),
+          cell(r.last_dim).substr(0, 5).c_str(), ratio(r.last_dim, r.ns).substr(0, 5).c_str());
     }
   }
   return 0;
