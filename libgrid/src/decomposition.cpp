@@ -136,6 +136,7 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
   }
   thread_dim_ = spec.thread_dim;
   threads_ = spec.threads;
+  min_piece_ = spec.min_piece;
   size_ = c.size();
 
   for (int d = 0; d < ndim_; ++d) {
@@ -296,7 +297,10 @@ box decomposition::thread_box(int t) const noexcept {
 }
 
 int decomposition::work_dim() const noexcept {
-  return ndim_ > 1 && local_extent(0) >= threads_ ? 0 : thread_dim_;
+  // Each thread's rows must be as thick as a thread strip has to be (min_piece, the widest
+  // halo), so that a pass reading near a domain edge stays within the edge thread's rows.
+  return ndim_ > 1 && local_extent(0) >= static_cast<index_t>(threads_) * min_piece_ ? 0
+                                                                                     : thread_dim_;
 }
 
 index_t decomposition::work_begin(int t) const noexcept {

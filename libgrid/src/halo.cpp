@@ -653,6 +653,15 @@ void halo_plan<T>::finish(int t) noexcept {
   }
   if (!refused) {
     finish_locally(w);
+  } else {
+    // The barriers finish_locally() would have reached: every thread of the team reaches them.
+    if (fence_copies_) {
+#pragma omp barrier
+    }
+    if (fence_thread_dim_sides_) {
+#pragma omp barrier
+#pragma omp barrier
+    }
   }
   if (has_mapped_) {
     // Mapped ghosts last, as on one thread: the other dimensions' side conditions, filled by

@@ -429,7 +429,9 @@ struct multigrid::impl {
   // ---- synchronisation ---------------------------------------------------------------------
 
   static box share(const level& L, const exec& x) {
-    return x.team ? L.u->thread_box(x.t) : L.u->interior();
+    // Work boxes (whole rows): every pass on a share starts after a barrier (sync(), the
+    // barrier that ends exchange(), or the start of the region).
+    return x.team ? L.u->work_box(x.t) : L.u->interior();
   }
   static void sync(const exec& x) {
     if (x.team) {
@@ -717,8 +719,11 @@ multigrid::multigrid(const decomposition& d, helmholtz_operator op,
     L.u = std::make_unique<field<double>>(*L.d, 1, centring::cells(), "multigrid_u");
     L.f = std::make_unique<field<double>>(*L.d, 1, centring::cells(), "multigrid_f");
     L.r = std::make_unique<field<double>>(*L.d, 1, centring::cells(), "multigrid_r");
-    L.u_halo = std::make_unique<halo_plan<double>>(std::vector<field<double>*>{L.u.get()},
-                                                   std::vector<boundary<double>>{bc});
+    // Every exchange of u follows a barrier (sync, or a region's start): see share().
+    halo_options after_barrier;
+    after_barrier.after_barrier = true;
+    L.u_halo = std::make_unique<halo_plan<double>>(
+        std::vector<field<double>*>{L.u.get()}, std::vector<boundary<double>>{bc}, after_barrier);
   };
   const auto self_decomposition = [&](const index3& shape) {
     decomposition_spec spec;

@@ -98,7 +98,7 @@ struct cahn_hilliard::impl final : explicit_system {
                         const cahn_hilliard_params& p, grid::halo_options halo)
         : mg(d, {1.0, 1.0, p.spacing}, sides, options(p)), rhs(d, 1), w(d, 1), next(d, 1),
           iterate(d, 1), shifted(d, 1), step(d, 1), start(d, 1), big(d, 1),
-          plan_iterate({&iterate}, {sides}, halo) {}
+          plan_iterate({&iterate}, {sides}, after_barrier(halo)) {}
     static grid::multigrid_options options(const cahn_hilliard_params& p) {
       grid::multigrid_options o;
       o.relative_tolerance = solver_tolerance_for(p, 0.0);
@@ -124,7 +124,7 @@ struct cahn_hilliard::impl final : explicit_system {
   void for_each_cell(const Body& body) {
     grid::run_on_threads(threads, "cahn_hilliard", [&](int th) {
       detail::dispatch_ndim(nd, [&](auto nd_tag) {
-        detail::for_each_offset<decltype(nd_tag)::value>(c, c.thread_box(th), body);
+        detail::for_each_offset<decltype(nd_tag)::value>(c, c.work_box(th), body);
       });
     });
   }
@@ -186,7 +186,7 @@ struct cahn_hilliard::impl final : explicit_system {
     grid::run_on_threads(threads, "cahn_hilliard", [&](int th) {
       detail::dispatch_ndim(nd, [&](auto nd_tag) {
         constexpr int ND = decltype(nd_tag)::value;
-        const box mine = c.thread_box(th);
+        const box mine = c.work_box(th); // between barriers
         const double* x = c.origin();
         double* m = mu.origin();
         double* w = st.w.origin();
@@ -274,7 +274,7 @@ struct cahn_hilliard::impl final : explicit_system {
       grid::run_on_threads(threads, "cahn_hilliard", [&](int th) {
         detail::dispatch_ndim(nd, [&](auto nd_tag) {
           constexpr int ND = decltype(nd_tag)::value;
-          const box mine = c.thread_box(th);
+          const box mine = c.work_box(th); // between barriers
           const double* rhs = st.rhs.origin();
           double* shifted = st.shifted.origin();
           double* w = st.w.origin();

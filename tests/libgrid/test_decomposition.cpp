@@ -95,6 +95,7 @@ TEST(Decomposition, WorkBoxesSplitTheOuterDimension) {
       {{{10, 7 * n}, {}, {1, n}, 1, 3, 1}, 0}, // rows of the contiguous dimension kept whole
       {{{10, 7 * n}, {}, {1, n}, 0, 3, 1}, 0}, // the same as thread_box
       {{{2, 9 * n}, {}, {1, n}, 1, 3, 1}, 1},  // two rows for three threads: thread_dim
+      {{{4, 8 * n}, {}, {1, n}, 1, 2, 3}, 1},  // rows thinner than min_piece: thread_dim
       {{{4, 5, 6 * n}, {}, {1, 1, n}, 2, 2, 1}, 0},
       {{{12 * n}, {}, {n}, 0, 3, 1}, 0}}; // 1-D: the only dimension
   for (const auto& c : cases) {

@@ -76,9 +76,10 @@ public:
   [[nodiscard]] index_t thread_end(int t) const noexcept { return thread_begin(t + 1); }
 
   /// The dimension along which a pass that every thread enters after a barrier may split its
-  /// cells instead (work_box): the outer dimension 0 when this rank's piece has at least one cell
-  /// per thread along it, else thread_dim. Rows of the contiguous dimension shared by two threads
-  /// made each sweep about 2× slower (docs/performance.md); the halo plans keep thread_dim.
+  /// cells instead (work_box): the outer dimension 0 when this rank's piece has at least
+  /// min_piece cells per thread along it (as a thread strip must), else thread_dim. Rows of the
+  /// contiguous dimension shared by two threads made each sweep about 2× slower
+  /// (docs/performance.md); the halo plans keep thread_dim.
   [[nodiscard]] int work_dim() const noexcept;
   /// Thread t's cells for such a pass (interior only): the local box split along work_dim().
   /// Equal to thread_box(t) when work_dim() == thread_dim().
@@ -113,6 +114,7 @@ private:
   box local_;
   int thread_dim_ = 0;
   int threads_ = 1;
+  int min_piece_ = 1;
   mutable int plans_built_ = 0;
 };
 

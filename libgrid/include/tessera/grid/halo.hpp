@@ -41,7 +41,8 @@ struct halo_options {
   /// True when every thread calls exchange(t) only after a barrier (so every cell is final,
   /// whichever thread wrote it): the plan then splits its copies across periodic edges along
   /// decomposition::work_dim() rather than the thread strips, so that with the contiguous
-  /// dimension threaded no thread copies rows the other threads wrote.
+  /// dimension threaded no thread copies rows the other threads wrote. finish(t) then no longer
+  /// fills thread t's strip's ghosts by itself: only the barrier after it makes ghosts valid.
   bool after_barrier = false;
 };
 
