@@ -285,15 +285,19 @@ index_t decomposition::thread_begin(int t) const noexcept {
   return split_start(local_extent(thread_dim_), threads_, t);
 }
 
-box decomposition::thread_box(int t) const noexcept {
+box decomposition::split_along(int dim, int t) const noexcept {
   box b;
   for (int d = 0; d < 3; ++d) {
     b.hi[static_cast<std::size_t>(d)] = local_extent(d);
   }
-  const auto td = static_cast<std::size_t>(thread_dim_);
-  b.lo[td] = thread_begin(t);
-  b.hi[td] = thread_end(t);
+  const auto du = static_cast<std::size_t>(dim);
+  b.lo[du] = split_start(local_extent(dim), threads_, t);
+  b.hi[du] = split_start(local_extent(dim), threads_, t + 1);
   return b;
+}
+
+box decomposition::thread_box(int t) const noexcept {
+  return split_along(thread_dim_, t);
 }
 
 int decomposition::work_dim() const noexcept {
@@ -308,14 +312,7 @@ index_t decomposition::work_begin(int t) const noexcept {
 }
 
 box decomposition::work_box(int t) const noexcept {
-  box b;
-  for (int d = 0; d < 3; ++d) {
-    b.hi[static_cast<std::size_t>(d)] = local_extent(d);
-  }
-  const auto wd = static_cast<std::size_t>(work_dim());
-  b.lo[wd] = work_begin(t);
-  b.hi[wd] = work_end(t);
-  return b;
+  return split_along(work_dim(), t);
 }
 
 } // namespace tessera::grid

@@ -50,10 +50,8 @@ double solver_tolerance_for(const cahn_hilliard_params& p, double step_tolerance
   return 1e-10;
 }
 
-} // namespace
-
-namespace {
-/// The explicit passes' plans: every exchange of them follows a barrier (rhs_pass).
+/// Options for this solver's plans: every exchange of them follows a barrier (rhs_pass and the
+/// semi-implicit passes), so their periodic copies may follow the work boxes.
 grid::halo_options after_barrier(grid::halo_options h) {
   h.after_barrier = true;
   return h;

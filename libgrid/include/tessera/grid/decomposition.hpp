@@ -103,6 +103,9 @@ public:
   }
 
 private:
+  /// The local box with dimension `dim` cut to thread t's piece (split_start over threads).
+  [[nodiscard]] box split_along(int dim, int t) const noexcept;
+
   int ndim_ = 0;
   index3 shape_{1, 1, 1};
   std::array<bool, 3> periodic_{false, false, false};

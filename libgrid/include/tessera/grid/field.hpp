@@ -101,26 +101,14 @@ public:
   /// Thread t's share of the interior (along the staggered dimension the last thread also owns
   /// the closing face).
   [[nodiscard]] box thread_box(int t) const noexcept {
-    box b = interior();
-    const int td = decomp_->thread_dim();
-    const auto tu = static_cast<std::size_t>(td);
-    b.lo[tu] = decomp_->thread_begin(t);
-    b.hi[tu] = decomp_->thread_end(t) +
-               (td == where_.staggered_dim && t == decomp_->threads() - 1 ? 1 : 0);
-    return b;
+    return share_of(decomp_->thread_box(t), decomp_->thread_dim(), t);
   }
   /// Thread t's share of the interior for a pass that every thread enters after a barrier
   /// (decomposition::work_box; along the staggered dimension the last thread also owns the
   /// closing face). Not the cells whose ghosts halo_plan::exchange(t) sends: use thread_box for
   /// a pass that thread t's own exchange follows without a barrier.
   [[nodiscard]] box work_box(int t) const noexcept {
-    box b = interior();
-    const int wd = decomp_->work_dim();
-    const auto wu = static_cast<std::size_t>(wd);
-    b.lo[wu] = decomp_->work_begin(t);
-    b.hi[wu] =
-        decomp_->work_end(t) + (wd == where_.staggered_dim && t == decomp_->threads() - 1 ? 1 : 0);
-    return b;
+    return share_of(decomp_->work_box(t), decomp_->work_dim(), t);
   }
 
   /// Global index along d of local index i.
@@ -147,6 +135,16 @@ public:
   void fill(const T& value) { std::fill(storage_.begin(), storage_.end(), value); }
 
 private:
+  /// The interior cut to `piece`'s range along `dim` (thread t's share of the cells, split along
+  /// `dim`), plus the closing face for the last thread when the field is staggered along `dim`.
+  [[nodiscard]] box share_of(const box& piece, int dim, int t) const noexcept {
+    box b = interior();
+    const auto du = static_cast<std::size_t>(dim);
+    b.lo[du] = piece.lo[du];
+    b.hi[du] = piece.hi[du] + (dim == where_.staggered_dim && t == decomp_->threads() - 1 ? 1 : 0);
+    return b;
+  }
+
   const decomposition* decomp_;
   int halo_;
   centring where_;
