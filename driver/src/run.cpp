@@ -186,6 +186,16 @@ void simulation::impl::read_keys() {
                            "who makes a halo exchange's MPI calls") == "funneled"
                   ? grid::halo_mode::funneled
                   : grid::halo_mode::per_thread;
+  // Every rank has the same thread level: all refuse alike. (MPI is initialised by whoever
+  // came first, e.g. mpi4py with rc.thread_level = "funneled".)
+  if (!c.describing_only() && threads > 1 && halo.mode == grid::halo_mode::per_thread &&
+      comm::query_thread() != comm::thread_level::multiple) {
+    c.fail("parallel.halo_mode",
+           "per_thread halo exchanges with " + std::to_string(threads) +
+               " threads need MPI initialised with MPI_THREAD_MULTIPLE, and it was initialised "
+               "with less (by mpi4py with rc.thread_level?); set parallel.halo_mode = "
+               "\"funneled\", or initialise MPI with thread level multiple");
+  }
   // [time] and [output]
   if (info.clock == clock_kind::steps) {
     total_steps = c.get_int("time.n_steps", info.n_steps, "time steps to take", 1);

@@ -94,11 +94,14 @@ struct cahn_hilliard::impl final : explicit_system {
   struct semi_implicit_state {
     semi_implicit_state(const grid::decomposition& d, const grid::boundary<double>& sides,
                         const cahn_hilliard_params& p, grid::halo_options halo)
-        : mg(d, {1.0, 1.0, p.spacing}, sides, options(p)), rhs(d, 1), w(d, 1), next(d, 1),
+        : mg(d, {1.0, 1.0, p.spacing}, sides, options(p, halo)), rhs(d, 1), w(d, 1), next(d, 1),
           iterate(d, 1), shifted(d, 1), step(d, 1), start(d, 1), big(d, 1),
           plan_iterate({&iterate}, {sides}, after_barrier(halo)) {}
-    static grid::multigrid_options options(const cahn_hilliard_params& p) {
+    /// The multigrid's options: its halos exchanged as the solver's (`halo`) are.
+    static grid::multigrid_options options(const cahn_hilliard_params& p,
+                                           const grid::halo_options& halo) {
       grid::multigrid_options o;
+      o.halo = halo;
       o.relative_tolerance = solver_tolerance_for(p, 0.0);
       o.max_cycles = 50;
       return o;

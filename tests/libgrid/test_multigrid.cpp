@@ -178,6 +178,18 @@ TEST(Multigrid, SameBitsOnEveryLayout2DOddPiecesFCycle) {
                           f_cycle);
 }
 
+TEST(Multigrid, FunneledHalosGiveTheSameBits) {
+  // halo.mode = funneled on the threaded levels (what an MPI with only MPI_THREAD_FUNNELED
+  // needs); the gathered levels, run by thread 0 alone, keep exchanging per thread.
+  grid::multigrid_options funneled;
+  funneled.halo.mode = grid::halo_mode::funneled;
+  expect_layout_invariant({64, 32}, {false, false}, mixed_sides(), {0.5, 1.0, {1.0, 0.5, 1.0}},
+                          funneled);
+  funneled.cycle = grid::multigrid_cycle::f;
+  expect_layout_invariant({36, 20}, {true, false}, mixed_sides(), {0.5, 1.0, {1.0, 0.5, 1.0}},
+                          funneled);
+}
+
 TEST(Multigrid, SameBitsOnEveryLayout2DNoCoarsening) {
   // Not even once: the whole problem is gathered and solved by conjugate gradients.
   expect_layout_invariant({13, 9}, {false, true}, mixed_sides(), {0.5, 1.0, {1.0, 0.5, 1.0}});

@@ -15,6 +15,7 @@
 #include "tessera/grid/boundary.hpp"
 #include "tessera/grid/decomposition.hpp"
 #include "tessera/grid/field.hpp"
+#include "tessera/grid/halo.hpp"
 
 #include <array>
 #include <memory>
@@ -46,6 +47,10 @@ struct multigrid_options {
   double absolute_tolerance = 0.0;   ///< ... or when ‖f − A u‖₂ ≤ this
   int gather_below = 4; ///< a coarse level whose rank pieces would hold fewer cells than this
                         ///< along some dimension is gathered onto every rank
+  /// How the levels' halos are exchanged: halo_mode::funneled where MPI provides no more than
+  /// MPI_THREAD_FUNNELED (levels held by one thread, e.g. gathered ones, exchange per thread,
+  /// which is then the same; after_barrier is the solver's own business and ignored here).
+  halo_options halo{};
 };
 
 /// What solve() did.
