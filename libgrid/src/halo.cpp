@@ -97,6 +97,11 @@ halo_plan<T>::halo_plan(std::vector<field<T>*> fields, std::vector<boundary<T>> 
       throw usage_error("tessera::grid::halo_plan: all fields must share one decomposition");
     }
   }
+  if (decomp_->threads() == 1) {
+    // One thread: funneled makes the same MPI calls as per-thread exchange, and without its
+    // barriers thread 0 may exchange alone while a team waits (the multigrid's gathered levels).
+    options_.mode = halo_mode::per_thread;
+  }
   if (conditions_.empty()) {
     conditions_.assign(fields_.size(), boundary<T>{});
   } else if (conditions_.size() == 1) {

@@ -722,11 +722,6 @@ multigrid::multigrid(const decomposition& d, helmholtz_operator op,
     // Every exchange of u follows a barrier (sync, or a region's start): see share().
     halo_options halo = options.halo;
     halo.after_barrier = true;
-    if (L.d->threads() == 1) {
-      // One thread: both modes make the same calls, and a funneled plan's barriers would be
-      // reached by thread 0 alone where a gathered level runs on it while the team waits.
-      halo.mode = halo_mode::per_thread;
-    }
     L.u_halo = std::make_unique<halo_plan<double>>(std::vector<field<double>*>{L.u.get()},
                                                    std::vector<boundary<double>>{bc}, halo);
   };

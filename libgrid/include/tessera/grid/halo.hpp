@@ -31,7 +31,8 @@ namespace tessera::grid {
 /// Who makes the MPI calls of a halo exchange.
 enum class halo_mode {
   per_thread, ///< every thread sends and receives its own strips (needs MPI_THREAD_MULTIPLE)
-  funneled,   ///< thread 0 makes all MPI calls; all threads pack and unpack
+  funneled,   ///< thread 0 makes all MPI calls; all threads pack and unpack (one thread:
+              ///< the same as per_thread, which a plan then uses)
 };
 
 /// Options of a halo plan.

@@ -48,8 +48,7 @@ struct multigrid_options {
   int gather_below = 4; ///< a coarse level whose rank pieces would hold fewer cells than this
                         ///< along some dimension is gathered onto every rank
   /// How the levels' halos are exchanged: halo_mode::funneled where MPI provides no more than
-  /// MPI_THREAD_FUNNELED (levels held by one thread, e.g. gathered ones, exchange per thread,
-  /// which is then the same; after_barrier is the solver's own business and ignored here).
+  /// MPI_THREAD_FUNNELED (after_barrier is the solver's own business and ignored here).
   halo_options halo{};
 };
 
