@@ -40,16 +40,7 @@ public:
       sides_mu_ = driver::read_boundary(cfg, "boundary_mu", sides, sides_c_);
     }
     read_time_keys(cfg, g.dt, true);
-    params_.stabilization =
-        cfg.get_double("time.stabilization", 1.0,
-                       "semi_implicit: stabilisation S (>= 1 keeps the energy decreasing; below "
-                       "2 sqrt(gamma (1/dt + k) / M) each step takes a few more multigrid solves)",
-                       driver::non_negative());
-    params_.solver_tolerance = cfg.get_double(
-        "time.solver_tolerance", 0.0,
-        "semi_implicit: relative residual of each multigrid solve (0: 1e-3 x time.tolerance, at "
-        "most 1e-6, with adaptive steps; 1e-10 with fixed steps)",
-        driver::non_negative());
+    read_semi_implicit_keys(cfg, params_);
     if (solvers::is_semi_implicit(scheme()) && !(params_.gamma > 0.0) && !cfg.describing_only()) {
       cfg.fail("equation.gamma", std::string("time.scheme = \"") +
                                      (scheme() == solvers::time_scheme::semi_implicit

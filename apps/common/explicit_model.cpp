@@ -37,6 +37,20 @@ void explicit_model::read_time_keys(driver::config& cfg, double dt, bool offers_
   }
 }
 
+void explicit_model::read_semi_implicit_keys(driver::config& cfg,
+                                             solvers::cahn_hilliard_params& p) {
+  p.stabilization =
+      cfg.get_double("time.stabilization", 1.0,
+                     "semi_implicit: stabilisation S (>= 1 keeps the energy decreasing; below "
+                     "2 sqrt(gamma (1/dt + k) / M) each step takes a few more multigrid solves)",
+                     driver::non_negative());
+  p.solver_tolerance = cfg.get_double(
+      "time.solver_tolerance", 0.0,
+      "semi_implicit: relative residual of each multigrid solve (0: 1e-3 x time.tolerance, at "
+      "most 1e-6, with adaptive steps; 1e-10 with fixed steps)",
+      driver::non_negative());
+}
+
 void explicit_model::start_clock(double t, double dt) {
   clock_ = {t, dt, t, 0};
 }

@@ -6,6 +6,7 @@
 /// adaptive steps), what a restart stores to continue bit for bit, and the step counts.
 
 #include <tessera/driver/model.hpp>
+#include <tessera/solvers/cahn_hilliard.hpp>
 #include <tessera/solvers/integrator.hpp>
 
 #include <cstdint>
@@ -37,6 +38,9 @@ protected:
   /// order); `dt` is time.dt, the step a restart of a fixed-step run keeps. time.scheme takes
   /// "semi_implicit" if the model `offers_semi_implicit` (its advance_segment steps it).
   void read_time_keys(driver::config& cfg, double dt, bool offers_semi_implicit = false);
+  /// Reads time.stabilization and time.solver_tolerance (the semi-implicit schemes' keys) into
+  /// `p`; call after read_time_keys().
+  static void read_semi_implicit_keys(driver::config& cfg, solvers::cahn_hilliard_params& p);
   /// Advances the solver's state through `clock` up to `target` (the integrator's
   /// advance_segment with this model's scheme, tolerance and statistics).
   virtual bool advance_segment(solvers::step_clock& clock, double target, bool adaptive,

@@ -5,6 +5,8 @@
 #include "explicit_model.hpp"
 
 #include <tessera/driver.hpp>
+#include <tessera/solvers/cahn_hilliard.hpp>
+#include <tessera/solvers/cahn_hilliard_form.hpp>
 #include <tessera/solvers/expression_pde.hpp>
 
 #include <cmath>
@@ -30,6 +32,10 @@ class pde_model final : public explicit_model {
   std::string compiler_origin_, cache_origin_;
   std::array<double, 3> spacing_{1, 1, 1};
   std::unique_ptr<solvers::expression_pde> solver_;
+  // time.scheme = "semi_implicit": the equation is of the Cahn-Hilliard form, and cahn_hilliard
+  // steps it (no kernels are built).
+  solvers::cahn_hilliard_params ch_params_;
+  std::unique_ptr<solvers::cahn_hilliard> ch_solver_;
 
 public:
   [[nodiscard]] driver::model_info info() const override {
@@ -130,7 +136,8 @@ public:
                 "exchanged"
             ? solvers::pde_ghosts::exchanged
             : solvers::pde_ghosts::fused;
-    read_time_keys(cfg, g.dt);
+    read_time_keys(cfg, g.dt, true);
+    read_semi_implicit_keys(cfg, ch_params_);
     try {
       plan_ = solvers::make_pde_plan(definition_);
     } catch (const solvers::expression_error& e) {
@@ -138,7 +145,27 @@ public:
     } catch (const usage_error& e) {
       cfg.fail("equation", e.what());
     }
+    if (semi_implicit() && !cfg.describing_only()) {
+      std::string why;
+      const auto form = solvers::match_cahn_hilliard(plan_, &why);
+      if (!form) {
+        const std::string key = "equation." + definition_.equations.front().first;
+        cfg.fail("time.scheme", "the semi-implicit schemes step only equations of the "
+                                "Cahn-Hilliard form " +
+                                    std::string(solvers::cahn_hilliard_form_text) + ", and " + key +
+                                    " (" + cfg.origin(key) + ") is not: " + why +
+                                    "; write it in that form or use an explicit scheme");
+      }
+      const double stabilization = ch_params_.stabilization;
+      const double solver_tolerance = ch_params_.solver_tolerance;
+      ch_params_ = *form;
+      ch_params_.stabilization = stabilization;
+      ch_params_.solver_tolerance = solver_tolerance;
+      ch_params_.field_name = definition_.equations.front().first;
+    }
   }
+
+  [[nodiscard]] bool semi_implicit() const noexcept { return solvers::is_semi_implicit(scheme()); }
 
   [[nodiscard]] std::vector<driver::state_decl> state_fields() const override {
     std::vector<driver::state_decl> out;
@@ -170,6 +197,23 @@ public:
     for (const auto& s : sides_) {
       bcs.push_back(driver::to_grid_boundary(s, spacing_));
     }
+    if (semi_implicit()) {
+      // py-pde applies the equation's conditions to every operator's argument: c and mu alike.
+      const auto& bc = bcs[static_cast<std::size_t>(
+          definition_.boundary_of_equation.empty() ? 0 : definition_.boundary_of_equation.front())];
+      ch_solver_ = std::make_unique<solvers::cahn_hilliard>(d, ch_params_, bc, bc, halo);
+      try {
+        ch_solver_->prepare_semi_implicit(); // refuses sides the factorised operator cannot solve
+      } catch (const usage_error& e) {
+        throw config_error("boundary: time.scheme = \"" +
+                               std::string(scheme() == solvers::time_scheme::semi_implicit
+                                               ? "semi_implicit"
+                                               : "semi_implicit_extrapolated") +
+                               "\": " + e.what(),
+                           "boundary");
+      }
+      return;
+    }
     try {
       solver_ = std::make_unique<solvers::expression_pde>(d, plan_, bcs, kernels_, halo);
     } catch (const usage_error& e) {
@@ -185,6 +229,9 @@ public:
     }
   }
   [[nodiscard]] std::vector<grid::field<double>*> state() override {
+    if (ch_solver_) {
+      return {&ch_solver_->c()};
+    }
     std::vector<grid::field<double>*> out;
     for (std::size_t i = 0; i < solver_->components(); ++i) {
       out.push_back(&solver_->field(i));
@@ -193,6 +240,9 @@ public:
   }
 
   [[nodiscard]] std::optional<driver::stability> stable_dt() override {
+    if (ch_solver_) {
+      return std::nullopt; // unconditionally stable
+    }
     // Any equation: the largest |eigenvalue| of the right-hand side's Jacobian at the start,
     // estimated by power iteration; where it is a decaying mode (diffusion, hyperdiffusion: real
     // and negative), Euler's largest stable step is 2/|λ|.
@@ -207,11 +257,18 @@ public:
   bool advance_segment(solvers::step_clock& clock, double target, bool adaptive, double tolerance,
                        solvers::time_scheme scheme, solvers::step_stats* stats,
                        std::int64_t max_steps) override {
+    if (ch_solver_) {
+      return ch_solver_->advance_segment(clock, target, adaptive, tolerance, scheme, stats,
+                                         max_steps);
+    }
     return solver_->integrator().advance_segment(clock, target, adaptive, tolerance, scheme, stats,
                                                  max_steps);
   }
 
   [[nodiscard]] std::vector<driver::series_value> diagnostics() override {
+    if (ch_solver_) {
+      return {{"mean_" + definition_.equations.front().first, ch_solver_->diagnostics().mean}};
+    }
     const auto means = solver_->means();
     std::vector<driver::series_value> out;
     for (std::size_t i = 0; i < means.size(); ++i) {
@@ -220,6 +277,9 @@ public:
     return out;
   }
   [[nodiscard]] std::string summary_details() const override {
+    if (ch_solver_) {
+      return step_summary(std::to_string(ch_solver_->multigrid_cycles()) + " multigrid cycles");
+    }
     std::string kernels = "interpreted kernels";
     if (kernels_.backend == solvers::pde_backend::compiled) {
       const auto& k = solver_->kernels();
@@ -233,6 +293,9 @@ public:
     return step_summary() + ", " + kernels;
   }
   [[nodiscard]] double work_per_step() const override {
+    if (ch_solver_) {
+      return solvers::rhs_per_step(scheme(), adaptive());
+    }
     return solvers::rhs_per_step(scheme(), adaptive()) * static_cast<double>(plan_.passes.size()) *
            static_cast<double>(definition_.equations.size());
   }

@@ -63,7 +63,7 @@ struct cahn_hilliard::impl final : explicit_system {
        const grid::boundary<double>& bc_c, const grid::boundary<double>& bc_mu,
        grid::halo_options halo)
       : decomp_(d), bc_c_(bc_c), bc_mu_(bc_mu), nd(d.ndim()), threads(d.threads()), halo_(halo),
-        c(d, 1, {}, "c"), state(d, 1, {}, "state"), mu(d, 1, {}, "mu"),
+        c(d, 1, {}, p.field_name), state(d, 1, {}, "state"), mu(d, 1, {}, "mu"),
         plan_c({&c}, {bc_c}, after_barrier(halo)),
         plan_state({&state}, {bc_c}, after_barrier(halo)),
         plan_mu({&mu}, {bc_mu}, after_barrier(halo)), gamma(p.gamma), k(p.k), kc0(p.k * p.c0),
@@ -428,7 +428,7 @@ struct cahn_hilliard::impl final : explicit_system {
   }
 };
 
-cahn_hilliard::cahn_hilliard(const grid::decomposition& d, cahn_hilliard_params p,
+cahn_hilliard::cahn_hilliard(const grid::decomposition& d, const cahn_hilliard_params& p,
                              const grid::boundary<double>& bc_c,
                              const grid::boundary<double>& bc_mu, grid::halo_options halo)
     : params_(p), impl_(std::make_unique<impl>(d, p, bc_c, bc_mu, halo)) {

@@ -8,7 +8,7 @@
 #     the run identically;
 #  4. SIGKILL mid-run: the file opens and every frame in it equals the reference frame.
 # Usage: restart_test.sh MPIEXEC APP CONFIG WORKDIR [fixed|adaptive|semi|semi_adaptive]
-# (semi: cahn_hilliard's semi-implicit scheme with fixed steps of 0.25; semi_adaptive: adaptive)
+# (semi: the semi-implicit scheme with fixed steps of 0.25; semi_adaptive: adaptive)
 set -euo pipefail
 mpiexec=$1 app=$2 config=$3 work=$4 mode=${5:-fixed}
 rm -rf "$work" && mkdir -p "$work" && cd "$work"

@@ -6,6 +6,7 @@
 
 #include <tessera/grid.hpp>
 #include <tessera/solvers/cahn_hilliard.hpp>
+#include <tessera/solvers/cahn_hilliard_form.hpp>
 #include <tessera/solvers/expression_pde.hpp>
 
 #include <gtest/gtest.h>
@@ -183,6 +184,58 @@ TEST(PdePlan, NamesAreCheckedWithSuggestions) {
   EXPECT_EQ(message("sqrt(abs(c)) + heaviside(c) + min(c, k, 1) + pi*t*x*y"), "no error");
   EXPECT_THROW((void)plan_of({{{"laplace", "1"}}}, 2), tessera::usage_error);
   EXPECT_THROW((void)plan_of({{{"c", "1"}, {"c", "2"}}}, 2), tessera::usage_error);
+}
+
+// The Cahn-Hilliard form is recognised with its parameters in the spellings users write, and
+// anything else is refused with the part that differs.
+TEST(PdePlan, CahnHilliardFormIsRecognised) {
+  struct accepted {
+    std::string rhs;
+    double mobility, gamma, k, c0;
+  };
+  const std::vector<std::pair<std::string, double>> constants{{"k", 0.01}, {"c0", 0.5}, {"M", 2.0}};
+  for (const auto& a : std::vector<accepted>{
+           {paper, 1.0, 1.0, 0.01, 0.5},
+           {"laplace(c**3 - c - laplace(c))", 1.0, 1.0, 0.0, 0.5},
+           {"M*laplace(c**3 - c - 0.25*laplace(c)) - 0.02*(c - 0.3)", 2.0, 0.25, 0.02, 0.3},
+           {"laplace(c**3 - c - laplace(c)*(M/4))*3 - (c - c0)*k", 3.0, 0.5, 0.01, 0.5},
+       }) {
+    SCOPED_TRACE(a.rhs);
+    system_case s{{{"c", a.rhs}}, constants};
+    std::string why;
+    const auto p = solvers::match_cahn_hilliard(
+        plan_of(s, 2, solvers::pde_ghosts::fused, {0.5, 0.5, 1}), &why);
+    ASSERT_TRUE(p.has_value()) << why;
+    EXPECT_EQ(p->mobility, a.mobility);
+    EXPECT_EQ(p->gamma, a.gamma);
+    EXPECT_EQ(p->k, a.k);
+    EXPECT_EQ(p->c0, a.c0);
+    EXPECT_EQ(p->spacing[0], 0.5);
+  }
+  struct refused {
+    std::string rhs;
+    std::string why;
+  };
+  for (const auto& r : std::vector<refused>{
+           {"laplace(c) - c**3 + c", "is not M*laplace(mu)"},
+           {"laplace(c**3 - c - laplace(c)) - k*c", "is not M*laplace(mu)"},
+           {"laplace(c**3 - 2*c - laplace(c))", "local part is not c**3 - c"},
+           {"laplace(c**3 - c - c*laplace(c))", "is not c**3 - c - gamma*laplace(c)"},
+           {"laplace(c**3 - c - laplace(laplace(c)))", "is not c**3 - c - gamma*laplace(c)"},
+           {"laplace(c**3 - c - t*laplace(c))", "is not c**3 - c - gamma*laplace(c)"},
+           {"-laplace(c**3 - c - laplace(c))", "is not M*laplace(mu)"},
+           {"laplace(c**3 - c + laplace(c))", "gamma = -1"},
+       }) {
+    SCOPED_TRACE(r.rhs);
+    system_case s{{{"c", r.rhs}}, constants};
+    std::string why;
+    EXPECT_FALSE(solvers::match_cahn_hilliard(plan_of(s, 2), &why).has_value());
+    EXPECT_NE(why.find(r.why), std::string::npos) << why;
+  }
+  system_case two{{{"c", paper}, {"d", "laplace(d)"}}, constants};
+  std::string why;
+  EXPECT_FALSE(solvers::match_cahn_hilliard(plan_of(two, 2), &why).has_value());
+  EXPECT_NE(why.find("2 equations"), std::string::npos) << why;
 }
 
 TEST(PdePlan, HaloFollowsTheNesting) {

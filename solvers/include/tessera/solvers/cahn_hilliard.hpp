@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <string>
 
 namespace tessera::solvers {
 
@@ -37,6 +38,8 @@ struct cahn_hilliard_params {
   /// Semi-implicit steps: the relative residual each Helmholtz solve reaches; 0 (automatic):
   /// 1e-3 of the adaptive step tolerance (at most 1e-6), 1e-10 for fixed steps.
   double solver_tolerance = 0.0;
+  /// The concentration field's name (the state's in files and messages).
+  std::string field_name = "c";
 };
 
 /// The time integrators, statistics and clock of tessera/solvers/integrator.hpp under the names
@@ -58,7 +61,7 @@ class cahn_hilliard {
 public:
   /// `bc_c` and `bc_mu` fill the non-periodic sides of c and μ (periodic sides follow the
   /// decomposition). The decomposition must outlive the solver.
-  cahn_hilliard(const grid::decomposition& d, cahn_hilliard_params p,
+  cahn_hilliard(const grid::decomposition& d, const cahn_hilliard_params& p,
                 const grid::boundary<double>& bc_c, const grid::boundary<double>& bc_mu,
                 grid::halo_options halo = {});
   ~cahn_hilliard();
