@@ -42,11 +42,7 @@ public:
     read_time_keys(cfg, g.dt, true);
     read_semi_implicit_keys(cfg, params_);
     if (solvers::is_semi_implicit(scheme()) && !(params_.gamma > 0.0) && !cfg.describing_only()) {
-      cfg.fail("equation.gamma", std::string("time.scheme = \"") +
-                                     (scheme() == solvers::time_scheme::semi_implicit
-                                          ? "semi_implicit"
-                                          : "semi_implicit_extrapolated") +
-                                     "\" needs gamma > 0");
+      cfg.fail("equation.gamma", "time.scheme = \"" + scheme_name() + "\" needs gamma > 0");
     }
   }
 
@@ -60,7 +56,10 @@ public:
                          .low = 0.49,
                          .high = 0.51}}};
   }
-  [[nodiscard]] int fields_in_memory() const override { return 5; }
+  [[nodiscard]] int fields_in_memory() const override {
+    return 5 +
+           (solvers::is_semi_implicit(scheme()) ? solvers::cahn_hilliard::semi_implicit_fields : 0);
+  }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     solver_ = std::make_unique<solvers::cahn_hilliard>(

@@ -51,6 +51,17 @@ void explicit_model::read_semi_implicit_keys(driver::config& cfg,
       driver::non_negative());
 }
 
+std::string explicit_model::scheme_name() const {
+  switch (scheme_) {
+  case solvers::time_scheme::euler: return "euler";
+  case solvers::time_scheme::rk4: return "rk4";
+  case solvers::time_scheme::rkf45: return "rkf45";
+  case solvers::time_scheme::semi_implicit: return "semi_implicit";
+  case solvers::time_scheme::semi_implicit_extrapolated: return "semi_implicit_extrapolated";
+  }
+  return "euler";
+}
+
 void explicit_model::start_clock(double t, double dt) {
   clock_ = {t, dt, t, 0};
 }

@@ -56,6 +56,8 @@ protected:
   [[nodiscard]] std::optional<driver::stability> explicit_stability(double euler_dt) const;
   [[nodiscard]] bool adaptive() const noexcept { return adaptive_; }
   [[nodiscard]] solvers::time_scheme scheme() const noexcept { return scheme_; }
+  /// time.scheme as the configuration spells it ("euler", "semi_implicit", ...).
+  [[nodiscard]] std::string scheme_name() const;
 
 private:
   bool adaptive_ = false;

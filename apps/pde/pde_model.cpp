@@ -137,7 +137,6 @@ public:
             ? solvers::pde_ghosts::exchanged
             : solvers::pde_ghosts::fused;
     read_time_keys(cfg, g.dt, true);
-    read_semi_implicit_keys(cfg, ch_params_);
     try {
       plan_ = solvers::make_pde_plan(definition_);
     } catch (const solvers::expression_error& e) {
@@ -156,13 +155,9 @@ public:
                                     " (" + cfg.origin(key) + ") is not: " + why +
                                     "; write it in that form or use an explicit scheme");
       }
-      const double stabilization = ch_params_.stabilization;
-      const double solver_tolerance = ch_params_.solver_tolerance;
       ch_params_ = *form;
-      ch_params_.stabilization = stabilization;
-      ch_params_.solver_tolerance = solver_tolerance;
-      ch_params_.field_name = definition_.equations.front().first;
     }
+    read_semi_implicit_keys(cfg, ch_params_);
   }
 
   [[nodiscard]] bool semi_implicit() const noexcept { return solvers::is_semi_implicit(scheme()); }
@@ -189,6 +184,9 @@ public:
            "\"exchanged\" needs one";
   }
   [[nodiscard]] int fields_in_memory() const override {
+    if (semi_implicit()) {
+      return 5 + solvers::cahn_hilliard::semi_implicit_fields; // as the cahn_hilliard app's
+    }
     return static_cast<int>(5 * definition_.equations.size() + plan_.intermediates.size());
   }
 
@@ -199,18 +197,18 @@ public:
     }
     if (semi_implicit()) {
       // py-pde applies the equation's conditions to every operator's argument: c and mu alike.
-      const auto& bc = bcs[static_cast<std::size_t>(
-          definition_.boundary_of_equation.empty() ? 0 : definition_.boundary_of_equation.front())];
+      const auto sides = static_cast<std::size_t>(
+          definition_.boundary_of_equation.empty() ? 0 : definition_.boundary_of_equation.front());
+      const auto& bc = bcs[sides];
+      const std::string boundary_table =
+          sides == 0 ? "boundary" : "boundary_" + definition_.equations.front().first;
       ch_solver_ = std::make_unique<solvers::cahn_hilliard>(d, ch_params_, bc, bc, halo);
       try {
         ch_solver_->prepare_semi_implicit(); // refuses sides the factorised operator cannot solve
       } catch (const usage_error& e) {
-        throw config_error("boundary: time.scheme = \"" +
-                               std::string(scheme() == solvers::time_scheme::semi_implicit
-                                               ? "semi_implicit"
-                                               : "semi_implicit_extrapolated") +
+        throw config_error(boundary_table + ": time.scheme = \"" + scheme_name() +
                                "\": " + e.what(),
-                           "boundary");
+                           boundary_table);
       }
       return;
     }

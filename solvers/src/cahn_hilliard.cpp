@@ -153,11 +153,10 @@ struct cahn_hilliard::impl final : explicit_system {
           const auto& cond = bc->side(dim, side);
           if (cond.type != kind::neumann || cond.value != 0.0) {
             throw usage_error(
-                std::string("cahn_hilliard: the semi-implicit scheme needs periodic "
-                            "or zero-flux sides (neumann with derivative 0) for c "
-                            "and mu; the ") +
-                (side < 0 ? "low" : "high") + " side of dimension " + std::to_string(dim) + " of " +
-                (bc == &bc_c_ ? "c" : "mu") +
+                "cahn_hilliard: the semi-implicit scheme needs periodic or zero-flux sides "
+                "(neumann with derivative 0) for " +
+                c.name() + " and mu; the " + (side < 0 ? "low" : "high") + " side of dimension " +
+                std::to_string(dim) + " of " + (bc == &bc_c_ ? c.name() : std::string("mu")) +
                 " is not: use zero-flux or periodic sides, or an explicit time scheme");
           }
         }

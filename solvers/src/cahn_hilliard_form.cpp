@@ -107,6 +107,7 @@ std::optional<cahn_hilliard_params> match_cahn_hilliard(const pde_plan& plan, st
   const std::string c = plan.fields.front();
   cahn_hilliard_params p;
   p.spacing = plan.definition.spacing;
+  p.field_name = c;
   p.k = 0.0;
 
   // [M*laplace(mu)] - k*(c - c0), the reaction term optional.

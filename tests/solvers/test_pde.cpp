@@ -211,6 +211,14 @@ TEST(PdePlan, CahnHilliardFormIsRecognised) {
     EXPECT_EQ(p->k, a.k);
     EXPECT_EQ(p->c0, a.c0);
     EXPECT_EQ(p->spacing[0], 0.5);
+    EXPECT_EQ(p->field_name, "c");
+  }
+  {
+    // The field keeps its own name (the state's name in files and messages).
+    system_case s{{{"phi", "laplace(phi**3 - phi - laplace(phi))"}}, {}};
+    const auto p = solvers::match_cahn_hilliard(plan_of(s, 2, solvers::pde_ghosts::fused));
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->field_name, "phi");
   }
   struct refused {
     std::string rhs;

@@ -18,9 +18,9 @@ inline constexpr const char* cahn_hilliard_form_text =
 /// cahn_hilliard's parameters for `plan` if it is one equation of the form
 /// M*laplace(c**3 - c - gamma*laplace(c)) - k*(c - c0) in its own field (any name): M, gamma, k
 /// and c0 numbers, constants or arithmetic of them (not of t); each factor may stand on either
-/// side or be left out (then 1), and the reaction term may be left out (k = 0). The spacing is
-/// the plan's; stabilization and solver_tolerance keep their defaults. std::nullopt otherwise,
-/// with `why` (if given) saying which part differs.
+/// side or be left out (then 1), and the reaction term may be left out (k = 0). The spacing and
+/// field name are the plan's; stabilization and solver_tolerance keep their defaults. std::nullopt
+/// otherwise, with `why` (if given) saying which part differs.
 [[nodiscard]] std::optional<cahn_hilliard_params> match_cahn_hilliard(const pde_plan& plan,
                                                                       std::string* why = nullptr);
 
