@@ -39,7 +39,7 @@ public:
     if (cfg.has("boundary_mu") || cfg.describing_only()) {
       sides_mu_ = driver::read_boundary(cfg, "boundary_mu", sides, sides_c_);
     }
-    read_time_keys(cfg, g.dt, true);
+    read_time_keys(cfg, g, true);
     read_semi_implicit_keys(cfg, params_);
     if (solvers::is_semi_implicit(scheme()) && !(params_.gamma > 0.0) && !cfg.describing_only()) {
       cfg.fail("equation.gamma", "time.scheme = \"" + scheme_name() + "\" needs gamma > 0");
@@ -56,10 +56,7 @@ public:
                          .low = 0.49,
                          .high = 0.51}}};
   }
-  [[nodiscard]] int fields_in_memory() const override {
-    return 5 +
-           (solvers::is_semi_implicit(scheme()) ? solvers::cahn_hilliard::semi_implicit_fields : 0);
-  }
+  [[nodiscard]] int fields_in_memory() const override { return cahn_hilliard_fields(); }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     solver_ = std::make_unique<solvers::cahn_hilliard>(

@@ -2,39 +2,80 @@
 
 #include <tessera/driver/config.hpp>
 
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
 namespace tessera::apps {
 
-void explicit_model::read_time_keys(driver::config& cfg, double dt, bool offers_semi_implicit) {
-  dt_ = dt;
+namespace {
+/// The config's spelling of each time scheme and the runs that take it: one table for parsing,
+/// the list in the error message, and scheme_name().
+struct scheme_entry {
+  const char* name;
+  solvers::time_scheme scheme;
+  bool fixed_step;    ///< taken by fixed-step runs
+  bool adaptive;      ///< taken by adaptive runs
+  bool semi_implicit; ///< only where the model offers the semi-implicit schemes
+};
+constexpr std::array<scheme_entry, 5> schemes{{
+    {"euler", solvers::time_scheme::euler, true, true, false},
+    {"rk4", solvers::time_scheme::rk4, true, false, false},
+    {"rkf45", solvers::time_scheme::rkf45, false, true, false},
+    {"semi_implicit", solvers::time_scheme::semi_implicit, true, true, true},
+    {"semi_implicit_extrapolated", solvers::time_scheme::semi_implicit_extrapolated, true, true,
+     true},
+}};
+
+/// Whether a run (adaptive or not, semi-implicit schemes offered or not) takes `e`.
+bool takes(const scheme_entry& e, bool adaptive, bool offers_semi_implicit) {
+  return (adaptive ? e.adaptive : e.fixed_step) && (!e.semi_implicit || offers_semi_implicit);
+}
+
+/// "\"a\", \"b\" or \"c\"": the schemes such a run takes.
+std::string allowed_schemes(bool adaptive, bool offers_semi_implicit) {
+  std::vector<std::string> names;
+  for (const scheme_entry& e : schemes) {
+    if (takes(e, adaptive, offers_semi_implicit)) {
+      names.push_back(std::string("\"") + e.name + "\"");
+    }
+  }
+  std::string text = names.front();
+  for (std::size_t i = 1; i < names.size(); ++i) {
+    text += (i + 1 == names.size() ? " or " : ", ") + names[i];
+  }
+  return text;
+}
+} // namespace
+
+void explicit_model::read_time_keys(driver::config& cfg, const driver::grid_setup& g,
+                                    bool offers_semi_implicit) {
+  dt_ = g.dt;
+  ndim_ = g.ndim;
   adaptive_ = cfg.get_bool("time.adaptive", false, "adaptive steps (py-pde's error controller)");
   tolerance_ = cfg.get_double("time.tolerance", 1e-4, "error tolerance of adaptive steps",
                               driver::positive());
   const std::string scheme = cfg.get_string(
       "time.scheme", "euler",
-      std::string("\"euler\" or \"rk4\" (fixed steps); \"euler\" or \"rkf45\" (adaptive)") +
+      allowed_schemes(false, false) + " (fixed steps); " + allowed_schemes(true, false) +
+          " (adaptive)" +
           (offers_semi_implicit ? "; \"semi_implicit\" or \"semi_implicit_extrapolated\" "
                                   "(either, unconditionally stable; first and second order)"
                                 : ""));
-  if (scheme == "euler" || cfg.describing_only()) {
-    scheme_ = solvers::time_scheme::euler;
-  } else if (scheme == "rk4" && !adaptive_) {
-    scheme_ = solvers::time_scheme::rk4;
-  } else if (scheme == "rkf45" && adaptive_) {
-    scheme_ = solvers::time_scheme::rkf45;
-  } else if (scheme == "semi_implicit" && offers_semi_implicit) {
-    scheme_ = solvers::time_scheme::semi_implicit;
-  } else if (scheme == "semi_implicit_extrapolated" && offers_semi_implicit) {
-    scheme_ = solvers::time_scheme::semi_implicit_extrapolated;
-  } else {
-    const std::string semi =
-        offers_semi_implicit ? ", \"semi_implicit\" or \"semi_implicit_extrapolated\"" : "";
-    const std::string allowed =
-        adaptive_
-            ? (offers_semi_implicit ? "\"euler\", \"rkf45\"" + semi : "\"euler\" or \"rkf45\"")
-            : (offers_semi_implicit ? "\"euler\", \"rk4\"" + semi : "\"euler\" or \"rk4\"");
-    cfg.fail("time.scheme", std::string(adaptive_ ? "adaptive" : "fixed-step") + " runs take " +
-                                allowed + ", got \"" + scheme + "\"");
+  scheme_ = solvers::time_scheme::euler;
+  if (cfg.describing_only()) {
+    return;
   }
+  const auto* entry = std::find_if(schemes.begin(), schemes.end(), [&](const scheme_entry& e) {
+    return scheme == e.name && takes(e, adaptive_, offers_semi_implicit);
+  });
+  if (entry == schemes.end()) {
+    cfg.fail("time.scheme", std::string(adaptive_ ? "adaptive" : "fixed-step") + " runs take " +
+                                allowed_schemes(adaptive_, offers_semi_implicit) + ", got \"" +
+                                scheme + "\"");
+  }
+  scheme_ = entry->scheme;
 }
 
 void explicit_model::read_semi_implicit_keys(driver::config& cfg,
@@ -52,14 +93,19 @@ void explicit_model::read_semi_implicit_keys(driver::config& cfg,
 }
 
 std::string explicit_model::scheme_name() const {
-  switch (scheme_) {
-  case solvers::time_scheme::euler: return "euler";
-  case solvers::time_scheme::rk4: return "rk4";
-  case solvers::time_scheme::rkf45: return "rkf45";
-  case solvers::time_scheme::semi_implicit: return "semi_implicit";
-  case solvers::time_scheme::semi_implicit_extrapolated: return "semi_implicit_extrapolated";
+  for (const scheme_entry& e : schemes) {
+    if (e.scheme == scheme_) {
+      return e.name;
+    }
   }
   return "euler";
+}
+
+int explicit_model::cahn_hilliard_fields() const {
+  const int explicit_fields = 5;
+  return explicit_fields + (solvers::is_semi_implicit(scheme_)
+                                ? solvers::cahn_hilliard::semi_implicit_fields(ndim_)
+                                : 0);
 }
 
 void explicit_model::start_clock(double t, double dt) {

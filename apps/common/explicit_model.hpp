@@ -35,9 +35,10 @@ public:
 
 protected:
   /// Reads time.adaptive, time.tolerance and time.scheme (at the caller's point in the reading
-  /// order); `dt` is time.dt, the step a restart of a fixed-step run keeps. time.scheme takes
+  /// order); `g.dt` is time.dt, the step a restart of a fixed-step run keeps. time.scheme takes
   /// "semi_implicit" if the model `offers_semi_implicit` (its advance_segment steps it).
-  void read_time_keys(driver::config& cfg, double dt, bool offers_semi_implicit = false);
+  void read_time_keys(driver::config& cfg, const driver::grid_setup& g,
+                      bool offers_semi_implicit = false);
   /// Reads time.stabilization and time.solver_tolerance (the semi-implicit schemes' keys) into
   /// `p`; call after read_time_keys().
   static void read_semi_implicit_keys(driver::config& cfg, solvers::cahn_hilliard_params& p);
@@ -58,8 +59,13 @@ protected:
   [[nodiscard]] solvers::time_scheme scheme() const noexcept { return scheme_; }
   /// time.scheme as the configuration spells it ("euler", "semi_implicit", ...).
   [[nodiscard]] std::string scheme_name() const;
+  /// Fields of the grid's size that solvers::cahn_hilliard holds per rank with this model's
+  /// scheme (c, mu, the integrator's state and stages; the semi-implicit scratch and
+  /// multigrid): fields_in_memory() of the models that run it.
+  [[nodiscard]] int cahn_hilliard_fields() const;
 
 private:
+  int ndim_ = 2;
   bool adaptive_ = false;
   double tolerance_ = 1e-4;
   double dt_ = 1e-3;

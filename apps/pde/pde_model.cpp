@@ -136,7 +136,7 @@ public:
                 "exchanged"
             ? solvers::pde_ghosts::exchanged
             : solvers::pde_ghosts::fused;
-    read_time_keys(cfg, g.dt, true);
+    read_time_keys(cfg, g, true);
     try {
       plan_ = solvers::make_pde_plan(definition_);
     } catch (const solvers::expression_error& e) {
@@ -185,7 +185,7 @@ public:
   }
   [[nodiscard]] int fields_in_memory() const override {
     if (semi_implicit()) {
-      return 5 + solvers::cahn_hilliard::semi_implicit_fields; // as the cahn_hilliard app's
+      return cahn_hilliard_fields(); // it runs solvers::cahn_hilliard
     }
     return static_cast<int>(5 * definition_.equations.size() + plan_.intermediates.size());
   }

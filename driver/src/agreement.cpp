@@ -1,5 +1,4 @@
 #include "tessera/driver/agreement.hpp"
-#include "tessera/driver/console.hpp"
 
 #include <tessera/comm/collectives.hpp>
 #include <tessera/comm/error.hpp>
@@ -15,7 +14,6 @@ void agree(bool ok, const std::string& message, int exit_code, const comm::commu
   if (first_bad == c.size()) {
     return;
   }
-  end_progress_line(); // rank 0's bar, before the reporter prints
   // The reporter's message, key, code and kind reach every rank, so that a caller on any rank (a
   // Python script, say) sees the same error. Message and key travel as one text, split at the
   // message's length.

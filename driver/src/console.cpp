@@ -14,12 +14,12 @@
 namespace tessera::driver {
 
 namespace {
-bool bar_open = false; ///< rank 0 drew a bar without a newline after it
+bool bar_open = false; ///< rank 0 drew a bar on stderr without a newline after it
 
 void end_bar() {
   if (bar_open) {
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
+    std::fputc('\n', stderr);
+    std::fflush(stderr);
     bar_open = false;
   }
 }
@@ -44,10 +44,6 @@ bool launcher_variables_set() {
 /// launcher. (The Python module may load after mpi4py started MPI; its runs show no progress.)
 const bool started_by_launcher = launcher_variables_set();
 } // namespace
-
-void end_progress_line() {
-  end_bar();
-}
 
 bool is_root() {
   return comm::rank() == 0;
@@ -92,7 +88,7 @@ progress_mode resolve(progress_mode mode) {
   if (mode != progress_mode::automatic) {
     return mode;
   }
-  return isatty(STDOUT_FILENO) != 0 && !started_by_launcher ? progress_mode::bar
+  return isatty(STDERR_FILENO) != 0 && !started_by_launcher ? progress_mode::bar
                                                             : progress_mode::lines;
 }
 
@@ -123,16 +119,21 @@ void progress::report(double t, long long steps, double dt) {
   if (mode_ == progress_mode::bar) {
     const int width = 30;
     const int filled = static_cast<int>(fraction * width);
-    std::printf(
+    // On stderr, as tqdm draws it: errors go there too, so a bar's closing newline and an error
+    // printed after it reach the terminal in order even through a launcher, which forwards a
+    // rank's stdout and stderr separately.
+    std::fprintf(
+        stderr,
         "\r[%.*s%*s] %5.1f%%  t=%-10.4g step %-8lld dt=%-9.3g ETA %5.0fs  %.3g cell updates/s",
         filled, "##############################", width - filled, "", 100 * fraction, t, steps, dt,
         eta, rate);
     bar_open = true;
-  } else {
-    std::printf("t = %-10.6g (%5.1f%%)  step %-8lld dt = %-10.4g elapsed %7.2fs  ETA %7.1fs  %.3g "
-                "cell updates/s\n",
-                t, 100 * fraction, steps, dt, wall, eta, rate);
+    std::fflush(stderr);
+    return;
   }
+  std::printf("t = %-10.6g (%5.1f%%)  step %-8lld dt = %-10.4g elapsed %7.2fs  ETA %7.1fs  %.3g "
+              "cell updates/s\n",
+              t, 100 * fraction, steps, dt, wall, eta, rate);
   std::fflush(stdout);
 }
 

@@ -743,7 +743,9 @@ int run(int argc, char** argv, const model_factory& make) {
       abort_job(first(), e.what());
     }
   } catch (const run_error& e) {
-    if (comm::rank() == e.reporter()) {
+    // Rank 0 prints every agreed error (every rank knows it): on rank 0's stderr it follows the
+    // newline that ends rank 0's progress bar, whereas another rank's line could overtake it.
+    if (is_root()) {
       print_error(e.what());
     }
     return e.exit_code();

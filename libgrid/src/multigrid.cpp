@@ -836,6 +836,11 @@ void multigrid::set_relative_tolerance(double relative) {
   options_.relative_tolerance = relative;
 }
 
+double multigrid::fields_in_memory(int ndim) {
+  const double fields_per_level = 3.0; // u, f, r: add_fields in the constructor
+  return fields_per_level / (1.0 - std::ldexp(1.0, -ndim));
+}
+
 std::vector<multigrid_level_info> multigrid::levels() const {
   std::vector<multigrid_level_info> out;
   for (const auto& L : impl_->levels) {

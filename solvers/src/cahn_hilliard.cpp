@@ -92,6 +92,7 @@ struct cahn_hilliard::impl final : explicit_system {
   /// correction's iterate (with its halo plan), right-hand side and step, and step doubling's
   /// copies.
   struct semi_implicit_state {
+    static constexpr int scratch_fields = 8; ///< rhs, w, next, ..., big below
     semi_implicit_state(const grid::decomposition& d, const grid::boundary<double>& sides,
                         const cahn_hilliard_params& p, grid::halo_options halo)
         : mg(d, {1.0, 1.0, p.spacing}, sides, options(p, halo)), rhs(d, 1), w(d, 1), next(d, 1),
@@ -528,6 +529,11 @@ void cahn_hilliard::step_semi_implicit_extrapolated(double dt, ch_stats* stats) 
 
 void cahn_hilliard::prepare_semi_implicit() {
   (void)impl_->prepare_semi_implicit(params_);
+}
+
+int cahn_hilliard::semi_implicit_fields(int ndim) {
+  return impl::semi_implicit_state::scratch_fields +
+         static_cast<int>(std::ceil(grid::multigrid::fields_in_memory(ndim)));
 }
 
 std::int64_t cahn_hilliard::multigrid_cycles() const noexcept {

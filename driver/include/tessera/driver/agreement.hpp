@@ -20,7 +20,8 @@ namespace tessera::driver {
 enum class error_kind : int { other = 0, usage = 1, config = 2, io = 3, numerical = 4 };
 
 /// An error every rank agreed on: the same message and exit code on every rank; reporter() is the
-/// rank that prints it (the lowest rank that saw it), so it appears once.
+/// rank whose message it is (the lowest rank that saw it). Print it on one rank only (driver::run
+/// prints it on rank 0), so it appears once.
 class run_error : public tessera::error {
 public:
   run_error(const std::string& message, int exit_code, int reporter,
@@ -29,7 +30,7 @@ public:
         key_(std::move(key)) {}
   /// The process exit status for this error (1 for errors of input, 130 for a stop, ...).
   [[nodiscard]] int exit_code() const noexcept { return exit_code_; }
-  /// The rank (of the agreeing communicator) that prints the message.
+  /// The rank (of the agreeing communicator) whose message it is.
   [[nodiscard]] int reporter() const noexcept { return reporter_; }
   /// The kind of error the reporter saw.
   [[nodiscard]] error_kind kind() const noexcept { return kind_; }

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
-/// What a run prints: lines on rank 0, errors on the rank that reports them, and progress (a bar
-/// that redraws on an interactive terminal, one line per frame in a batch log). A message that
+/// What a run prints: lines on rank 0, errors, and progress (a bar that redraws on stderr when it
+/// is an interactive terminal, one line per frame on stdout in a batch log). A message that
 /// follows an open bar starts on a new line.
 
 #include <cstdio>
@@ -16,13 +16,11 @@ void say(const char* format, ...) __attribute__((format(printf, 1, 2)));
 /// Prints "error: <message>" on stderr of the calling rank (after ending an open progress bar);
 /// with `rank` ≥ 0, "error on rank <rank>: <message>" (an error the other ranks may not share).
 void print_error(const std::string& message, int rank = -1);
-/// Ends this rank's open progress bar with a newline (a no-op without one): called on every rank
-/// when another rank reports an error, so that its message does not continue the bar's line.
-void end_progress_line();
 
-/// How progress is shown: a redrawn bar, one line per report, nothing, or (automatic) a bar only
-/// when rank 0's stdout is an interactive terminal of its own, not a launcher's pseudo-terminal
-/// (under mpiexec, stdout is a pty forwarded by the launcher even when redirected to a file).
+/// How progress is shown: a bar redrawn on stderr (as tqdm draws it), one line per report on
+/// stdout, nothing, or (automatic) a bar only when rank 0's stderr is an interactive terminal of
+/// its own, not a launcher's pseudo-terminal (under mpiexec, the output is a pty forwarded by the
+/// launcher even when redirected to a file).
 enum class progress_mode { automatic, bar, lines, none };
 
 /// The mode `automatic` resolves to in this process (bar or lines).

@@ -102,6 +102,11 @@ public:
   /// target varies (an adaptive time step's) calls between solves.
   void set_relative_tolerance(double relative);
 
+  /// Fields of the finest level's size that a multigrid on an `ndim`-dimensional grid holds per
+  /// rank, all levels together (u, f and r on each, every level 2^ndim times smaller than the one
+  /// above; the small gathered levels are not counted): for memory estimates.
+  [[nodiscard]] static double fields_in_memory(int ndim);
+
   /// The levels, finest first.
   [[nodiscard]] std::vector<multigrid_level_info> levels() const;
   [[nodiscard]] const helmholtz_operator& op() const noexcept { return op_; }

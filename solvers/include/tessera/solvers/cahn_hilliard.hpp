@@ -59,10 +59,9 @@ struct ch_diagnostics {
 /// The solver: owns c and its scratch fields; every call that advances time is collective.
 class cahn_hilliard {
 public:
-  /// Fields of the grid's size that the semi-implicit schemes add per rank, for memory
-  /// estimates: eight scratch fields and the multigrid's levels (three fields on the finest,
-  /// a third of that below it in 2-D, less in 3-D).
-  static constexpr int semi_implicit_fields = 12;
+  /// Fields of the grid's size that the semi-implicit schemes add per rank on an
+  /// `ndim`-dimensional grid, for memory estimates: their scratch fields and the multigrid's.
+  [[nodiscard]] static int semi_implicit_fields(int ndim);
 
   /// `bc_c` and `bc_mu` fill the non-periodic sides of c and μ (periodic sides follow the
   /// decomposition). The decomposition must outlive the solver.
