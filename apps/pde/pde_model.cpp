@@ -264,8 +264,9 @@ public:
   }
 
   [[nodiscard]] std::vector<driver::series_value> diagnostics() override {
-    if (ch_solver_) {
-      return {{"mean_" + definition_.equations.front().first, ch_solver_->diagnostics().mean}};
+    if (ch_solver_) { // the cahn_hilliard app's series, under the equation's field name
+      const auto d = ch_solver_->diagnostics();
+      return {{"mean_" + definition_.equations.front().first, d.mean}, {"energy", d.energy}};
     }
     const auto means = solver_->means();
     std::vector<driver::series_value> out;
