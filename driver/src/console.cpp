@@ -29,7 +29,8 @@ extern "C" void on_signal(int /*signal*/) {
   signalled = 1;
 }
 
-/// True when a launcher started this process (its stdout is then the launcher's forwarding pty).
+/// True when a launcher started this process (its stdout and stderr are then the launcher's
+/// forwarding pseudo-terminal, even when the launcher's own output goes to a file).
 bool launcher_variables_set() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK",
                            "MPI_LOCALNRANKS", "HYDRA_CONTROL_FD"}) {

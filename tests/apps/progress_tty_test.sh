@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # --progress auto on a terminal of its own (the app started without mpiexec, under `script`, which
-# gives it a pseudo-terminal): a redrawn bar (carriage returns), ended by a newline before the
-# summary; under mpiexec on the same terminal: lines (the launcher's forwarding pty is no
-# interactive terminal). And a bar forced on rank 0 ends its line before another rank's error.
+# gives it a pseudo-terminal): a bar redrawn on stderr (carriage returns), ended by a newline
+# before the summary; under mpiexec on the same terminal: lines on stdout (the launcher's
+# forwarding pty is no interactive terminal). And a bar forced on rank 0 ends its line before
+# the error that rank 0 prints for another rank.
 # Usage: progress_tty_test.sh MPIEXEC CAHN_HILLIARD PDE WORKDIR
 set -uo pipefail
 mpiexec=$1 app=$2 pde=$3 work=$4
