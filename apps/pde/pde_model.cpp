@@ -24,6 +24,23 @@ namespace {
 /// [equation] table.
 const char* const default_equation = "laplace(c**3 - c - laplace(c)) - 0.01*(c - 0.5)";
 
+/// True when the output file names a per-frame series `name` (beside the fields' datasets): the
+/// writer's clock, the restart state, the semi-implicit form's free energy and each field's
+/// extremes and mean.
+bool names_a_series(const std::string& name) {
+  for (const char* series : {"time", "step", "dt", "segment_start", "segment_steps", "energy"}) {
+    if (name == series) {
+      return true;
+    }
+  }
+  for (const char* prefix : {"min_", "max_", "mean_"}) {
+    if (name.starts_with(prefix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 class pde_model final : public explicit_model {
   solvers::pde_definition definition_;
   solvers::pde_plan plan_;
@@ -78,6 +95,12 @@ public:
         cfg.fail(key, "'" + name +
                           "' is the name of an operator, a function, a coordinate or t, "
                           "and cannot name a field");
+      }
+      if (!cfg.describing_only() && names_a_series(name)) {
+        cfg.fail(key, "'" + name +
+                          "' is the name of a per-frame series of the output (time, step, dt, "
+                          "segment_start, segment_steps, energy, and min_, max_ and mean_ of "
+                          "each field), and cannot name a field");
       }
       definition_.equations.emplace_back(name, rhs);
     }
