@@ -109,6 +109,25 @@ int parse_command_line(int argc, char** argv, const model_info& info, const mode
   } catch (const CLI::ParseError& e) {
     failure = e.what();
   }
+  // What to check when only some ranks fail.
+  std::string partial_hint = "is the path on a file system every node shares?";
+  std::vector<std::int64_t> mpi_dims_values;
+  if (failure.empty() && mpi_dims) {
+    std::stringstream list(*mpi_dims);
+    std::string item;
+    while (failure.empty() && std::getline(list, item, ',')) {
+      try {
+        std::size_t used = 0;
+        mpi_dims_values.push_back(std::stoll(item, &used));
+        if (used != item.size()) {
+          throw std::invalid_argument(item);
+        }
+      } catch (const std::exception&) {
+        failure = "--mpi-dims: expected ranks per dimension such as 2,1, got \"" + *mpi_dims + "\"";
+        partial_hint = "do all ranks get the same arguments?";
+      }
+    }
+  }
   // The verdict is agreed on: a file named by --config or --restart may exist on some nodes
   // only (no shared file system), and an MPMD launch gives ranks different arguments. The
   // lowest failing rank's message is printed once; exit status 1 on every rank, as for every
@@ -116,7 +135,7 @@ int parse_command_line(int argc, char** argv, const model_info& info, const mode
   const int failing = comm::allreduce(failure.empty() ? 0 : 1, comm::op::sum);
   if (failing > 0 && failing < comm::size() && !failure.empty()) {
     failure += " (on " + std::to_string(failing) + " of " + std::to_string(comm::size()) +
-               " ranks: is the path on a file system every node shares?)";
+               " ranks: " + partial_hint + ")";
   }
   agree(failure.empty(), failure, 1, comm::world(), error_kind::usage);
   if (version) {
@@ -133,25 +152,7 @@ int parse_command_line(int argc, char** argv, const model_info& info, const mode
   // The shortcut flags take effect after every --set; values are passed as values, never as
   // TOML text.
   if (mpi_dims) {
-    std::vector<std::int64_t> dims;
-    std::stringstream list(*mpi_dims);
-    std::string item;
-    while (std::getline(list, item, ',')) {
-      try {
-        std::size_t used = 0;
-        dims.push_back(std::stoll(item, &used));
-        if (used != item.size()) {
-          throw std::invalid_argument(item);
-        }
-      } catch (const std::exception&) {
-        if (is_root()) {
-          print_error("--mpi-dims: expected ranks per dimension such as 2,1, got \"" + *mpi_dims +
-                      "\"");
-        }
-        return 1;
-      }
-    }
-    out.settings.push_back({"parallel.mpi_dims", dims, false, "--mpi-dims"});
+    out.settings.push_back({"parallel.mpi_dims", mpi_dims_values, false, "--mpi-dims"});
   }
   if (thread_dim) {
     out.settings.push_back({"parallel.thread_dim", *thread_dim, false, "--thread-dim"});
