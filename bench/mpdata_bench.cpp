@@ -28,6 +28,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -257,7 +258,7 @@ double hand_written_ns(long n, int steps) {
   }
   h.step();
   double best = 1e300;
-  for (int r = 0; r < 5; ++r) {
+  for (int r = 0; r < timing_rounds; ++r) {
     const double t0 = comm::wtime();
     for (int s = 0; s < steps; ++s) {
       h.step();
@@ -331,10 +332,12 @@ int main(int argc, char** argv) {
   // rounds.
   const std::string big_2d = "2d_" + std::to_string(a.quick ? 256 : 1024) + "_iters2";
   const auto index_of = [&](const std::string& name) {
-    return static_cast<std::size_t>(
-        std::find_if(cases.begin(), cases.end(),
-                     [&](const bench_case& bc) { return bc.name == name; }) -
-        cases.begin());
+    const auto it = std::find_if(cases.begin(), cases.end(),
+                                 [&](const bench_case& bc) { return bc.name == name; });
+    if (it == cases.end()) {
+      throw std::logic_error("mpdata_bench: no case " + name);
+    }
+    return static_cast<std::size_t>(it - cases.begin());
   };
   const std::size_t case_3d = index_of("3d_" + std::to_string(n3) + "_iters2");
   const std::size_t case_big_2d = index_of(big_2d);

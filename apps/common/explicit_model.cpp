@@ -33,11 +33,12 @@ bool takes(const scheme_entry& e, bool adaptive, bool offers_semi_implicit) {
   return (adaptive ? e.adaptive : e.fixed_step) && (!e.semi_implicit || offers_semi_implicit);
 }
 
-/// "\"a\", \"b\" or \"c\"": the schemes such a run takes.
-std::string allowed_schemes(bool adaptive, bool offers_semi_implicit) {
+/// "\"a\", \"b\" or \"c\"": the names of the schemes for which keep(entry) holds.
+template <class Keep>
+std::string scheme_list(Keep keep) {
   std::vector<std::string> names;
   for (const scheme_entry& e : schemes) {
-    if (takes(e, adaptive, offers_semi_implicit)) {
+    if (keep(e)) {
       names.push_back(std::string("\"") + e.name + "\"");
     }
   }
@@ -46,6 +47,12 @@ std::string allowed_schemes(bool adaptive, bool offers_semi_implicit) {
     text += (i + 1 == names.size() ? " or " : ", ") + names[i];
   }
   return text;
+}
+
+/// The schemes such a run takes, as scheme_list() spells them.
+std::string allowed_schemes(bool adaptive, bool offers_semi_implicit) {
+  return scheme_list(
+      [&](const scheme_entry& e) { return takes(e, adaptive, offers_semi_implicit); });
 }
 } // namespace
 
@@ -60,9 +67,10 @@ void explicit_model::read_time_keys(driver::config& cfg, const driver::grid_setu
       "time.scheme", "euler",
       allowed_schemes(false, false) + " (fixed steps); " + allowed_schemes(true, false) +
           " (adaptive)" +
-          (offers_semi_implicit ? "; \"semi_implicit\" or \"semi_implicit_extrapolated\" "
-                                  "(either, unconditionally stable; first and second order)"
-                                : ""));
+          (offers_semi_implicit ? "; " + scheme_list([](const scheme_entry& e) {
+                                    return e.semi_implicit;
+                                  }) + " (either, unconditionally stable; first and second order)"
+                                : std::string()));
   scheme_ = solvers::time_scheme::euler;
   if (cfg.describing_only()) {
     return;
