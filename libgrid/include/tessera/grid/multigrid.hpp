@@ -104,7 +104,9 @@ public:
 
   /// Fields of the finest level's size that a multigrid on an `ndim`-dimensional grid holds per
   /// rank, all levels together (u, f and r on each, every level 2^ndim times smaller than the one
-  /// above; the small gathered levels are not counted): for memory estimates.
+  /// above): for memory estimates. Assumes that every rank's piece halves down to small levels;
+  /// where pieces do not halve, every rank also holds the whole grid's gathered levels (docs/
+  /// multigrid.md), which this count leaves out.
   [[nodiscard]] static double fields_in_memory(int ndim);
 
   /// The levels, finest first.
