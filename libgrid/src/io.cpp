@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 #include <span>
 #include <utility>
 
@@ -86,7 +87,15 @@ hid_t create_series(hid_t file, const char* name, hid_t type) {
   h5_id space(H5Screate_simple(1, &zero, &unlimited), H5Sclose);
   h5_id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_chunk(dcpl.get(), 1, &chunk);
-  H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+  if (H5Tequal(type, H5T_NATIVE_DOUBLE) > 0) {
+    // A series that first appears in a later frame (a restart with another scheme, a file of an
+    // older version) holds NaN, not arbitrary bytes, for the frames before it.
+    const double missing = std::numeric_limits<double>::quiet_NaN();
+    H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &missing);
+    H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_IFSET);
+  } else {
+    H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+  }
   return H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT);
 }
 
