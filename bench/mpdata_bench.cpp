@@ -164,13 +164,22 @@ struct bench_case {
   solvers::mpdata_options options;
 };
 
+/// The cells of a case's grid.
+double cell_count(const bench_case& bc) {
+  double cells = 1.0;
+  for (const auto n : bc.shape) {
+    cells *= static_cast<double>(n);
+  }
+  return cells;
+}
+
 /// A solver of one case on communicator `c` (all its ranks take part), set up and warmed up
 /// for timing: ns() times `steps` steps once and gives the CPU-ns per cell per step.
 class timed_solver {
 public:
   timed_solver(const comm::communicator& c, const bench_case& bc, int threads, grid::halo_mode mode,
                int steps, int thread_dim = 0)
-      : comm_(&c), threads_(threads), steps_(steps),
+      : comm_(&c), threads_(threads), steps_(steps), cells_(cell_count(bc)),
         decomp_(std::make_unique<grid::decomposition>(
             c, grid::decomposition_spec{bc.shape,
                                         std::vector<bool>(bc.shape.size(), true),
@@ -196,9 +205,6 @@ public:
       s.advector(e).fill(courant[static_cast<std::size_t>(e)]);
     }
     s.advance(2); // warm-up
-    for (const auto n : bc.shape) {
-      cells_ *= static_cast<double>(n);
-    }
   }
 
   /// Times `steps` steps once: CPU-ns per cell per step (the slowest rank's wall time).
@@ -215,7 +221,7 @@ private:
   const comm::communicator* comm_;
   int threads_;
   int steps_;
-  double cells_ = 1.0;
+  double cells_;
   std::unique_ptr<grid::decomposition> decomp_;
   std::unique_ptr<solvers::mpdata> solver_;
 };
@@ -345,11 +351,7 @@ int main(int argc, char** argv) {
   if (comm::rank() == 0) {
     // About as many cell updates per timing as the first 2-D rows make.
     const auto case_steps = [&](const bench_case& bc) {
-      double cells = 1.0;
-      for (const auto n : bc.shape) {
-        cells *= static_cast<double>(n);
-      }
-      return std::max(2, static_cast<int>(steps * static_cast<double>(n2 * n2) / cells));
+      return std::max(2, static_cast<int>(steps * static_cast<double>(n2 * n2) / cell_count(bc)));
     };
     std::tie(one_core[case_3d], one_core[case_big_2d]) =
         solver_ns_alternating(comm::self(), cases[case_3d], case_steps(cases[case_3d]),
