@@ -46,20 +46,33 @@ bool launcher_variables_set() {
 const bool started_by_launcher = launcher_variables_set();
 } // namespace
 
-bool is_root() {
-  return comm::rank() == 0;
+bool is_root(const comm::communicator& c) {
+  return c.rank() == 0;
 }
 
-void say(const char* format, ...) {
-  if (!is_root()) {
+namespace {
+void say_on(bool root, const char* format, va_list args) {
+  if (!root) {
     return;
   }
   end_bar();
+  std::vprintf(format, args);
+  std::fflush(stdout);
+}
+} // namespace
+
+void say(const char* format, ...) {
   va_list args;
   va_start(args, format);
-  std::vprintf(format, args);
+  say_on(is_root(), format, args);
   va_end(args);
-  std::fflush(stdout);
+}
+
+void say(const comm::communicator& c, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  say_on(is_root(c), format, args);
+  va_end(args);
 }
 
 void print_error(const std::string& message, int rank) {
@@ -94,9 +107,9 @@ progress_mode resolve(progress_mode mode) {
 }
 
 progress::progress(double t_start, double t_end, double cells, progress_mode mode,
-                   long long first_step)
+                   long long first_step, const comm::communicator& c)
     : t_start_(t_start), t_end_(t_end), cells_(cells),
-      mode_(is_root() ? resolve(mode) : progress_mode::none), first_step_(first_step),
+      mode_(is_root(c) ? resolve(mode) : progress_mode::none), first_step_(first_step),
       wall_start_(comm::wtime()) {
 }
 

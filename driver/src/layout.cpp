@@ -188,14 +188,14 @@ void draw_layout(const grid::decomposition& d, const std::string& path) {
 
 void layout_png(const grid::decomposition& d, const std::string& path) {
   std::string error;
-  if (is_root()) {
+  if (is_root(d.communicator())) {
     try {
       draw_layout(d, path);
     } catch (const std::exception& e) {
       error = e.what();
     }
   }
-  agree(error.empty(), error);
+  agree(error.empty(), error, 1, d.communicator(), error_kind::io);
 }
 
 } // namespace tessera::driver

@@ -103,7 +103,8 @@ struct simulation::impl {
       if (!(dt <= bound) && std::isfinite(bound) && bound > 0.0) {
         check([&] { m->start_clock(t_start, bound); });
         if (!opts.silent) {
-          say("note: %s: time.dt: %g is above the %s stability limit for this grid and initial "
+          say(group,
+              "note: %s: time.dt: %g is above the %s stability limit for this grid and initial "
               "state; starting with dt = %.17g instead (the controller adapts from there)\n",
               cfg->origin("time.dt").c_str(), dt, limit->scheme.c_str(), bound);
         }
@@ -380,7 +381,8 @@ void simulation::start() {
                             grid::dataset_length(s.out_path, f->name()) > complete);
     }
     if (partial) {
-      say("%s: frame %lld was not completely written (the run stopped while writing it); "
+      say(s.group,
+          "%s: frame %lld was not completely written (the run stopped while writing it); "
           "continuing from frame %lld\n",
           s.out_path.c_str(), static_cast<long long>(complete), static_cast<long long>(last));
     }
@@ -453,7 +455,7 @@ void simulation::start() {
     s.cells *= static_cast<double>(s.d->global_shape()[static_cast<std::size_t>(e)]);
   }
   if (!s.opts.silent) {
-    say("%s: %s on %d rank(s) x %d thread(s), output %s%s\n", s.info.name.c_str(),
+    say(s.group, "%s: %s on %d rank(s) x %d thread(s), output %s%s\n", s.info.name.c_str(),
         s.cfg->source().c_str(), s.d->size(), s.d->threads(), s.out_path.c_str(),
         s.restarting ? " (continued)" : "");
   }
@@ -462,7 +464,7 @@ void simulation::start() {
   s.check_every = std::max<std::int64_t>(
       1, static_cast<std::int64_t>(2e5 * s.d->size() / (s.cells * m.work_per_step())));
   s.bar = std::make_unique<progress>(s.info.clock == clock_kind::steps ? 0.0 : s.t_start, s.t_end,
-                                     s.cells, s.opts.progress, s.first_step);
+                                     s.cells, s.opts.progress, s.first_step, s.group);
   s.wall0 = comm::wtime();
   s.halo0 = grid::halo_seconds();
   if (!s.restarting) {
@@ -575,11 +577,13 @@ int simulation::finish() {
       return 130;
     }
     if (s.info.clock == clock_kind::steps) {
-      say("interrupted at step %lld: every frame up to this one is in %s; continue with\n"
+      say(s.group,
+          "interrupted at step %lld: every frame up to this one is in %s; continue with\n"
           "  --restart %s\n",
           static_cast<long long>(s.step), s.out_path.c_str(), s.out_path.c_str());
     } else {
-      say("interrupted at t = %.17g (step %lld): every frame up to this one is in %s; continue "
+      say(s.group,
+          "interrupted at t = %.17g (step %lld): every frame up to this one is in %s; continue "
           "with\n  --restart %s\n",
           s.now(), static_cast<long long>(s.steps_now()), s.out_path.c_str(), s.out_path.c_str());
     }
@@ -599,16 +603,18 @@ int simulation::finish() {
   const double halo = grid::halo_seconds() - s.halo0;
   const double updates = s.cells * static_cast<double>(s.steps_now() - s.first_step);
   if (s.info.clock == clock_kind::steps) {
-    say("done: %lld steps%s\n", static_cast<long long>(s.step), s.m->summary_details().c_str());
-  } else {
-    say("done: t = %g after %lld steps%s\n", s.now(), static_cast<long long>(s.steps_now()),
+    say(s.group, "done: %lld steps%s\n", static_cast<long long>(s.step),
         s.m->summary_details().c_str());
+  } else {
+    say(s.group, "done: t = %g after %lld steps%s\n", s.now(),
+        static_cast<long long>(s.steps_now()), s.m->summary_details().c_str());
   }
-  say("wall %.3f s: halo exchange %.3f s, output %.3f s, compute %.3f s; %.3g cell updates/s per "
+  say(s.group,
+      "wall %.3f s: halo exchange %.3f s, output %.3f s, compute %.3f s; %.3g cell updates/s per "
       "core\n",
       wall, halo, s.io_seconds, std::max(0.0, wall - halo - s.io_seconds),
       wall > 0 ? updates / wall / (s.d->size() * s.d->threads()) : 0.0);
-  say("output: %s (%lld frames) and its .xdmf sidecar\n", s.out_path.c_str(),
+  say(s.group, "output: %s (%lld frames) and its .xdmf sidecar\n", s.out_path.c_str(),
       static_cast<long long>(s.out->frames()));
   return 0;
 }

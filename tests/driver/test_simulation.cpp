@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <limits>
 
 namespace comm = tessera::comm;
@@ -283,6 +285,35 @@ TEST(Simulation, RunsOnAGroupOfRanks) {
     if (group.rank() == 0) {
       EXPECT_EQ(result, reference);
     }
+  }
+}
+
+TEST(Simulation, AGroupReportsOnItsOwnFirstRank) {
+  // The start line, progress, summary and --layout-png come from rank 0 of the run's group, not
+  // of MPI_COMM_WORLD: the odd ranks' group (first rank: world rank 1) reports too.
+  const comm::communicator group = comm::world().split(comm::rank() % 2);
+  const std::string base = "test_driver_report" + std::to_string(comm::rank() % 2) + "_np" +
+                           std::to_string(comm::size());
+  driver::run_options o = options_for(base + ".h5");
+  o.progress = driver::progress_mode::lines;
+  o.layout_png = base + ".png";
+  if (group.rank() == 0) {
+    std::remove(o.layout_png->c_str());
+  }
+  testing::internal::CaptureStdout();
+  driver::simulation sim(std::make_unique<growth>(), o, group);
+  sim.decompose();
+  sim.start();
+  while (sim.next_frame()) {
+  }
+  EXPECT_EQ(sim.finish(), 0);
+  const std::string out = testing::internal::GetCapturedStdout();
+  const bool first = group.rank() == 0;
+  EXPECT_EQ(out.find("growth: ") == 0, first) << out;
+  EXPECT_EQ(out.find("t = 1          (100.0%)  step 8") != std::string::npos, first) << out;
+  EXPECT_EQ(out.find("done: t = 1 after 8 steps") != std::string::npos, first) << out;
+  if (first) {
+    EXPECT_TRUE(std::ifstream(*o.layout_png).good()) << *o.layout_png;
   }
 }
 
