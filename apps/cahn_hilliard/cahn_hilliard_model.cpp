@@ -57,6 +57,9 @@ public:
                          .high = 0.51}}};
   }
   [[nodiscard]] int fields_in_memory() const override { return cahn_hilliard_fields(); }
+  [[nodiscard]] std::uint64_t replicated_bytes(const grid::decomposition& d) const override {
+    return cahn_hilliard_replicated_bytes(d);
+  }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     solver_ = std::make_unique<solvers::cahn_hilliard>(

@@ -116,6 +116,12 @@ int explicit_model::cahn_hilliard_fields() const {
                                 : 0);
 }
 
+std::uint64_t explicit_model::cahn_hilliard_replicated_bytes(const grid::decomposition& d) const {
+  return solvers::is_semi_implicit(scheme_)
+             ? solvers::cahn_hilliard::semi_implicit_gathered_bytes(d)
+             : 0;
+}
+
 void explicit_model::start_clock(double t, double dt) {
   clock_ = {t, dt, t, 0};
 }

@@ -63,6 +63,9 @@ protected:
   /// scheme (c, mu, the integrator's state and stages; the semi-implicit scratch and
   /// multigrid): fields_in_memory() of the models that run it.
   [[nodiscard]] int cahn_hilliard_fields() const;
+  /// What solvers::cahn_hilliard with this model's scheme holds whole on every rank of `d` (the
+  /// semi-implicit multigrid's gathered levels): replicated_bytes() of the models that run it.
+  [[nodiscard]] std::uint64_t cahn_hilliard_replicated_bytes(const grid::decomposition& d) const;
 
 private:
   int ndim_ = 2;

@@ -212,6 +212,9 @@ public:
     }
     return static_cast<int>(5 * definition_.equations.size() + plan_.intermediates.size());
   }
+  [[nodiscard]] std::uint64_t replicated_bytes(const grid::decomposition& d) const override {
+    return semi_implicit() ? cahn_hilliard_replicated_bytes(d) : 0;
+  }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     std::vector<grid::boundary<double>> bcs;

@@ -23,7 +23,8 @@ std::uint64_t field_bytes_of_rank(const grid::decomposition& d, int rank, int ha
   return cells * sizeof(double) * static_cast<std::uint64_t>(fields);
 }
 
-std::string describe_layout(const grid::decomposition& d, int halo, int fields_per_rank) {
+std::string describe_layout(const grid::decomposition& d, int halo, int fields_per_rank,
+                            std::uint64_t replicated_bytes) {
   std::ostringstream o;
   const int nd = d.ndim();
   o << "grid";
@@ -83,8 +84,14 @@ std::string describe_layout(const grid::decomposition& d, int halo, int fields_p
       o << "\n";
     }
   }
-  o << "\nmemory per rank: about " << static_cast<double>(largest) / (1 << 20) << " MiB for "
-    << fields_per_rank << " fields\n";
+  const double mib = 1 << 20;
+  o << "\nmemory per rank: about " << static_cast<double>(largest + replicated_bytes) / mib
+    << " MiB for " << fields_per_rank << " fields";
+  if (replicated_bytes > 0) {
+    o << " and " << static_cast<double>(replicated_bytes) / mib
+      << " MiB that every rank holds whole (levels a multigrid gathers)";
+  }
+  o << "\n";
   return o.str();
 }
 

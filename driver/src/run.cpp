@@ -321,7 +321,8 @@ void simulation::decompose() {
 }
 
 std::string simulation::layout_text() const {
-  return describe_layout(*impl_->d, impl_->m->halo(), impl_->m->fields_in_memory());
+  return describe_layout(*impl_->d, impl_->m->halo(), impl_->m->fields_in_memory(),
+                         impl_->m->replicated_bytes(*impl_->d));
 }
 
 void simulation::start() {
@@ -330,7 +331,8 @@ void simulation::start() {
   // A grid far too large for some rank is refused by every rank with one message, before any
   // allocation can fail inside a collective (where the only way out is MPI_Abort).
   const std::string shortfall = memory_shortfall(
-      field_bytes_of_rank(*s.d, s.d->rank(), m.halo(), std::max(1, m.fields_in_memory())));
+      field_bytes_of_rank(*s.d, s.d->rank(), m.halo(), std::max(1, m.fields_in_memory())) +
+      m.replicated_bytes(*s.d));
   s.agree_on(shortfall.empty(), "out of memory ahead: rank " + std::to_string(s.group.rank()) +
                                     " " + shortfall +
                                     "; use more ranks, fewer fields or a smaller grid (--dry-run "

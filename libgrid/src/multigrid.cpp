@@ -662,6 +662,73 @@ void check_coefficients(double alpha, double beta) {
   }
 }
 
+/// One level of the hierarchy as planned from the decomposition alone (no communication).
+struct planned_level {
+  index3 shape{1, 1, 1};
+  bool gathered = false;   ///< held whole on every rank
+  bool same_shape = false; ///< a gathered copy of the finer level (no coarsening)
+  bool fine_copy = false;  ///< first gathered level below a distributed one: holds it whole too
+};
+
+/// The levels a multigrid on `d` builds, finest first. A coarse level stays distributed (the same
+/// process grid and threads) while every rank's piece halves exactly along every dimension into a
+/// coarse piece of at least `gather_below` cells and one row per thread; below, levels are
+/// gathered. The verdicts use only global facts (shapes and split_start), so every rank plans
+/// the same levels.
+std::vector<planned_level> plan_levels(const decomposition& d, int gather_below) {
+  const int ndim = d.ndim();
+  std::vector<planned_level> levels{{d.global_shape(), false, false, false}};
+  while (true) {
+    const planned_level fine = levels.back();
+    bool halves = true;
+    for (int dim = 0; dim < ndim; ++dim) {
+      const index_t n = fine.shape[static_cast<std::size_t>(dim)];
+      halves = halves && n % 2 == 0 && n >= 4;
+    }
+    planned_level coarse{fine.shape, false, false, false};
+    if (halves) {
+      for (int dim = 0; dim < ndim; ++dim) {
+        coarse.shape[static_cast<std::size_t>(dim)] /= 2;
+      }
+    }
+    if (!fine.gathered && halves) {
+      bool aligned = true;
+      for (int dim = 0; dim < ndim && aligned; ++dim) {
+        const auto du = static_cast<std::size_t>(dim);
+        const index_t parts = d.mpi_dims()[du];
+        for (index_t piece = 0; piece < parts && aligned; ++piece) {
+          const index_t lo = split_start(fine.shape[du], parts, piece);
+          const index_t hi = split_start(fine.shape[du], parts, piece + 1);
+          aligned = lo % 2 == 0 && hi % 2 == 0 && (hi - lo) / 2 >= gather_below &&
+                    split_start(coarse.shape[du], parts, piece) * 2 == lo &&
+                    split_start(coarse.shape[du], parts, piece + 1) * 2 == hi &&
+                    (dim != d.thread_dim() || ((hi - lo) / 2) / d.threads() >= 1);
+        }
+      }
+      if (aligned) {
+        levels.push_back(coarse);
+        continue;
+      }
+    }
+    if (!halves && fine.gathered) {
+      return levels; // `fine` is the coarsest level
+    }
+    coarse.gathered = true;
+    coarse.same_shape = !halves;
+    coarse.fine_copy = !fine.gathered && halves;
+    levels.push_back(coarse);
+  }
+}
+
+/// Bytes of one double field of `shape` with one ghost layer on every side.
+std::uint64_t whole_field_bytes(const index3& shape, int ndim) {
+  std::uint64_t cells = 1;
+  for (int dim = 0; dim < ndim; ++dim) {
+    cells *= static_cast<std::uint64_t>(shape[static_cast<std::size_t>(dim)] + 2);
+  }
+  return cells * sizeof(double);
+}
+
 } // namespace
 
 multigrid::multigrid(const decomposition& d, helmholtz_operator op,
@@ -738,74 +805,34 @@ multigrid::multigrid(const decomposition& d, helmholtz_operator op,
   add_fields(*finest, conditions);
   m.levels.push_back(std::move(finest));
 
-  while (true) {
+  const std::vector<planned_level> plan = plan_levels(d, options.gather_below);
+  for (std::size_t l = 1; l < plan.size(); ++l) {
     const level& F = *m.levels.back();
-    bool halves = true;
-    for (int dim = 0; dim < ndim; ++dim) {
-      const index_t n = F.shape[static_cast<std::size_t>(dim)];
-      halves = halves && n % 2 == 0 && n >= 4;
-    }
-    index3 coarse_shape = F.shape;
-    if (halves) {
-      for (int dim = 0; dim < ndim; ++dim) {
-        coarse_shape[static_cast<std::size_t>(dim)] /= 2;
-      }
-    }
     auto C = std::make_unique<level>();
-    C->shape = coarse_shape;
-    if (!F.gathered && halves) {
-      // Distributed again if every rank's piece halves exactly and stays large enough: the
-      // verdict is computed from global facts, so every rank reaches the same one.
+    C->shape = plan[l].shape;
+    if (!plan[l].gathered) {
+      // The same process grid and threads on the halved shape: every rank's piece is the
+      // coarse image of its fine piece (plan_levels checked that the splits line up).
       const decomposition& fd = *F.d;
-      bool aligned = true;
-      for (int r = 0; r < fd.size(); ++r) {
-        const box b = fd.box_of_rank(r);
-        for (int dim = 0; dim < ndim; ++dim) {
-          const auto du = static_cast<std::size_t>(dim);
-          aligned = aligned && b.lo[du] % 2 == 0 && b.hi[du] % 2 == 0 &&
-                    (b.hi[du] - b.lo[du]) / 2 >= options.gather_below;
-        }
-        aligned = aligned && (b.extent(fd.thread_dim()) / 2) / fd.threads() >= 1;
-      }
-      if (aligned) {
-        decomposition_spec spec;
-        spec.shape.assign(coarse_shape.begin(), coarse_shape.begin() + ndim);
-        spec.periodic = periodic;
-        spec.mpi_dims.assign(fd.mpi_dims().begin(), fd.mpi_dims().begin() + ndim);
-        spec.thread_dim = fd.thread_dim();
-        spec.threads = fd.threads();
-        auto cd = std::make_unique<decomposition>(fd.communicator(), spec);
-        for (int r = 0; r < fd.size() && aligned; ++r) {
-          const box fb = fd.box_of_rank(r);
-          const box cb = cd->box_of_rank(r);
-          for (int dim = 0; dim < 3; ++dim) {
-            const auto du = static_cast<std::size_t>(dim);
-            aligned = aligned &&
-                      (dim >= ndim || (cb.lo[du] * 2 == fb.lo[du] && cb.hi[du] * 2 == fb.hi[du]));
-          }
-        }
-        if (aligned) {
-          C->owned = std::move(cd);
-          C->d = C->owned.get();
-          add_fields(*C, zero_data);
-          m.levels.push_back(std::move(C));
-          continue;
-        }
+      decomposition_spec spec;
+      spec.shape.assign(C->shape.begin(), C->shape.begin() + ndim);
+      spec.periodic = periodic;
+      spec.mpi_dims.assign(fd.mpi_dims().begin(), fd.mpi_dims().begin() + ndim);
+      spec.thread_dim = fd.thread_dim();
+      spec.threads = fd.threads();
+      C->owned = std::make_unique<decomposition>(fd.communicator(), spec);
+    } else {
+      // Gathered from here on: every rank holds the whole level.
+      C->gathered = true;
+      C->same_shape = plan[l].same_shape;
+      C->owned = self_decomposition(C->shape);
+      if (plan[l].fine_copy) {
+        C->fine_copy_decomp = self_decomposition(F.shape);
+        C->fine_copy = std::make_unique<field<double>>(*C->fine_copy_decomp, 1);
       }
     }
-    if (!halves && F.gathered) {
-      break; // F is the coarsest level
-    }
-    // Gathered from here on: every rank holds the whole level.
-    C->gathered = true;
-    C->same_shape = !halves;
-    C->owned = self_decomposition(coarse_shape);
     C->d = C->owned.get();
     add_fields(*C, zero_data);
-    if (!F.gathered && halves) {
-      C->fine_copy_decomp = self_decomposition(F.shape);
-      C->fine_copy = std::make_unique<field<double>>(*C->fine_copy_decomp, 1);
-    }
     m.levels.push_back(std::move(C));
   }
   level& coarsest = *m.levels.back();
@@ -834,6 +861,26 @@ void multigrid::set_relative_tolerance(double relative) {
     fail("the relative tolerance must be positive, got " + std::to_string(relative));
   }
   options_.relative_tolerance = relative;
+}
+
+std::uint64_t multigrid::gathered_bytes(const decomposition& d, const multigrid_options& options) {
+  const std::vector<planned_level> plan = plan_levels(d, options.gather_below);
+  const int ndim = d.ndim();
+  const int fields_per_level = 3; // u, f, r: add_fields in the constructor
+  std::uint64_t bytes = 0;
+  for (std::size_t l = 1; l < plan.size(); ++l) {
+    if (plan[l].gathered) {
+      bytes += fields_per_level * whole_field_bytes(plan[l].shape, ndim);
+    }
+    if (plan[l].fine_copy) {
+      bytes += whole_field_bytes(plan[l - 1].shape, ndim);
+    }
+  }
+  if (plan.back().gathered) {
+    const int conjugate_gradient_fields = 4; // e, cg_r, p, q of the coarsest level
+    bytes += conjugate_gradient_fields * whole_field_bytes(plan.back().shape, ndim);
+  }
+  return bytes;
 }
 
 double multigrid::fields_in_memory(int ndim) {

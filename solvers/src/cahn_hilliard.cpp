@@ -536,6 +536,11 @@ int cahn_hilliard::semi_implicit_fields(int ndim) {
          static_cast<int>(std::ceil(grid::multigrid::fields_in_memory(ndim)));
 }
 
+std::uint64_t cahn_hilliard::semi_implicit_gathered_bytes(const grid::decomposition& d) {
+  // The levels depend on the options' gather_below only, not on the parameters or halos.
+  return grid::multigrid::gathered_bytes(d, impl::semi_implicit_state::options({}, {}));
+}
+
 std::int64_t cahn_hilliard::multigrid_cycles() const noexcept {
   return impl_->semi ? impl_->semi->cycles : 0;
 }

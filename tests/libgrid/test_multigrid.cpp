@@ -234,6 +234,40 @@ TEST(Multigrid, LevelsStayDistributedWhilePiecesHalve) {
   EXPECT_TRUE(last[0] % 2 == 1 || last[0] < 4 || last[1] < 4) << last[0] << " x " << last[1];
 }
 
+TEST(Multigrid, GatheredBytesCountTheLevelsHeldWhole) {
+  // Bytes of n1 x n2 cells with one ghost layer.
+  const auto whole = [](std::uint64_t n1, std::uint64_t n2) { return (n1 + 2) * (n2 + 2) * 8; };
+  // One rank, 96^2: pieces halve to 6^2; the 3^2 piece below it is under gather_below (4), so
+  // 3^2 is gathered (u, f, r and conjugate gradients' four fields) with a whole copy of 6^2.
+  const grid::decomposition one(comm::self(), spec_of({96, 96}, {false, false}));
+  EXPECT_EQ(grid::multigrid::gathered_bytes(one), 7 * whole(3, 3) + whole(6, 6));
+  if (comm::size() < 3) {
+    return;
+  }
+  // Three ranks along dimension 0 (the first three of the world's): 96 rows split as 32 each
+  // halve down to pieces of 4 (12^2); 100 rows split as 34, 33, 33 do not halve at all, so every
+  // rank holds the whole 50^2 level, the gathered copy of the finest 100^2 grid and 25^2.
+  const comm::communicator three = comm::world().split(comm::rank() < 3 ? 0 : 1);
+  if (comm::rank() >= 3) {
+    return;
+  }
+  const grid::decomposition even(three, spec_of({96, 96}, {false, false}, {3, 1}));
+  EXPECT_EQ(grid::multigrid::gathered_bytes(even),
+            3 * whole(6, 6) + 7 * whole(3, 3) + whole(12, 12));
+  const grid::decomposition uneven(three, spec_of({100, 100}, {false, false}, {3, 1}));
+  EXPECT_EQ(grid::multigrid::gathered_bytes(uneven),
+            3 * whole(50, 50) + whole(100, 100) + 7 * whole(25, 25));
+  // The levels a multigrid builds are the ones counted.
+  grid::multigrid mg(uneven, {1.0, 1.0, {1.0, 1.0, 1.0}},
+                     grid::boundary<double>::all(side::neumann()));
+  const auto levels = mg.levels();
+  ASSERT_EQ(levels.size(), 3U);
+  EXPECT_FALSE(levels[0].gathered);
+  EXPECT_TRUE(levels[1].gathered);
+  EXPECT_EQ(levels[1].shape[0], 50);
+  EXPECT_EQ(levels[2].shape[0], 25);
+}
+
 TEST(Multigrid, ExactNormIsTheLayoutIndependentTwoNorm) {
   grid::decomposition serial(comm::self(), spec_of({50, 30}, {false, false}));
   grid::field<double> a(serial, 1);

@@ -10,9 +10,10 @@
 namespace tessera::driver {
 
 /// A text map of the decomposition (ranks, blocks, thread strips, memory per rank for
-/// `fields_per_rank` fields of halo width `halo`), for --dry-run.
+/// `fields_per_rank` fields of halo width `halo` plus `replicated_bytes` that every rank holds
+/// whole), for --dry-run.
 [[nodiscard]] std::string describe_layout(const grid::decomposition& d, int halo,
-                                          int fields_per_rank);
+                                          int fields_per_rank, std::uint64_t replicated_bytes = 0);
 
 /// Bytes that `fields` double fields of halo width `halo` take on rank `rank` of `d` (its block
 /// with ghosts): the memory per rank that --dry-run shows and the run checks before allocating.

@@ -142,6 +142,11 @@ public:
   [[nodiscard]] virtual std::string halo_reason() const { return {}; }
   /// Fields of the grid's size per rank (state and scratch), for --dry-run's memory estimate.
   [[nodiscard]] virtual int fields_in_memory() const { return 2; }
+  /// Bytes that every rank of `d` holds beyond its piece's fields_in_memory() fields (such as a
+  /// multigrid's levels gathered whole onto every rank), for the same estimate.
+  [[nodiscard]] virtual std::uint64_t replicated_bytes(const grid::decomposition& /*d*/) const {
+    return 0;
+  }
 
   /// Builds the solver on `d` (which outlives the model). Collective.
   virtual void build(const grid::decomposition& d, const grid::halo_options& halo) = 0;

@@ -18,6 +18,7 @@
 #include "tessera/grid/halo.hpp"
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -104,10 +105,15 @@ public:
 
   /// Fields of the finest level's size that a multigrid on an `ndim`-dimensional grid holds per
   /// rank, all levels together (u, f and r on each, every level 2^ndim times smaller than the one
-  /// above): for memory estimates. Assumes that every rank's piece halves down to small levels;
-  /// where pieces do not halve, every rank also holds the whole grid's gathered levels (docs/
-  /// multigrid.md), which this count leaves out.
+  /// above): for memory estimates, with gathered_bytes() for the levels held whole.
   [[nodiscard]] static double fields_in_memory(int ndim);
+
+  /// Bytes that every rank holds for the levels a multigrid on `d` with `options` gathers whole
+  /// (and the finer level copied whole into the first of them): small where every rank's piece
+  /// halves down to a few cells, the whole grid again where pieces do not halve (docs/
+  /// multigrid.md). Plans the levels without building them and without communication.
+  [[nodiscard]] static std::uint64_t gathered_bytes(const decomposition& d,
+                                                    const multigrid_options& options = {});
 
   /// The levels, finest first.
   [[nodiscard]] std::vector<multigrid_level_info> levels() const;
