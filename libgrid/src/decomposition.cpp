@@ -105,6 +105,25 @@ std::array<int, 3> choose_dims(int size, const index3& shape, int ndim, std::arr
 
 } // namespace
 
+index_t granule_for(index_t n, index_t parts, index_t wanted, index_t thinnest) {
+  const index_t thickest = (n + parts - 1) / parts + n / parts / 16;
+  const auto acceptable = [&](index_t granule) {
+    for (index_t p = 0; p < parts; ++p) {
+      const index_t piece =
+          split_start(n, parts, p + 1, granule) - split_start(n, parts, p, granule);
+      if (piece < thinnest || piece > thickest) {
+        return false;
+      }
+    }
+    return true;
+  };
+  index_t g = wanted;
+  while (g > 1 && !acceptable(g)) {
+    g /= 2;
+  }
+  return g;
+}
+
 decomposition::decomposition(const comm::communicator& c, decomposition_spec spec) {
   ndim_ = static_cast<int>(spec.shape.size());
   if (ndim_ < 1 || ndim_ > max_dims) {
@@ -126,6 +145,9 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
   }
   if (spec.min_piece < 1) {
     fail("min_piece must be at least 1");
+  }
+  if (spec.granule < 1 || (spec.granule & (spec.granule - 1)) != 0) {
+    fail("granule must be a power of two, got " + std::to_string(spec.granule));
   }
   if (spec.threads < 1) {
     fail("threads must be at least 1, got " + std::to_string(spec.threads));
@@ -202,6 +224,13 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
   }
 
   const auto td = static_cast<std::size_t>(thread_dim_);
+  for (int d = 0; d < ndim_; ++d) {
+    // Along thread_dim a piece needs min_piece cells per thread.
+    const auto du = static_cast<std::size_t>(d);
+    granule_[du] =
+        granule_for(shape_[du], mpi_dims_[du], spec.granule,
+                    du == td ? static_cast<index_t>(threads_) * spec.min_piece : spec.min_piece);
+  }
   const index_t smallest_rank_piece = shape_[td] / mpi_dims_[td];
   if (smallest_rank_piece / threads_ < spec.min_piece) {
     fail("dimension " + std::to_string(thread_dim_) + " (thread_dim) has pieces of " +
@@ -228,8 +257,8 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
 box decomposition::box_of(const std::array<int, 3>& coords) const noexcept {
   box b;
   for (std::size_t d = 0; d < 3; ++d) {
-    b.lo[d] = split_start(shape_[d], mpi_dims_[d], coords[d]);
-    b.hi[d] = split_start(shape_[d], mpi_dims_[d], coords[d] + 1);
+    b.lo[d] = split_start(shape_[d], mpi_dims_[d], coords[d], granule_[d]);
+    b.hi[d] = split_start(shape_[d], mpi_dims_[d], coords[d] + 1, granule_[d]);
   }
   return b;
 }
@@ -246,13 +275,14 @@ box decomposition::box_of_rank(int rank) const {
 int decomposition::owner_of(const index3& cell) const noexcept {
   std::array<int, 3> c{0, 0, 0};
   for (std::size_t d = 0; d < 3; ++d) {
-    // The pieces differ by at most one cell: start from the even-split guess and correct it.
+    // The pieces are nearly even (granule_): start from the even-split guess and correct it.
     int p = static_cast<int>(cell[d] * mpi_dims_[d] / std::max<index_t>(shape_[d], 1));
     p = std::clamp(p, 0, mpi_dims_[d] - 1);
-    while (p > 0 && cell[d] < split_start(shape_[d], mpi_dims_[d], p)) {
+    while (p > 0 && cell[d] < split_start(shape_[d], mpi_dims_[d], p, granule_[d])) {
       --p;
     }
-    while (p < mpi_dims_[d] - 1 && cell[d] >= split_start(shape_[d], mpi_dims_[d], p + 1)) {
+    while (p < mpi_dims_[d] - 1 &&
+           cell[d] >= split_start(shape_[d], mpi_dims_[d], p + 1, granule_[d])) {
       ++p;
     }
     c[d] = p;

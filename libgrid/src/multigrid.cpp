@@ -665,19 +665,28 @@ void check_coefficients(double alpha, double beta) {
 /// One level of the hierarchy as planned from the decomposition alone (no communication).
 struct planned_level {
   index3 shape{1, 1, 1};
-  bool gathered = false;   ///< held whole on every rank
-  bool same_shape = false; ///< a gathered copy of the finer level (no coarsening)
-  bool fine_copy = false;  ///< first gathered level below a distributed one: holds it whole too
+  index_t granule = 1;           ///< decomposition_spec::granule of a distributed level
+  index3 piece_granule{1, 1, 1}; ///< the granule its pieces start at, per dimension
+  bool gathered = false;         ///< held whole on every rank
+  bool same_shape = false;       ///< a gathered copy of the finer level (no coarsening)
+  bool fine_copy = false; ///< first gathered level below a distributed one: holds it whole too
 };
 
 /// The levels a multigrid on `d` builds, finest first. A coarse level stays distributed (the same
-/// process grid and threads) while every rank's piece halves exactly along every dimension into a
-/// coarse piece of at least `gather_below` cells and one row per thread; below, levels are
-/// gathered. The verdicts use only global facts (shapes and split_start), so every rank plans
-/// the same levels.
+/// process grid and threads, half the finer level's granule) while every rank's piece halves
+/// exactly along every dimension into a coarse piece of at least `gather_below` cells and one
+/// row per thread; below, levels are gathered. The verdicts use only global facts (shapes,
+/// split_start and granule_for, as the coarse decompositions will), so every rank plans the
+/// same levels.
 std::vector<planned_level> plan_levels(const decomposition& d, int gather_below) {
   const int ndim = d.ndim();
-  std::vector<planned_level> levels{{d.global_shape(), false, false, false}};
+  planned_level finest;
+  finest.shape = d.global_shape();
+  for (int dim = 0; dim < ndim; ++dim) {
+    finest.piece_granule[static_cast<std::size_t>(dim)] = d.granule(dim);
+    finest.granule = std::max(finest.granule, d.granule(dim));
+  }
+  std::vector<planned_level> levels{finest};
   while (true) {
     const planned_level fine = levels.back();
     bool halves = true;
@@ -685,7 +694,9 @@ std::vector<planned_level> plan_levels(const decomposition& d, int gather_below)
       const index_t n = fine.shape[static_cast<std::size_t>(dim)];
       halves = halves && n % 2 == 0 && n >= 4;
     }
-    planned_level coarse{fine.shape, false, false, false};
+    planned_level coarse;
+    coarse.shape = fine.shape;
+    coarse.granule = std::max<index_t>(1, fine.granule / 2);
     if (halves) {
       for (int dim = 0; dim < ndim; ++dim) {
         coarse.shape[static_cast<std::size_t>(dim)] /= 2;
@@ -696,12 +707,19 @@ std::vector<planned_level> plan_levels(const decomposition& d, int gather_below)
       for (int dim = 0; dim < ndim && aligned; ++dim) {
         const auto du = static_cast<std::size_t>(dim);
         const index_t parts = d.mpi_dims()[du];
+        const index_t n = fine.shape[du];
+        const index_t fine_granule = fine.piece_granule[du];
+        // What the coarse decomposition (min_piece 1) will choose.
+        const index_t coarse_granule =
+            granule_for(coarse.shape[du], parts, coarse.granule,
+                        dim == d.thread_dim() ? static_cast<index_t>(d.threads()) : 1);
+        coarse.piece_granule[du] = coarse_granule;
         for (index_t piece = 0; piece < parts && aligned; ++piece) {
-          const index_t lo = split_start(fine.shape[du], parts, piece);
-          const index_t hi = split_start(fine.shape[du], parts, piece + 1);
+          const index_t lo = split_start(n, parts, piece, fine_granule);
+          const index_t hi = split_start(n, parts, piece + 1, fine_granule);
           aligned = lo % 2 == 0 && hi % 2 == 0 && (hi - lo) / 2 >= gather_below &&
-                    split_start(coarse.shape[du], parts, piece) * 2 == lo &&
-                    split_start(coarse.shape[du], parts, piece + 1) * 2 == hi &&
+                    split_start(coarse.shape[du], parts, piece, coarse_granule) * 2 == lo &&
+                    split_start(coarse.shape[du], parts, piece + 1, coarse_granule) * 2 == hi &&
                     (dim != d.thread_dim() || ((hi - lo) / 2) / d.threads() >= 1);
         }
       }
@@ -820,6 +838,7 @@ multigrid::multigrid(const decomposition& d, helmholtz_operator op,
       spec.mpi_dims.assign(fd.mpi_dims().begin(), fd.mpi_dims().begin() + ndim);
       spec.thread_dim = fd.thread_dim();
       spec.threads = fd.threads();
+      spec.granule = plan[l].granule;
       C->owned = std::make_unique<decomposition>(fd.communicator(), spec);
     } else {
       // Gathered from here on: every rank holds the whole level.

@@ -37,6 +37,38 @@ TEST(Decomposition, PiecesCoverTheGridAndDifferByAtMostOne) {
   }
 }
 
+TEST(Decomposition, GranulesSetWherePiecesStart) {
+  // decomposition_spec::granule = 16: pieces start at multiples of the granule, lowered where
+  // a piece would be empty, thinner than min_piece (3 here) or over 1/16 larger than even.
+  const index_t p = comm::size();
+  for (const index_t n : {index_t{512}, index_t{100}, 170 * p + 3, 6 * p}) {
+    const grid::decomposition d(comm::world(), {{n, 8}, {}, {comm::size(), 1}, 0, 1, 3, 16});
+    const index_t g = d.granule(0);
+    EXPECT_EQ(d.granule(1), 16); // one piece along dimension 1
+    index_t covered = 0;
+    for (int r = 0; r < comm::size(); ++r) {
+      const grid::box b = d.box_of_rank(r);
+      SCOPED_TRACE("n " + std::to_string(n) + ", rank " + std::to_string(r) + ": " +
+                   grid::to_string(b) + ", granule " + std::to_string(g));
+      EXPECT_EQ(b.lo[0] % g, 0);
+      EXPECT_EQ(b.lo[0], covered);
+      EXPECT_GE(b.extent(0), 3);
+      EXPECT_LE(b.extent(0), (n + p - 1) / p + n / p / 16);
+      covered = b.hi[0];
+      for (index_t i = b.lo[0]; i < b.hi[0]; ++i) {
+        EXPECT_EQ(d.owner_of({i, 0, 0}), r);
+      }
+    }
+    EXPECT_EQ(covered, n);
+    if (p == 1 || (n == 512 && p <= 4)) {
+      EXPECT_EQ(g, 16); // 512 as 176 + 176 + 160 on 3 ranks, 128 each on 4
+    }
+    if (n == 6 * p && p > 1) {
+      EXPECT_EQ(g, 2); // pieces of 6 (granule 4 would make 8 and 4)
+    }
+  }
+}
+
 TEST(Decomposition, ExplicitAndAutomaticMpiDims) {
   const int size = comm::size();
   grid::decomposition x(comm::world(), {{8 * size, 8}, {}, {size, 1}, 1, 1, 1});
@@ -147,6 +179,8 @@ TEST(DecompositionErrors, ClearMessagesOnEveryRank) {
   EXPECT_NE(error_of({{1, 8}, {}, {}, 0, 1, 2}).find("fewer than the halo width"),
             std::string::npos);
   EXPECT_NE(error_of({{8, 3}, {}, {}, 1, 4, 1}).find("too few for 4 threads"), std::string::npos);
+  EXPECT_EQ(error_of({{8, 8}, {}, {}, 0, 1, 1, 3}),
+            "tessera::grid::decomposition: granule must be a power of two, got 3");
   if (size > 1) {
     const std::string e = error_of({{3, 8}, {}, {size, 1}, 1, 1, 2});
     EXPECT_NE(e.find("every piece needs at least 2"), std::string::npos) << e;

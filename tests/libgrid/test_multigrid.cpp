@@ -27,8 +27,9 @@ void fill_rhs(grid::field<double>& f) {
 
 grid::decomposition_spec spec_of(std::vector<index_t> shape, std::vector<bool> periodic,
                                  std::vector<int> mpi_dims = {}, int threads = 1,
-                                 int thread_dim = 0) {
+                                 int thread_dim = 0, index_t granule = 1) {
   grid::decomposition_spec s;
+  s.granule = granule;
   s.shape = std::move(shape);
   s.periodic = std::move(periodic);
   s.mpi_dims = std::move(mpi_dims);
@@ -68,14 +69,15 @@ run_result run_on(const grid::decomposition& d, const grid::boundary<double>& bc
 /// the distributed result equals, bit for bit, the serial solve on one rank.
 void expect_layout_invariant(std::vector<index_t> shape, std::vector<bool> periodic,
                              const grid::boundary<double>& bc, grid::helmholtz_operator op,
-                             grid::multigrid_options options = {}) {
+                             grid::multigrid_options options = {}, index_t granule = 1) {
   const int ndim = static_cast<int>(shape.size());
   grid::decomposition serial(comm::self(), spec_of(shape, periodic));
   const run_result expected = run_on(serial, bc, op, options);
   for (const auto& dims : test_layouts::factorisations(comm::size(), ndim)) {
     for (int threads : {1, 2}) {
       for (int thread_dim = 0; thread_dim < ndim; ++thread_dim) {
-        grid::decomposition d(comm::world(), spec_of(shape, periodic, dims, threads, thread_dim));
+        grid::decomposition d(comm::world(),
+                              spec_of(shape, periodic, dims, threads, thread_dim, granule));
         const run_result got = run_on(d, bc, op, options);
         SCOPED_TRACE("mpi_dims[0] " + std::to_string(dims[0]) + ", threads " +
                      std::to_string(threads) + ", thread_dim " + std::to_string(thread_dim));
@@ -190,6 +192,15 @@ TEST(Multigrid, FunneledHalosGiveTheSameBits) {
                           funneled);
 }
 
+TEST(Multigrid, SameBitsOnEveryLayoutWithGranules) {
+  // Pieces that start at multiples of 8 cells (decomposition_spec::granule): uneven splits
+  // (100 over 3 ranks: 32, 32, 36) stay distributed for three levels.
+  expect_layout_invariant({100, 72}, {false, true}, mixed_sides(), {0.5, 1.0, {1.0, 0.5, 1.0}}, {},
+                          8);
+  expect_layout_invariant({40, 24, 20}, {true, false, false}, mixed_sides(),
+                          {1.0, 2.0, {0.5, 1.0, 2.0}}, {}, 4);
+}
+
 TEST(Multigrid, SameBitsOnEveryLayout2DNoCoarsening) {
   // Not even once: the whole problem is gathered and solved by conjugate gradients.
   expect_layout_invariant({13, 9}, {false, true}, mixed_sides(), {0.5, 1.0, {1.0, 0.5, 1.0}});
@@ -266,6 +277,21 @@ TEST(Multigrid, GatheredBytesCountTheLevelsHeldWhole) {
   EXPECT_TRUE(levels[1].gathered);
   EXPECT_EQ(levels[1].shape[0], 50);
   EXPECT_EQ(levels[2].shape[0], 25);
+  // Pieces that start at multiples of 16 cells (512 rows as 176, 176, 160) halve four times, to
+  // 11, 11, 10 rows of 32^2; the levels from 16^2 down are gathered, with a copy of 32^2.
+  const grid::decomposition granular(three, spec_of({512, 512}, {false, false}, {3, 1}, 1, 0, 16));
+  EXPECT_EQ(granular.granule(0), 16);
+  EXPECT_EQ(granular.box_of_rank(2).lo[0], 352);
+  EXPECT_EQ(grid::multigrid::gathered_bytes(granular),
+            3 * (whole(16, 16) + whole(8, 8) + whole(4, 4) + whole(2, 2)) + whole(32, 32) +
+                4 * whole(2, 2));
+  grid::multigrid on_granules(granular, {1.0, 1.0, {1.0, 1.0, 1.0}},
+                              grid::boundary<double>::all(side::neumann()));
+  const auto granular_levels = on_granules.levels();
+  ASSERT_EQ(granular_levels.size(), 9U);
+  EXPECT_FALSE(granular_levels[4].gathered);
+  EXPECT_EQ(granular_levels[4].shape[0], 32);
+  EXPECT_TRUE(granular_levels[5].gathered);
 }
 
 TEST(Multigrid, ExactNormIsTheLayoutIndependentTwoNorm) {

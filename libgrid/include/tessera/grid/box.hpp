@@ -56,4 +56,13 @@ struct box {
   return p * base + (p < extra ? p : extra);
 }
 
+/// Start of piece `p` when `n` cells are split into `parts` pieces of whole granules of
+/// `granule` cells, as evenly as split_start splits the granules, the last piece also taking
+/// the n % granule cells left over: every start but the first and the end is a multiple of
+/// `granule`. split_start(n, parts, p, 1) == split_start(n, parts, p).
+[[nodiscard]] constexpr index_t split_start(index_t n, index_t parts, index_t p,
+                                            index_t granule) noexcept {
+  return p == parts ? n : granule * split_start(n / granule, parts, p);
+}
+
 } // namespace tessera::grid

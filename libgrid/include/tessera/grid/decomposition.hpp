@@ -20,7 +20,17 @@ struct decomposition_spec {
   int thread_dim = 0;         ///< dimension split across OpenMP threads
   int threads = 1;            ///< OpenMP threads per rank
   int min_piece = 1;          ///< smallest allowed rank piece (the largest halo width used)
+  /// Rank pieces start at multiples of this many cells (a power of two), so that a multigrid
+  /// can halve every piece log2(granule) times; lowered per dimension (down to 1: pieces that
+  /// differ by at most one cell) where a piece would get thinner than min_piece (per thread
+  /// along thread_dim) or more than 1/16 larger than with granule 1.
+  index_t granule = 1;
 };
+
+/// The granule (a power of two) that pieces of a dimension of `n` cells split into `parts`
+/// start at when `wanted` is asked for: the largest up to `wanted` whose pieces all hold at
+/// least `thinnest` cells and at most 1/16 more than an even split's largest piece.
+[[nodiscard]] index_t granule_for(index_t n, index_t parts, index_t wanted, index_t thinnest);
 
 /// The result: this rank's box, its neighbours, and each thread's share. Construction is
 /// collective over the communicator; invalid specs throw usage_error identically on every rank.
@@ -64,6 +74,12 @@ public:
   [[nodiscard]] int neighbour(const std::array<int, 3>& offset) const noexcept;
   /// True when this rank's side (dim d, side -1 or +1) is on the global domain edge.
   [[nodiscard]] bool on_domain_edge(int d, int side) const noexcept;
+
+  /// The granule the rank pieces along d start at multiples of (decomposition_spec::granule,
+  /// lowered where pieces would get too thin).
+  [[nodiscard]] index_t granule(int d) const noexcept {
+    return granule_[static_cast<std::size_t>(d)];
+  }
 
   /// Dimension split across threads.
   [[nodiscard]] int thread_dim() const noexcept { return thread_dim_; }
@@ -110,6 +126,7 @@ private:
   index3 shape_{1, 1, 1};
   std::array<bool, 3> periodic_{false, false, false};
   std::array<int, 3> mpi_dims_{1, 1, 1};
+  index3 granule_{1, 1, 1};
   std::array<int, 3> coords_{0, 0, 0};
   comm::cartesian_communicator cart_;
   int rank_ = 0;
