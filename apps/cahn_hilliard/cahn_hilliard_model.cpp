@@ -60,6 +60,9 @@ public:
   [[nodiscard]] std::uint64_t replicated_bytes(const grid::decomposition& d) const override {
     return cahn_hilliard_replicated_bytes(d);
   }
+  [[nodiscard]] grid::index_t split_granule() const override {
+    return cahn_hilliard_split_granule();
+  }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     solver_ = std::make_unique<solvers::cahn_hilliard>(

@@ -122,6 +122,10 @@ std::uint64_t explicit_model::cahn_hilliard_replicated_bytes(const grid::decompo
              : 0;
 }
 
+grid::index_t explicit_model::cahn_hilliard_split_granule() const {
+  return solvers::is_semi_implicit(scheme_) ? solvers::cahn_hilliard::semi_implicit_granule : 1;
+}
+
 void explicit_model::start_clock(double t, double dt) {
   clock_ = {t, dt, t, 0};
 }

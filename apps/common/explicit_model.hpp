@@ -66,6 +66,9 @@ protected:
   /// What solvers::cahn_hilliard with this model's scheme holds whole on every rank of `d` (the
   /// semi-implicit multigrid's gathered levels): replicated_bytes() of the models that run it.
   [[nodiscard]] std::uint64_t cahn_hilliard_replicated_bytes(const grid::decomposition& d) const;
+  /// The granule solvers::cahn_hilliard with this model's scheme asks rank pieces to start at:
+  /// split_granule() of the models that run it.
+  [[nodiscard]] grid::index_t cahn_hilliard_split_granule() const;
 
 private:
   int ndim_ = 2;

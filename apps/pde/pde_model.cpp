@@ -215,6 +215,9 @@ public:
   [[nodiscard]] std::uint64_t replicated_bytes(const grid::decomposition& d) const override {
     return semi_implicit() ? cahn_hilliard_replicated_bytes(d) : 0;
   }
+  [[nodiscard]] grid::index_t split_granule() const override {
+    return semi_implicit() ? cahn_hilliard_split_granule() : 1;
+  }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     std::vector<grid::boundary<double>> bcs;

@@ -301,6 +301,7 @@ std::string simulation::effective_config() const {
 void simulation::decompose() {
   auto& s = *impl_;
   s.spec.min_piece = s.m->halo();
+  s.spec.granule = s.m->split_granule();
   s.check([&] {
     try {
       s.d = std::make_unique<grid::decomposition>(s.group, s.spec);

@@ -140,6 +140,10 @@ public:
   /// Why halo() is what it is, for a refusal of a decomposition whose pieces are too thin (e.g.
   /// "equation.c nests 3 operators"); "" says nothing more.
   [[nodiscard]] virtual std::string halo_reason() const { return {}; }
+  /// The granule rank pieces should start at multiples of (decomposition_spec::granule: a power
+  /// of two; 1 splits as evenly as possible): what a model that runs a multigrid asks for, so
+  /// that uneven splits stay distributed on its coarse levels.
+  [[nodiscard]] virtual grid::index_t split_granule() const { return 1; }
   /// Fields of the grid's size per rank (state and scratch), for --dry-run's memory estimate.
   [[nodiscard]] virtual int fields_in_memory() const { return 2; }
   /// Bytes that every rank of `d` holds beyond its piece's fields_in_memory() fields (such as a

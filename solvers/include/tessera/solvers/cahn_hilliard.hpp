@@ -62,6 +62,9 @@ public:
   /// Fields of the grid's size that the semi-implicit schemes add per rank on an
   /// `ndim`-dimensional grid, for memory estimates: their scratch fields and the multigrid's.
   [[nodiscard]] static int semi_implicit_fields(int ndim);
+  /// The granule the semi-implicit schemes ask rank pieces to start at (decomposition_spec::
+  /// granule): their multigrid then halves uneven pieces four times before gathering a level.
+  static constexpr grid::index_t semi_implicit_granule = 16;
   /// Bytes that the semi-implicit schemes' multigrid holds whole on every rank of `d` (levels
   /// gathered where pieces do not halve), beyond semi_implicit_fields(), for memory estimates.
   [[nodiscard]] static std::uint64_t semi_implicit_gathered_bytes(const grid::decomposition& d);
