@@ -142,20 +142,21 @@ void bind_grid(py::module_& m) {
       .def(py::init([](const std::vector<grid::index_t>& shape,
                        const std::optional<std::vector<bool>>& periodic,
                        const std::optional<std::vector<int>>& mpi_dims, int thread_dim, int threads,
-                       int min_piece, const py::object& comm) {
+                       int min_piece, grid::index_t granule, const py::object& comm) {
              ensure_mpi();
              grid::decomposition_spec spec{shape,
                                            periodic.value_or(std::vector<bool>(shape.size(), true)),
                                            mpi_dims.value_or(std::vector<int>{}),
                                            thread_dim,
                                            threads,
-                                           min_piece};
+                                           min_piece,
+                                           granule};
              return std::make_shared<grid::decomposition>(comm::communicator::borrow(comm_of(comm)),
                                                           std::move(spec));
            }),
            py::arg("shape"), py::arg("periodic") = py::none(), py::arg("mpi_dims") = py::none(),
            py::arg("thread_dim") = 0, py::arg("threads") = 1, py::arg("min_piece") = 1,
-           py::arg("comm") = py::none())
+           py::arg("granule") = 1, py::arg("comm") = py::none())
       .def_property_readonly("ndim", &grid::decomposition::ndim)
       .def_property_readonly(
           "shape",
@@ -186,6 +187,16 @@ void bind_grid(py::module_& m) {
       .def_property_readonly("rank", &grid::decomposition::rank,
                              "This rank in the decomposition's Cartesian communicator.")
       .def_property_readonly("size", &grid::decomposition::size)
+      .def_property_readonly(
+          "granule",
+          [](const grid::decomposition& d) {
+            std::vector<grid::index_t> g;
+            for (int e = 0; e < d.ndim(); ++e) {
+              g.push_back(d.granule(e));
+            }
+            return g;
+          },
+          "Per dimension, the granule whose multiples the rank pieces start at.")
       .def_property_readonly("thread_dim", &grid::decomposition::thread_dim)
       .def_property_readonly("threads", &grid::decomposition::threads)
       .def_property_readonly(

@@ -134,6 +134,27 @@ def test_halo_exchange_matches_numpy(size, halo, threads, mode):
             np.testing.assert_array_equal(f.ghosted, block, err_msg="%s %s" % (periodic, dims))
 
 
+def test_granule_sets_where_pieces_start(size):
+    # 100 rows with granule 8: pieces start at multiples of 8 (32, 32, 36 on 3 ranks), and a
+    # field on them gathers back to the global array.
+    d = tessera.Decomposition([100, 8], mpi_dims=[size, 1], granule=8)
+    g = d.granule[0]
+    assert d.granule[1] == 8
+    boxes = [d.box_of_rank(r) for r in range(size)]
+    assert boxes[0][0][0] == 0 and boxes[-1][1][0] == 100
+    for (lo, hi), (next_lo, _) in zip(boxes, boxes[1:]):
+        assert hi[0] == next_lo[0] and next_lo[0] % g == 0
+    if size == 3:
+        assert g == 8 and [hi[0] - lo[0] for lo, hi in boxes] == [32, 32, 36]
+    f = tessera.Field(d, 1)
+    f.interior[...] = global_pattern([100, 8])[f.local_slices]
+    whole = f.gather()
+    if tessera.rank() == 0:
+        np.testing.assert_array_equal(whole, global_pattern([100, 8]))
+    with pytest.raises(tessera.UsageError, match="granule must be a power of two, got 3"):
+        tessera.Decomposition([100, 8], granule=3)
+
+
 def test_exchange_halos_keeps_its_plan(size):
     d = tessera.Decomposition([6, 6], mpi_dims=[size, 1])
     f = tessera.Field(d, 1)
