@@ -191,6 +191,7 @@ void bind_grid(py::module_& m) {
           "granule",
           [](const grid::decomposition& d) {
             std::vector<grid::index_t> g;
+            g.reserve(static_cast<std::size_t>(d.ndim()));
             for (int e = 0; e < d.ndim(); ++e) {
               g.push_back(d.granule(e));
             }
