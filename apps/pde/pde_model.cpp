@@ -212,11 +212,13 @@ public:
     }
     return static_cast<int>(5 * definition_.equations.size() + plan_.intermediates.size());
   }
+  // Both are 0 and 1 unless the scheme is semi-implicit (then the model runs
+  // solvers::cahn_hilliard).
   [[nodiscard]] std::uint64_t replicated_bytes(const grid::decomposition& d) const override {
-    return semi_implicit() ? cahn_hilliard_replicated_bytes(d) : 0;
+    return cahn_hilliard_replicated_bytes(d);
   }
   [[nodiscard]] grid::index_t split_granule() const override {
-    return semi_implicit() ? cahn_hilliard_split_granule() : 1;
+    return cahn_hilliard_split_granule();
   }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
