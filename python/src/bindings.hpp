@@ -4,6 +4,7 @@
 /// each: errors, MPI, grids and fields, simulations. The Python package (python/tessera) wraps
 /// them; docs/python.md describes the API.
 
+#include <tessera/grid/boundary.hpp>
 #include <tessera/grid/decomposition.hpp>
 #include <tessera/grid/field.hpp>
 
@@ -11,6 +12,9 @@
 #include <pybind11/pybind11.h>
 
 #include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
 
 namespace tessera::python {
 
@@ -29,8 +33,18 @@ void bind_errors(py::module_& m);
 void bind_mpi(py::module_& m);
 /// Decompositions, fields, halo plans, gather/scatter, reductions and HDF5 files.
 void bind_grid(py::module_& m);
+/// The Helmholtz multigrid (libgrid's grid::multigrid) on fields made from Python.
+void bind_multigrid(py::module_& m);
 /// Runs of the models registered in models.cpp, driven frame by frame.
 void bind_simulation(py::module_& m);
+
+/// (dim, side, kind, value) from the Python package (tessera._boundary.sides): one side's
+/// condition; a Neumann value is the derivative times the cell size.
+using side_spec = std::tuple<int, int, std::string, double>;
+
+/// The side conditions `sides` name; a bad side or kind is a usage_error starting with `who`.
+[[nodiscard]] grid::boundary<double> to_boundary(const std::vector<side_spec>& sides,
+                                                 const char* who);
 
 /// Initialises MPI (thread level MULTIPLE) unless someone (mpi4py) already did.
 void ensure_mpi();

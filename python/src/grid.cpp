@@ -58,37 +58,6 @@ std::vector<grid::index_t> global_shape(const field_t& f) {
   return shape;
 }
 
-/// (dim, side, kind, value) from the Python package: one side's condition.
-using side_spec = std::tuple<int, int, std::string, double>;
-
-grid::boundary<double> to_boundary(const std::vector<side_spec>& sides) {
-  using cond = grid::side_condition<double>;
-  grid::boundary<double> b;
-  for (const auto& [dim, side, kind, value] : sides) {
-    if (dim < 0 || dim > 2 || (side != -1 && side != 1)) {
-      throw usage_error("tessera.HaloPlan: no side " + std::to_string(side) + " of dimension " +
-                        std::to_string(dim));
-    }
-    cond c;
-    if (kind == "none") {
-      c = cond::none();
-    } else if (kind == "neumann") {
-      c = cond::neumann(value); // value is derivative·spacing, precomputed in Python
-    } else if (kind == "dirichlet") {
-      c = cond::dirichlet(value);
-    } else if (kind == "constant") {
-      c = cond::constant(value);
-    } else if (kind == "extrapolated") {
-      c = cond::extrapolated();
-    } else {
-      throw usage_error("tessera.HaloPlan: unknown side condition '" + kind +
-                        "' (none, neumann, dirichlet, constant, extrapolated)");
-    }
-    b.side(dim, side) = c;
-  }
-  return b;
-}
-
 struct py_halo {
   std::vector<py_field> fields; ///< kept alive: the plan points at them
   std::unique_ptr<grid::halo_plan<double>> plan;
@@ -132,6 +101,34 @@ std::tuple<std::vector<grid::index_t>, std::vector<grid::index_t>> box_tuple(con
 }
 
 } // namespace
+
+grid::boundary<double> to_boundary(const std::vector<side_spec>& sides, const char* who) {
+  using cond = grid::side_condition<double>;
+  grid::boundary<double> b;
+  for (const auto& [dim, side, kind, value] : sides) {
+    if (dim < 0 || dim > 2 || (side != -1 && side != 1)) {
+      throw usage_error(std::string(who) + ": no side " + std::to_string(side) + " of dimension " +
+                        std::to_string(dim));
+    }
+    cond c;
+    if (kind == "none") {
+      c = cond::none();
+    } else if (kind == "neumann") {
+      c = cond::neumann(value); // value is derivative·spacing, precomputed in Python
+    } else if (kind == "dirichlet") {
+      c = cond::dirichlet(value);
+    } else if (kind == "constant") {
+      c = cond::constant(value);
+    } else if (kind == "extrapolated") {
+      c = cond::extrapolated();
+    } else {
+      throw usage_error(std::string(who) + ": unknown side condition '" + kind +
+                        "' (none, neumann, dirichlet, constant, extrapolated)");
+    }
+    b.side(dim, side) = c;
+  }
+  return b;
+}
 
 void bind_grid(py::module_& m) {
   py::class_<grid::decomposition, decomp_ptr>(
@@ -339,7 +336,7 @@ void bind_grid(py::module_& m) {
              std::vector<grid::boundary<double>> bcs;
              bcs.reserve(conditions.size());
              for (const auto& c : conditions) {
-               bcs.push_back(to_boundary(c));
+               bcs.push_back(to_boundary(c, "tessera.HaloPlan"));
              }
              grid::halo_options options;
              options.mode = funneled ? grid::halo_mode::funneled : grid::halo_mode::per_thread;

@@ -21,15 +21,16 @@ from ._errors import (ConfigError, Error, IOError, MPIError, NumericalError,  # 
                       UsageError)
 from . import _tessera
 from . import _boundary
-from ._tessera import (Decomposition, Field, has_dataset, hdf5_version, initialized_by_tessera,
-                       model_keys, models, mpi_library, rank, read_attribute, read_dataset,
-                       read_field, read_text_attribute, size, thread_level)
+from ._tessera import (Decomposition, Field, MultigridResult, has_dataset, hdf5_version,
+                       initialized_by_tessera, model_keys, models, mpi_library, rank,
+                       read_attribute, read_dataset, read_field, read_text_attribute, size,
+                       thread_level)
 from ._simulation import Frame, Simulation, run
 
 __version__ = _tessera.__version__
 __all__ = [
-    "Decomposition", "Field", "HaloPlan", "H5Writer", "Simulation", "Frame", "run", "models",
-    "gather", "scatter",
+    "Decomposition", "Field", "HaloPlan", "Multigrid", "MultigridResult", "H5Writer",
+    "Simulation", "Frame", "run", "models", "gather", "scatter",
     "model_keys", "read_field", "read_dataset", "has_dataset", "read_attribute",
     "read_text_attribute", "rank", "size", "thread_level", "mpi_library", "hdf5_version",
     "initialized_by_tessera", "Error", "UsageError", "ConfigError", "IOError", "NumericalError",
@@ -154,6 +155,78 @@ def _field_repr(self):
 
 
 Field.__repr__ = _field_repr
+
+
+# -- multigrid --------------------------------------------------------------------------------
+class Multigrid:
+    """Collective: a geometric multigrid for ``alpha u - beta lap(u) = f`` on ``decomposition``
+    (libgrid's grid::multigrid, docs/multigrid.md): cell-centred, second-order Laplacian with
+    cell sizes ``spacing`` (default 1), periodic dimensions and, on the other sides, ``boundary``
+    (a dict as in the [boundary] tables: 'neumann' or 'dirichlet' only). ``cycle``: 'v' or 'f';
+    ``solve`` stops at ``relative_tolerance * |f|`` or ``absolute_tolerance`` (2-norms over every
+    cell), after at most ``max_cycles``; ``pre_smooth``/``post_smooth``: red-black Gauss-Seidel
+    sweeps; ``mode``: 'per_thread' or 'funneled' halo exchanges. Every result is bit for bit the
+    same on every layout of the same grid (ranks, threads, thread_dim)."""
+
+    def __init__(self, decomposition, alpha=0.0, beta=1.0, spacing=None, boundary=None,
+                 cycle="v", relative_tolerance=1e-10, absolute_tolerance=0.0, max_cycles=100,
+                 pre_smooth=2, post_smooth=2, mode="per_thread"):
+        if mode not in ("per_thread", "funneled"):
+            raise UsageError("tessera.Multigrid: mode must be 'per_thread' or 'funneled', got %r"
+                             % (mode,))
+        ndim = decomposition.ndim
+        spacing = [1.0] * ndim if spacing is None else [float(h) for h in spacing]
+        if len(spacing) != ndim:
+            raise UsageError("tessera.Multigrid: spacing needs %d values (one per dimension), "
+                             "got %d" % (ndim, len(spacing)))
+        sides = _boundary.sides(boundary, ndim, spacing) if boundary is not None else []
+        self.decomposition = decomposition
+        self._mg = _tessera._Multigrid(decomposition, float(alpha), float(beta), spacing, sides,
+                                       cycle, float(relative_tolerance),
+                                       float(absolute_tolerance), int(max_cycles),
+                                       int(pre_smooth), int(post_smooth), mode == "funneled")
+
+    def solve(self, u, f):
+        """Collective: solves A u = f from the guess in ``u`` (interior; ghosts are left as they
+        were) to the tolerance; returns a MultigridResult (``converged``, ``cycles``,
+        ``residual``, ``rhs_norm``, ``initial_residual``, ``history``). Not meeting the tolerance
+        is not an error: check ``converged``."""
+        return self._mg.solve(u, f)
+
+    def run_cycles(self, u, f, cycles):
+        """Collective: exactly ``cycles`` cycles from the guess in ``u``, no norms."""
+        self._mg.run_cycles(u, f, cycles)
+
+    def residual_norm(self, u, f):
+        """Collective: |f - A u| (2-norm over every cell, the same on every layout)."""
+        return self._mg.residual_norm(u, f)
+
+    def set_coefficients(self, alpha, beta):
+        """Changes alpha and beta without re-planning the levels (a time stepper's new step)."""
+        self._mg.set_coefficients(float(alpha), float(beta))
+
+    @property
+    def alpha(self):
+        return self._mg.alpha
+
+    @property
+    def beta(self):
+        return self._mg.beta
+
+    @property
+    def relative_tolerance(self):
+        """Where ``solve`` stops, relative to |f|; settable."""
+        return self._mg.relative_tolerance
+
+    @relative_tolerance.setter
+    def relative_tolerance(self, value):
+        self._mg.relative_tolerance = float(value)
+
+    @property
+    def levels(self):
+        """[(global shape, gathered)] finest first; gathered levels are held whole on every
+        rank."""
+        return self._mg.levels
 
 
 # -- HDF5 files -------------------------------------------------------------------------------
