@@ -7,27 +7,22 @@ assembles for PETSc is tessera's operator. Timings are not judged.
 
     check_multigrid_bench.py MPIEXEC NUMPROC_FLAG RANKS BENCH
 """
-import subprocess
 import sys
 
+import bench_check
+
 mpiexec, numproc_flag, ranks, bench = sys.argv[1:5]
-cmd = [mpiexec, numproc_flag, ranks, bench, "--quick", "--csv"]
-r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-print(r.stdout)
-print(r.stderr, file=sys.stderr)
-failures = []
-if r.returncode != 0:
-    failures.append("exit code %d, expected 0" % r.returncode)
-table = [l.split(",") for l in r.stdout.splitlines() if l.strip()]
-header = table[0] if table else []
+run = bench_check.Run([mpiexec, numproc_flag, ranks, bench, "--quick", "--csv"])
+failures = run.failures
+header = run.header
 numeric = ["n", "ranks", "threads", "tessera_levels", "tessera_cycles", "tessera_s",
            "tessera_setup_s", "petsc_levels", "petsc_iterations", "petsc_s", "petsc_setup_s",
            "residual_check", "ratio_tessera_petsc"]
 for column in numeric + ["petsc_pc"]:
     if column not in header:
         failures.append("column %s missing from the header %s" % (column, header))
-rows = [dict(zip(header, row)) for row in table[1:]]
-if any(len(row) != len(header) for row in table[1:]):
+rows = [dict(zip(header, row)) for row in run.rows]
+if any(len(row) != len(header) for row in run.rows):
     failures.append("rows whose length differs from the header's")
 seen = set()
 for row in rows:
@@ -52,6 +47,4 @@ for n in sizes:
             failures.append("no row for n=%s %s" % (n, pc))
 if not rows:
     failures.append("no rows")
-for f in failures:
-    print("FAIL: " + f, file=sys.stderr)
-sys.exit(1 if failures else 0)
+run.finish()

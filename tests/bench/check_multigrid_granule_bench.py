@@ -7,26 +7,21 @@ Timings are not judged.
 
     check_multigrid_granule_bench.py MPIEXEC NUMPROC_FLAG BENCH
 """
-import subprocess
 import sys
 
+import bench_check
+
 mpiexec, numproc_flag, bench = sys.argv[1:4]
-r = subprocess.run([mpiexec, numproc_flag, "3", bench, "--quick", "--csv"], capture_output=True,
-                   text=True, timeout=600)
-print(r.stdout)
-print(r.stderr, file=sys.stderr)
-failures = []
-if r.returncode != 0:
-    failures.append("exit code %d, expected 0" % r.returncode)
-table = [l.split(",") for l in r.stdout.splitlines() if l.strip()]
-header = table[0] if table else []
+run = bench_check.Run([mpiexec, numproc_flag, "3", bench, "--quick", "--csv"])
+failures = run.failures
+header = run.header
 columns = ["n", "ranks", "threads", "rows_rank0_granule1", "rows_rank0_granule16",
            "distributed_levels_granule1", "distributed_levels_granule16", "cycles",
            "gathered_mib_granule1", "gathered_mib_granule16", "s_granule1", "s_granule16",
            "ratio_granule1_granule16"]
 if header != columns:
     failures.append("header %s, expected %s" % (header, columns))
-rows = table[1:]
+rows = run.rows
 if len(rows) != 2:
     failures.append("%d rows, expected 2 (128^2 and 256^2)" % len(rows))
 for row in rows:
@@ -45,6 +40,4 @@ for row in rows:
         failures.append("%s: granule 16 gathers no less" % name)
     if v["s_granule1"] <= 0 or v["s_granule16"] <= 0:
         failures.append("%s: a time that is not positive" % name)
-for f in failures:
-    print("FAIL: " + f, file=sys.stderr)
-sys.exit(1 if failures else 0)
+run.finish()

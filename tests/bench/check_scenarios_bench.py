@@ -7,32 +7,27 @@ on stderr why PyMPDATA was skipped. Timings are not judged.
     check_scenarios_bench.py BENCH_SCRIPT BUILD_DIR MPIEXEC WORK_DIR
 """
 import pathlib
-import subprocess
 import sys
+
+import bench_check
 
 bench, build, mpiexec, work = sys.argv[1:5]
 missing = pathlib.Path(work) / "no-such-peers"
 cmd = ["/usr/bin/python3", bench, "--quick", "--csv", "--build-dir", build, "--mpiexec", mpiexec,
        "--peers", str(missing)]
-r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-print(r.stdout)
-print(r.stderr, file=sys.stderr)
-failures = []
-if r.returncode != 0:
-    failures.append("exit code %d, expected 0" % r.returncode)
-lines = r.stdout.splitlines()
-comments = [l for l in lines if l.startswith("#")]
-table = [l.split(",") for l in lines if l and not l.startswith("#")]
+run = bench_check.Run(cmd)
+failures = run.failures
+comments = run.comments
 if not any("loadavg" in l for l in comments) or not any(l.startswith("# command:") for l in comments):
     failures.append("no '# loadavg' and '# command:' comment lines")
-header = table[0] if table else []
+header = run.header
 for column in ["scenario", "grid", "steps", "ns_cell_step_tessera_1core", "ns_cell_step_pympdata",
                "ratio_pympdata_tessera", "ratio_efficiency_2ranks", "ratio_efficiency_2threads",
                "pympdata_compile_s"]:
     if column not in header:
         failures.append("column %s missing from the header %s" % (column, header))
-rows = {row[0]: dict(zip(header, row)) for row in table[1:] if len(row) == len(header)}
-if len(rows) != len(table) - 1:
+rows = {row[0]: dict(zip(header, row)) for row in run.rows if len(row) == len(header)}
+if len(rows) != len(run.rows):
     failures.append("rows whose length differs from the header's")
 for name in ["sphere_upwind", "sphere_config", "shallow_water_drop"]:
     row = rows.get(name)
@@ -47,8 +42,6 @@ for name in ["sphere_upwind", "sphere_config", "shallow_water_drop"]:
             failures.append("%s: negative time" % name)
     except (KeyError, ValueError):
         failures.append("%s: ns_cell_step_tessera_1core is not a number" % name)
-    if "skipped: PyMPDATA for %s" % name not in r.stderr or str(missing) not in r.stderr:
+    if "skipped: PyMPDATA for %s" % name not in run.stderr or str(missing) not in run.stderr:
         failures.append("%s: no 'skipped' line naming the missing folder on stderr" % name)
-for f in failures:
-    print("FAIL: " + f, file=sys.stderr)
-sys.exit(1 if failures else 0)
+run.finish()

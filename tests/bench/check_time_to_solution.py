@@ -9,26 +9,22 @@ Timings and ratios are not judged.
 
 (e.g. --n 32 --t-start 1000 --t-end 1200: the runs start from the reference's state at 1000.)
 """
-import subprocess
 import sys
+
+import bench_check
 
 mpiexec, numproc_flag, ranks, bench = sys.argv[1:5]
 cmd = [mpiexec, numproc_flag, ranks, bench, "--quick", "--csv"] + sys.argv[5:]
-r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-print(r.stdout)
-print(r.stderr, file=sys.stderr)
-failures = []
-if r.returncode != 0:
-    failures.append("exit code %d, expected 0" % r.returncode)
-table = [l.split(",") for l in r.stdout.splitlines() if l.strip() and not l.startswith("#")]
-header = table[0] if table else []
+run = bench_check.Run(cmd)
+failures = run.failures
+header = run.header
 numeric = ["tolerance", "wall_s", "steps", "rejected", "multigrid_cycles", "l2_error",
            "wavenumber_error"]
 for column in numeric + ["scheme", "matched_by", "ratio_explicit_semi_implicit"]:
     if column not in header:
         failures.append("column %s missing from the header %s" % (column, header))
-rows = [dict(zip(header, row)) for row in table[1:]]
-if any(len(row) != len(header) for row in table[1:]):
+rows = [dict(zip(header, row)) for row in run.rows]
+if any(len(row) != len(header) for row in run.rows):
     failures.append("rows whose length differs from the header's")
 schemes = {}
 for row in rows:
@@ -59,6 +55,4 @@ if listed:
         if float(row.get("tolerance", "nan")) not in allowed:
             failures.append("a row at tolerance %s, not in --tolerances %s"
                             % (row.get("tolerance"), listed))
-for f in failures:
-    print("FAIL:", f, file=sys.stderr)
-sys.exit(1 if failures else 0)
+run.finish()
