@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Known answers for the example solvers, read from their HDF5 output.
 
-  check.py heat FILE   single Fourier mode: decay rate vs the discrete and the continuous rate
+  check.py heat FILE   single Fourier mode: decay rate vs the discrete (explicit or backward
+                       Euler) and the continuous rate
   check.py wave FILE   standing mode: angular frequency vs the discrete and continuous values,
                        and energy conservation
   check.py open FILE   pulse between open sides: the energy that has not left
@@ -72,14 +73,22 @@ def heat(f, cfg):
     check("heat: shape kept (max |u - a u0| / max |u0|)", 1 + shape_error, 1, 1e-12,
           "round-off: the mode is an eigenvector of the discrete Laplacian")
     rate = -math.log(a[-1]) / t[-1]
-    # Explicit Euler multiplies the mode by G = 1 - dt D sum 4 sin^2(kappa dx / 2) / dx^2 per step.
+    # Per step explicit Euler multiplies the mode by G = 1 - dt D lam, backward Euler by
+    # G = 1 / (1 + dt D lam), lam = sum 4 sin^2(kappa dx / 2) / dx^2.
     lam = sum(4 * math.sin(k * h / 2) ** 2 / h**2 for k, h in zip(kappa, dx))
-    discrete = -math.log(1 - dt * D * lam) / dt
-    check("heat: decay rate vs explicit Euler + 2nd-order stencil", rate, discrete, 1e-9,
+    implicit = cfg["time"].get("scheme", "explicit") == "implicit"
+    if implicit:
+        discrete = math.log(1 + dt * D * lam) / dt
+        scheme = "backward Euler (multigrid solves to 1e-13)"
+    else:
+        discrete = -math.log(1 - dt * D * lam) / dt
+        scheme = "explicit Euler"
+    check("heat: decay rate vs %s + 2nd-order stencil" % scheme, rate, discrete, 1e-9,
           "round-off over the run")
     exact = D * sum(k * k for k in kappa)
-    # Leading relative errors: Euler +D |kappa|^2 dt / 2; the stencil -sum kappa^4 dx^2 / 12 / |kappa|^2.
-    e_t = exact * dt / 2
+    # Leading relative errors: explicit Euler +D |kappa|^2 dt / 2 (backward Euler the opposite);
+    # the stencil -sum kappa^4 dx^2 / 12 / |kappa|^2.
+    e_t = (-1 if implicit else 1) * exact * dt / 2
     e_x = -sum(k**4 * h * h for k, h in zip(kappa, dx)) / 12 / sum(k * k for k in kappa)
     print(f"     leading-order prediction of the relative error: {e_t:+.3e} (dt) {e_x:+.3e} (dx^2) = {e_t + e_x:+.3e}")
     check("heat: decay rate vs continuous D |kappa|^2", rate, exact, 1.5 * (abs(e_t) + abs(e_x)),
