@@ -15,8 +15,11 @@ file_source read_file_source(config& cfg, const std::string& section,
                                 "an initial condition of type \"file\" needs the HDF5 file");
   src.dataset = cfg.get_string(section + ".dataset", default_dataset, "the dataset in that file");
   if (cfg.has(section + ".frame") || cfg.describing_only()) {
-    src.frame = cfg.get_int(section + ".frame", -1,
-                            "the frame of a dataset with frames (default: the last)", 0);
+    const std::int64_t frame = cfg.get_int(
+        section + ".frame", -1, "the frame of a dataset with frames, from 0; -1: the last", -1);
+    if (frame >= 0) {
+      src.frame = frame;
+    }
   }
   return src;
 }

@@ -112,6 +112,18 @@ TEST(Initial, FileKindReadsAFrameBack) {
               setup_of(d, {1, 1, 1}), [](auto, const std::array<index_t, 3>& i) {
                 return 100.0 + static_cast<double>(i[0] * 7 + i[1]);
               });
+  // -1, the default --help shows, and no frame key both read the last frame.
+  for (const std::string frame : {"frame = -1\n", ""}) {
+    expect_fill("[initial]\ntype = \"file\"\nfile = \"" + path + "\"\n" + frame, d,
+                setup_of(d, {1, 1, 1}), [](auto, const std::array<index_t, 3>& i) {
+                  return 200.0 + static_cast<double>(i[0] * 7 + i[1]);
+                });
+  }
+  auto cfg = driver::config::from_text(
+      "[initial]\ntype = \"file\"\nfile = \"" + path + "\"\nframe = -2\n", "f", {});
+  EXPECT_THROW((void)driver::read_initial(cfg, {.name = "u", .initial_section = "initial"}, {},
+                                          setup_of(d, {1, 1, 1})),
+               tessera::config_error);
 }
 
 TEST(Initial, ModelKindsAndOfferedBuiltins) {
