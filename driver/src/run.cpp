@@ -442,6 +442,9 @@ void simulation::start() {
       s.out->describe(decl.name, decl.units, decl.long_name);
     }
     s.out->attribute("solver", s.info.name);
+    // How the run stands, launcher-independent (mpiexec may not pass the ranks' exit status
+    // 130 on): "running" until it finishes or stops; a run that failed or was killed leaves it.
+    s.out->attribute("status", std::string("running"));
     s.out->attribute("config", s.cfg->to_toml());
     s.out->attribute("tessera_version", std::string(TESSERA_VERSION));
     s.out->attribute("mpi_library", std::string(comm::library_version()));
@@ -575,7 +578,10 @@ int simulation::finish() {
   }
   s.finished = true;
   if (s.stopped) {
-    s.check([&] { s.out->close(); });
+    s.check([&] {
+      s.out->attribute("status", std::string("stopped"));
+      s.out->close();
+    });
     if (s.opts.silent) {
       return 130;
     }
@@ -597,6 +603,7 @@ int simulation::finish() {
     for (const auto& [name, value] : s.m->final_attributes()) {
       s.out->attribute(name, std::vector<std::int64_t>{value});
     }
+    s.out->attribute("status", std::string("finished"));
     s.out->close();
   });
   if (s.opts.silent) {

@@ -7,6 +7,8 @@
 #     at the step it stopped at, saying how to restart; the restart on another layout completes
 #     the run identically;
 #  4. SIGKILL mid-run: the file opens and every frame in it equals the reference frame.
+# The root attribute `status` says how each file's run stands: finished, stopped (SIGTERM) or,
+# after SIGKILL, still running; and SIGTERM sent to mpiexec alone stops the run as well.
 # Usage: restart_test.sh MPIEXEC APP CONFIG WORKDIR [fixed|adaptive|semi|semi_adaptive]
 # (semi: the semi-implicit scheme with fixed steps of 0.25; semi_adaptive: adaptive)
 set -euo pipefail
@@ -18,11 +20,14 @@ semi=(--set time.scheme=semi_implicit --set time.dt=0.25)
 [ "$mode" = semi ] && common+=("${semi[@]}")
 [ "$mode" = semi_adaptive ] && common+=("${semi[@]}" --set time.adaptive=true --set time.tolerance=1e-4)
 fail() { echo "FAIL: $*"; exit 1; }
+status() { /usr/bin/python3 -c "import h5py; v = h5py.File('$1', 'r').attrs.get('status', b''); print(v.decode() if isinstance(v, bytes) else v)"; }
+expect_status() { [ "$(status "$1")" = "$2" ] || fail "$1: status $(status "$1"), expected $2"; }
 same() { h5diff -q "$1" "$2" /c /c && h5diff -q "$1" "$2" /time /time && h5diff -q "$1" "$2" /step /step \
          || fail "$1 and $2 differ"; }
 
 echo "== 1. reference"
 "$mpiexec" -n 1 "$app" "${common[@]}" --set time.t_end=6.0 --output ref.h5
+expect_status ref.h5 finished
 /usr/bin/python3 "$(dirname "$0")/check_xdmf.py" "$PWD/ref.xdmf"
 
 echo "== 2. half, then restart on 4 ranks x 2 threads"
@@ -89,6 +94,7 @@ PY
   echo "(attempt $attempt: the stop came at the scheduled frame t = $t_stop)"
 done
 echo "stopped at t = $t_stop"
+expect_status term.h5 stopped
 if [ "$adaptive_steps" = 1 ]; then
   t_end=$k_end
   t_end_dt=$(/usr/bin/python3 -c "print(repr(min($t_stop + 2.0, $k_end)))")
@@ -99,6 +105,7 @@ fi
 cp term.h5 term_dt.h5
 cp term.xdmf term_dt.xdmf 2>/dev/null || true
 OMP_NUM_THREADS=2 "$mpiexec" -n 3 "$app" --restart term.h5 --set time.t_end="$t_end" --threads 2 --quiet
+expect_status term.h5 finished
 "$mpiexec" -n 1 "$app" "${mid[@]}" --set time.t_end="$t_end" --output term_ref.h5
 /usr/bin/python3 - "$inside" "$frames" <<'PY'
 import sys, h5py, numpy as np
@@ -162,4 +169,18 @@ with h5py.File("kill.h5", "r") as a, h5py.File("kill_ref.h5", "r") as b:
     assert np.array_equal(a["time"][:n], b["time"][:n])
 print("SIGKILL: every kept frame equals the reference")
 PY
+expect_status kill.h5 running
+
+echo "== 5. SIGTERM to mpiexec alone"
+# A batch system may signal the launcher rather than the ranks; mpiexec forwards the signal but
+# may then exit 1 instead of the ranks' 130, so the file's status is what tells a stop.
+"$mpiexec" -n 2 "$app" "${long[@]}" --output launcher.h5 > launcher.log 2>&1 &
+launcher=$!
+sleep 3
+kill -TERM $launcher
+set +e; wait $launcher; rc=$?; set -e
+[ $rc -ne 0 ] || fail "a run stopped through mpiexec must exit non-zero"
+grep -q -- "--restart launcher.h5" launcher.log || { cat launcher.log; fail "no restart hint"; }
+expect_status launcher.h5 stopped
+echo "SIGTERM to mpiexec: exit $rc, status stopped"
 echo "PASS"
