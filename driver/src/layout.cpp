@@ -61,8 +61,9 @@ std::string describe_layout(const grid::decomposition& d, int halo, int fields_p
     const auto td = static_cast<std::size_t>(d.thread_dim());
     const grid::index_t n = b.extent(d.thread_dim());
     for (int t = 0; t < d.threads(); ++t) {
-      threads << "t" << t << "[" << b.lo[td] + grid::split_start(n, d.threads(), t) << ","
-              << b.lo[td] + grid::split_start(n, d.threads(), t + 1) << ") ";
+      threads << (t == 0 ? "" : " ") << "t" << t << "["
+              << b.lo[td] + grid::split_start(n, d.threads(), t) << ","
+              << b.lo[td] + grid::split_start(n, d.threads(), t + 1) << ")";
     }
     char line[512];
     std::snprintf(line, sizeof line, "%4d  %-10s  %-36s %s\n", r, coords.str().c_str(),
