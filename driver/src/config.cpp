@@ -282,6 +282,12 @@ void config::apply(const std::vector<setting>& settings) {
         s.key.find("..") != std::string::npos) {
       throw config_error(s.origin + " " + s.key + ": expected key.path=value");
     }
+    // A table this setting makes (e.g. [initial_2] from --set initial_2.type=...) comes from it.
+    for (auto dot = s.key.find('.'); dot != std::string::npos; dot = s.key.find('.', dot + 1)) {
+      if (const std::string table = s.key.substr(0, dot); !has(table)) {
+        origins_.emplace(table, s.origin);
+      }
+    }
     origins_[s.key] = s.origin;
     if (const auto* text = std::get_if<std::string>(&s.value); text != nullptr && s.is_toml_text) {
       toml::table parsed;

@@ -84,6 +84,12 @@ TEST(Config, MessagesNameTheOriginAndTheKey) {
               (void)driver::config::from_text("a = [", "bad.toml", {});
             }).rfind("bad.toml:1:", 0),
             0U);
+  // A table that a --set made is the --set's; one of the file keeps the file's name.
+  auto tables = driver::config::from_text(
+      "[initial_1]\ntype = \"cone\"\n", "t.toml",
+      {from_set("initial_3.type", "\"gaussian\""), from_set("initial_1.x", "0.5")});
+  EXPECT_EQ(message_of([&] { tables.fail("initial_3", "gap"); }), "--set: initial_3: gap");
+  EXPECT_EQ(message_of([&] { tables.fail("initial_1", "why"); }), "t.toml: initial_1: why");
 }
 
 TEST(Config, UnknownKeysAreRefusedWithASuggestion) {
