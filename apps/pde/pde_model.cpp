@@ -190,7 +190,7 @@ public:
     for (const auto& [name, rhs] : definition_.equations) {
       out.push_back(
           {.name = name,
-           .long_name = "d" + name + "/dt = " + rhs,
+           .long_name = name, // the field itself (its equation is in the `config` attribute)
            .initial_section = "initial." + name,
            .initial = {.type = "random_uniform", .value = 0.5, .low = 0.49, .high = 0.51}});
     }
