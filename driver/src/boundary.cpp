@@ -41,7 +41,8 @@ std::string type_list(const std::vector<side_type>& accepted) {
 side_spec read_side(config& cfg, const std::string& path, const std::vector<side_type>& accepted) {
   side_spec s;
   s.key = path;
-  if (cfg.is_string(path)) { // the shorthand: just the type's name
+  const bool shorthand = cfg.is_string(path);
+  if (shorthand) { // just the type's name
     s.type = cfg.get_string(path, accepted.front().name, "side type");
   } else {
     std::string params = "type";
@@ -75,13 +76,16 @@ side_spec read_side(config& cfg, const std::string& path, const std::vector<side
     }
   }
   if (type == nullptr) {
-    cfg.fail(path + (cfg.is_string(path) ? "" : ".type"),
+    cfg.fail(path + (shorthand ? "" : ".type"),
              "expected " + type_list(accepted) + ", got \"" + s.type + "\"");
   }
+  if (type->takes_value && type->value_required && !cfg.has(path + ".value")) {
+    cfg.fail(path + ".value", "a " + type->name + " side needs the value on the face");
+  }
+  if (shorthand) { // value and derivative keep their defaults (0), and the side stays a string
+    return s;
+  }
   if (type->takes_value) {
-    if (type->value_required && !cfg.has(path + ".value")) {
-      cfg.fail(path + ".value", "a " + type->name + " side needs the value on the face");
-    }
     s.value = cfg.get_double(path + ".value", 0.0, "value (" + type->name + ")");
   }
   if (type->takes_derivative) {

@@ -43,6 +43,15 @@ TEST(Boundary, AllFirstThenSidesAndTheShorthand) {
   EXPECT_NE(cfg.to_toml().find("[boundary.\"x+\"]\ntype = \"dirichlet\"\nvalue = 1.5\n"),
             std::string::npos)
       << cfg.to_toml();
+  // The shorthand stays a string in the effective configuration (--print-config, the file's
+  // config attribute), which runs the same when fed back.
+  const std::string effective = cfg.to_toml();
+  EXPECT_NE(effective.find("\ny- = \"neumann\"\n"), std::string::npos) << effective;
+  EXPECT_EQ(effective.find("[boundary.\"y-\"]"), std::string::npos) << effective;
+  auto again = driver::config::from_text(effective, "again", {});
+  const auto t = driver::read_boundary(again, "boundary", neumann_or_dirichlet);
+  EXPECT_EQ(t[1][0].type, "neumann");
+  EXPECT_EQ(again.to_toml(), effective);
 }
 
 TEST(Boundary, DefaultsAreRecorded) {
