@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 namespace tessera::driver {
@@ -234,6 +238,21 @@ std::string limits_problem(double x, const limits& b) {
 config::config(const std::string& file, const std::vector<setting>& settings)
     : impl_(std::make_unique<impl>()), source_(file.empty() ? "the defaults" : file) {
   if (!file.empty()) {
+    // toml++ reports a file it cannot open as a parse error at line 0.
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) {
+      throw io_error("configuration file " + file + " does not exist");
+    }
+    if (std::filesystem::is_directory(file, ec)) {
+      throw io_error("configuration file " + file + " is a directory");
+    }
+    if (!std::ifstream(file).good()) {
+      std::string why = "configuration file ";
+      why += file;
+      why += " cannot be read: ";
+      why += std::strerror(errno);
+      throw io_error(why);
+    }
     try {
       impl_->root = toml::parse_file(file);
     } catch (const toml::parse_error& e) {
@@ -775,7 +794,10 @@ std::string config::to_toml() const {
     if (!table.empty()) {
       std::string header;
       for (const auto& part : split_path(table)) {
-        header += (header.empty() ? "" : ".") + key_text(part);
+        if (!header.empty()) {
+          header += '.';
+        }
+        header += key_text(part);
       }
       out += (out.empty() ? "[" : "\n[") + header + "]\n";
     }

@@ -140,6 +140,12 @@ def test_configuration_errors_are_run_errors_with_the_apps_messages(work):
         tessera.Simulation("navier_stokes")
     with pytest.raises(tessera.RunError, match="^the configuration text:1:6: "):
         tessera.Simulation("cahn_hilliard", "[grid\nshape = 3")
+    # A configuration file that cannot be opened is an I/O error naming it, not a parse error.
+    with pytest.raises(tessera.RunIOError, match="^configuration file no_such.toml does not "
+                                                 "exist$"):
+        tessera.Simulation("cahn_hilliard", config_file="no_such.toml")
+    with pytest.raises(tessera.RunIOError, match="is a directory$"):
+        tessera.Simulation("cahn_hilliard", config_file=str(work))
 
 
 def test_an_error_on_one_rank_reaches_every_rank(work, rank, size):
