@@ -168,6 +168,7 @@ public:
       fail("the expression is empty", 0);
     }
     expr_node root = sum();
+    refuse_deep_trees(root);
     if (peek().what != token::kind::end) {
       const token& t = peek();
       if (t.text == ")") {
@@ -182,10 +183,50 @@ public:
   }
 
 private:
+  /// How deep the parser recurses (parentheses, signs, powers, calls) and how deep the tree it
+  /// makes may be (a long chain of + makes a deep tree): the passes after it recurse through
+  /// the tree, and deeper expressions would overflow the stack instead of getting a message.
+  static constexpr int max_depth = 1000;
+
   const std::string& text_;
   std::size_t equation_;
   std::vector<token> tokens_;
   std::size_t next_ = 0;
+  int depth_ = 0;
+
+  /// Counts one level of the parser's recursion while it lives.
+  struct nesting {
+    explicit nesting(parser& p) : depth(++p.depth_) {
+      if (depth > max_depth) {
+        p.fail("the expression nests deeper than " + std::to_string(max_depth) +
+                   " levels (parentheses, signs, powers); simplify it",
+               p.peek().position);
+      }
+      level = &p.depth_;
+    }
+    ~nesting() { --*level; }
+    nesting(const nesting&) = delete;
+    nesting& operator=(const nesting&) = delete;
+    int depth;
+    int* level = nullptr;
+  };
+
+  /// Refuses a tree deeper than max_depth (measured without recursion).
+  void refuse_deep_trees(const expr_node& root) const {
+    std::vector<std::pair<const expr_node*, int>> todo{{&root, 1}};
+    while (!todo.empty()) {
+      const auto [n, d] = todo.back();
+      todo.pop_back();
+      if (d > max_depth) {
+        fail("the expression is more than " + std::to_string(max_depth) +
+                 " operations deep (e.g. a sum of that many terms); simplify it",
+             n->position);
+      }
+      for (const auto& a : n->args) {
+        todo.emplace_back(&a, d + 1);
+      }
+    }
+  }
 
   [[noreturn]] void fail(const std::string& what, std::size_t at) const {
     throw expression_error(what, text_, at, equation_);
@@ -231,6 +272,7 @@ private:
 
   // unary := ('+' | '-') unary | power
   expr_node unary() {
+    const nesting level(*this);
     if (is_op("+")) {
       take();
       return unary();

@@ -152,6 +152,24 @@ TEST(PdeParser, SyntaxErrorsPointAtTheirPosition) {
   } catch (const solvers::expression_error& e) {
     EXPECT_NE(std::string(e.what()).find("\n  ∇²c + € \n        ^"), std::string::npos) << e.what();
   }
+  // Too deep for the recursive passes: a message, not a stack overflow; 900 levels are fine.
+  const auto nested = [](int n) { return std::string(n, '(') + "c" + std::string(n, ')'); };
+  std::string sum = "c";
+  for (int i = 0; i < 1500; ++i) {
+    sum += "+c";
+  }
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {nested(10000), "nests deeper than 1000 levels"},
+           {std::string(10000, '-') + "c", "nests deeper than 1000 levels"},
+           {sum, "more than 1000 operations deep"}}) {
+    try {
+      (void)solvers::parse_expression(text);
+      ADD_FAILURE() << "an expression " << text.size() << " characters long parsed";
+    } catch (const solvers::expression_error& e) {
+      EXPECT_NE(e.message().find(message), std::string::npos) << e.message();
+    }
+  }
+  EXPECT_NO_THROW((void)solvers::parse_expression(nested(900)));
 }
 
 // ---- planner ---------------------------------------------------------------------------------
