@@ -126,23 +126,6 @@ std::string type_name(const toml::node& n) {
   }
 }
 
-/// Shortest text that reads back as `x`, as a TOML float ("0.5", "1e-15", "100.0", "inf").
-std::string number_text(double x) {
-  if (std::isnan(x)) {
-    return "nan";
-  }
-  if (std::isinf(x)) {
-    return x > 0 ? "inf" : "-inf";
-  }
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
-  std::string text(buffer, result.ptr);
-  if (text.find_first_of(".e") == std::string::npos) {
-    text += ".0";
-  }
-  return text;
-}
-
 /// A TOML basic string: quoted, with escapes.
 std::string quoted(const std::string& s) {
   std::string out = "\"";
@@ -234,6 +217,22 @@ std::string limits_problem(double x, const limits& b) {
 }
 
 } // namespace
+
+std::string number_text(double x) {
+  if (std::isnan(x)) {
+    return "nan";
+  }
+  if (std::isinf(x)) {
+    return x > 0 ? "inf" : "-inf";
+  }
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
+  std::string text(buffer, result.ptr);
+  if (text.find_first_of(".e") == std::string::npos) {
+    text += ".0";
+  }
+  return text;
+}
 
 config::config(const std::string& file, const std::vector<setting>& settings)
     : impl_(std::make_unique<impl>()), source_(file.empty() ? "the defaults" : file) {

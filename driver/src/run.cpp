@@ -82,7 +82,7 @@ struct simulation::impl {
   [[nodiscard]] std::string when() const {
     return info.clock == clock_kind::steps
                ? "step " + std::to_string(steps_now())
-               : "t = " + std::to_string(now()) + " (step " + std::to_string(steps_now()) + ")";
+               : "t = " + number_text(now()) + " (step " + std::to_string(steps_now()) + ")";
   }
 
   void read_keys();
@@ -113,8 +113,8 @@ struct simulation::impl {
     }
     if (limit && !(dt <= limit->max_dt)) {
       agree_on(false,
-               cfg->origin("time.dt") + ": time.dt: " + std::to_string(dt) + " is above the " +
-                   limit->scheme + " stability limit " + std::to_string(limit->max_dt) +
+               cfg->origin("time.dt") + ": time.dt: " + number_text(dt) + " is above the " +
+                   limit->scheme + " stability limit " + number_text(limit->max_dt) +
                    " for this grid and initial state; use a smaller dt" +
                    (limit->remedy.empty() ? "" : " or " + limit->remedy),
                error_kind::config, "time.dt");
@@ -129,6 +129,31 @@ struct simulation::impl {
   }
   [[nodiscard]] bool any_stop() const { return any_rank_stop_requested(group); }
 };
+
+namespace {
+
+/// Refuses a time step or frame interval `span` (key `key`) that is not finite, or too small to
+/// change the time anywhere in [t_start, t_end] (t + span == t in double precision: the run
+/// would never advance), or that would take more than 2^53 steps.
+void refuse_unresolved_step(const config& c, const std::string& key, double span, double t_start,
+                            double t_end) {
+  if (!std::isfinite(span)) {
+    c.fail(key, "must be a finite number, got " + number_text(span));
+  }
+  for (const double t : {t_start, t_end}) {
+    if (t + span == t || t - span == t) {
+      c.fail(key, number_text(span) + " does not change the time at t = " + number_text(t) +
+                      " (below the resolution of a double there); use a larger " + key +
+                      " or times nearer 0");
+    }
+  }
+  if ((t_end - t_start) / span > 9.007199254740992e15) {
+    c.fail(key, number_text(span) + " would take " + number_text((t_end - t_start) / span) +
+                    " steps from time.t_start to time.t_end; use a larger " + key);
+  }
+}
+
+} // namespace
 
 void simulation::impl::read_keys() {
   config& c = *cfg;
@@ -211,8 +236,16 @@ void simulation::impl::read_keys() {
                       own_clock() ? "time step (the first trial step of an adaptive run)"
                                   : "time step",
                       positive());
-    if (!c.describing_only() && !(t_end > t_start)) {
-      c.fail("time.t_end", "must be after time.t_start");
+    if (!c.describing_only()) {
+      for (const auto& [key, value] : {std::pair{"time.t_start", t_start}, {"time.t_end", t_end}}) {
+        if (!std::isfinite(value)) {
+          c.fail(key, "must be a finite number, got " + number_text(value));
+        }
+      }
+      if (!(t_end > t_start)) {
+        c.fail("time.t_end", "must be after time.t_start");
+      }
+      refuse_unresolved_step(c, "time.dt", dt, t_start, t_end);
     }
     if (info.clock == clock_kind::time) {
       // Whole steps: by default a frame every tenth of the run, at least every step.
@@ -230,6 +263,9 @@ void simulation::impl::read_keys() {
     } else {
       interval = c.get_double("output.interval", (t_end - t_start) / 10.0,
                               "simulated time between output frames", positive());
+    }
+    if (!c.describing_only()) {
+      refuse_unresolved_step(c, "output.interval", interval, t_start, t_end);
     }
   }
   setup.dt = dt;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -30,9 +31,12 @@ double next_adaptive_step(double h, double e, const std::string& who) {
   }
   next = std::min(next, explicit_integrator::dt_max);
   if (next < explicit_integrator::dt_min) {
-    throw numerical_error(who + ": the adaptive time step fell below " +
-                          std::to_string(explicit_integrator::dt_min) +
-                          " (the solution is blowing up)");
+    char floor[32];
+    std::snprintf(floor, sizeof floor, "%g", explicit_integrator::dt_min);
+    throw numerical_error(who + ": the adaptive time step fell below " + floor +
+                          (std::isnan(e) ? " (the error estimate is NaN: the solution became NaN "
+                                           "or infinite within a step)"
+                                         : " (the solution is blowing up)"));
   }
   return next;
 }

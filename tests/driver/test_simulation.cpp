@@ -159,7 +159,7 @@ TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {
                      options_for(name("nan"), {{"output.interval", "0.5", true, "--set"}}));
   });
   EXPECT_EQ(where.rfind("rank " + std::to_string(comm::size() - 1) +
-                            ": u became NaN or infinite by t = 0.500000 (step 4) at cell (",
+                            ": u became NaN or infinite by t = 0.5 (step 4) at cell (",
                         0),
             0U)
       << where;
@@ -167,7 +167,7 @@ TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {
   auto fast = std::make_unique<growth>();
   fast->max_dt = 0.1;
   EXPECT_EQ(error_of([&] { (void)run_to_end(std::move(fast), options_for(name("fast"))); }),
-            "the defaults: time.dt: 0.125000 is above the test stability limit 0.100000 for this "
+            "the defaults: time.dt: 0.125 is above the test stability limit 0.1 for this "
             "grid and initial state; use a smaller dt or a smaller step");
   // A model whose field is not named as declared.
   auto misnamed = std::make_unique<growth>();
@@ -276,7 +276,7 @@ TEST(Simulation, RunsOnAGroupOfRanks) {
   const auto reference = run_to_end(std::make_unique<growth>(), options_for(name("group_ref")));
   if (failing) {
     EXPECT_EQ(error,
-              "rank 0: u became NaN or infinite by t = 0.375000 (step 3) at cell (0, 0) = nan; "
+              "rank 0: u became NaN or infinite by t = 0.375 (step 3) at cell (0, 0) = nan; "
               "the frames before it are in " +
                   file)
         << error;

@@ -34,6 +34,10 @@ struct setting {
   std::string origin{};      ///< what to name in messages, e.g. "--set time.dt=0.1" or "--output"
 };
 
+/// The shortest text that reads back as `x`, in TOML's float syntax ("0.5", "1e-15", "100.0",
+/// "inf"): how messages and the effective configuration print numbers.
+[[nodiscard]] std::string number_text(double x);
+
 /// Bounds for a number; messages say "must be positive", "must be at least 1", ...
 struct limits {
   std::optional<double> min{};
