@@ -275,10 +275,9 @@ TEST(Simulation, RunsOnAGroupOfRanks) {
   // Cell by cell, the result is the same on every layout: the whole world's run is the reference.
   const auto reference = run_to_end(std::make_unique<growth>(), options_for(name("group_ref")));
   if (failing) {
-    EXPECT_EQ(error,
-              "rank 0: u became NaN or infinite by t = 0.375 (step 3) at cell (0, 0) = nan; "
-              "the frames before it are in " +
-                  file)
+    EXPECT_EQ(error, "rank 0: u became NaN or infinite by t = 0.375 (step 3) at cell (0, 0) = nan; "
+                     "the frames before it are in " +
+                         file)
         << error;
   } else {
     EXPECT_EQ(error, "(no error)");
