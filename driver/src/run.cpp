@@ -308,6 +308,17 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
                              "output.file");
         }
       }
+      // Another model's file has other fields and series: continuing it would mix the two.
+      std::string writer;
+      try {
+        writer = grid::read_text_attribute(*s.opts.restart, "solver");
+      } catch (const io_error&) { // no file, or not the driver's: reported where it is read
+      }
+      if (!writer.empty() && writer != s.info.name) {
+        throw usage_error(*s.opts.restart + " was written by " + writer + ", not by " +
+                          s.info.name + "; continue it with " + writer + " --restart " +
+                          *s.opts.restart);
+      }
     }
     if (s.opts.config_text && !s.opts.config_file.empty()) {
       throw usage_error("tessera::driver::simulation: give the configuration as a file (" +
