@@ -283,6 +283,10 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
   const auto& c = d.communicator();
   for (const auto* f : fields) {
     require(!f->name().empty(), "every field written to " + path_ + " needs a name");
+    if (&f->decomp() != &d) {
+      throw comm::usage_error("tessera::grid::h5_writer: field " + f->name() + " written to " +
+                              path_ + " lives on another decomposition than the file's");
+    }
     require(std::find(names_.begin(), names_.end(), f->name()) == names_.end(),
             "two fields written to " + path_ + " are named " + f->name());
     require(f->name() != "time" && f->name() != "step",

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <optional>
 #include <tuple>
@@ -767,6 +768,18 @@ multigrid::multigrid(const decomposition& d, helmholtz_operator op,
   }
   if (options.max_cycles < 1) {
     fail("max_cycles must be at least 1");
+  }
+  const auto text = [](double x) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%g", x);
+    return std::string(buffer);
+  };
+  if (!(options.relative_tolerance > 0.0) || !std::isfinite(options.relative_tolerance)) {
+    fail("relative_tolerance must be positive and finite, got " + text(options.relative_tolerance));
+  }
+  if (!(options.absolute_tolerance >= 0.0) || !std::isfinite(options.absolute_tolerance)) {
+    fail("absolute_tolerance must be zero or positive and finite, got " +
+         text(options.absolute_tolerance));
   }
   if (options.gather_below < 1) {
     fail("gather_below must be at least 1");

@@ -190,6 +190,15 @@ TEST(IoErrors, ClearMessagesOnEveryRank) {
   EXPECT_THROW(grid::read_field("no_such_file.h5", "c", c), grid::io_error);
   EXPECT_THROW(grid::read_field(path, "nope", c), grid::io_error);
   EXPECT_THROW(grid::h5_writer(d, "no_such_dir/x.h5", {&c}, true), grid::io_error);
+  // A field of another decomposition would be written against the file's coordinates.
+  grid::field<double> elsewhere(other, 1, {}, "v");
+  try {
+    grid::h5_writer mixed(d, scratch("io_mixed"), {&c, &elsewhere}, true);
+    ADD_FAILURE() << "wrote a field of another decomposition";
+  } catch (const comm::usage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("field v written to"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lives on another decomposition"), std::string::npos);
+  }
 }
 
 TEST(IoErrors, MisdeclaredLayoutIsRefusedOnEveryRank) {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 namespace comm = tessera::comm;
@@ -336,6 +337,23 @@ TEST(Multigrid, RefusesWhatItCannotSolveOnEveryRank) {
               grid::multigrid mg(d, {1.0, 0.0, {1.0, 1.0, 1.0}},
                                  grid::boundary<double>::all(side::neumann()));
             }).find("beta must be finite and > 0"),
+            std::string::npos);
+  for (const double bad : {0.0, -1.0, std::numeric_limits<double>::quiet_NaN()}) {
+    grid::multigrid_options o;
+    o.relative_tolerance = bad;
+    EXPECT_NE(message([&] {
+                grid::multigrid mg(d, {1.0, 1.0, {1.0, 1.0, 1.0}},
+                                   grid::boundary<double>::all(side::neumann()), o);
+              }).find("relative_tolerance must be positive and finite"),
+              std::string::npos)
+        << bad;
+  }
+  grid::multigrid_options negative_absolute;
+  negative_absolute.absolute_tolerance = -1e-3;
+  EXPECT_NE(message([&] {
+              grid::multigrid mg(d, {1.0, 1.0, {1.0, 1.0, 1.0}},
+                                 grid::boundary<double>::all(side::neumann()), negative_absolute);
+            }).find("absolute_tolerance must be zero or positive and finite, got -0.001"),
             std::string::npos);
   grid::multigrid mg(d, {1.0, 1.0, {1.0, 1.0, 1.0}}, grid::boundary<double>::all(side::neumann()));
   grid::decomposition other(comm::world(), spec_of({16, 16}, {false, false}));

@@ -47,4 +47,9 @@ def test_io_errors_name_the_file(work, size):
     tessera.H5Writer(d, path, [f], overwrite=True).close()
     with pytest.raises(tessera.IOError, match="exists"):
         tessera.H5Writer(d, path, [f])
+    other = tessera.Decomposition([6, 4])
+    with pytest.raises(tessera.UsageError, match="field g written to .* lives on another "
+                                                 "decomposition"):
+        tessera.H5Writer(d, work / name_for("io_mixed"), [f, tessera.Field(other, name="g")],
+                         overwrite=True)
     assert issubclass(tessera.IOError, OSError)

@@ -156,6 +156,9 @@ def test_errors_name_what_to_change(size):
         tessera.Multigrid(d, boundary=walls, spacing=[1.0])
     with pytest.raises(tessera.UsageError, match="mode must be"):
         tessera.Multigrid(d, boundary=walls, mode="serial")
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(tessera.UsageError, match="relative_tolerance must be positive"):
+            tessera.Multigrid(d, boundary=walls, relative_tolerance=bad)
     mg = tessera.Multigrid(d, alpha=1.0, boundary=walls)
     other = tessera.Decomposition([16, 16], periodic=[False, True])
     u = tessera.Field(d)
