@@ -177,6 +177,11 @@ void simulation::impl::read_keys() {
                               "per dimension: periodic, or sides from [boundary]");
   const auto spacing = c.get_doubles("grid.spacing", nd, std::vector<double>(nd, 1.0),
                                      "cell size per dimension (length)", positive());
+  for (const double h : spacing) {
+    if (!c.describing_only() && !std::isfinite(h)) {
+      c.fail("grid.spacing", "must be finite, got " + number_text(h));
+    }
+  }
   for (std::size_t e = 0; e < nd; ++e) {
     setup.shape[e] = shape[e];
     setup.periodic[e] = spec.periodic[e];
