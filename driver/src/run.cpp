@@ -479,8 +479,8 @@ void simulation::start() {
     }
     comm::bcast(exists, 0, s.d->communicator());
     s.agree_on(!exists,
-               "output file " + s.out_path +
-                   " exists; pass --overwrite to replace it, or choose another name with --output",
+               "output file " + s.out_path + " exists; pass " + s.opts.overwrite_name +
+                   " to replace it, or choose another name with " + s.opts.output_name,
                error_kind::usage);
   }
   s.check([&] {

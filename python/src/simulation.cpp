@@ -95,6 +95,8 @@ void bind_simulation(py::module_& m) {
              }
              o.restart = std::move(restart);
              o.overwrite = overwrite;
+             o.overwrite_name = "overwrite=True";
+             o.output_name = "output=";
              o.progress = driver::progress_mode::none;
              o.silent = true;
              auto make = factory_of(model);

@@ -140,6 +140,12 @@ def test_configuration_errors_are_run_errors_with_the_apps_messages(work):
         tessera.Simulation("navier_stokes")
     with pytest.raises(tessera.RunError, match="^the configuration text:1:6: "):
         tessera.Simulation("cahn_hilliard", "[grid\nshape = 3")
+    # An existing output: the message names Python's keywords, not the command line's flags.
+    taken = work / name_for("sim_taken")
+    tessera.run("cahn_hilliard", SMALL_CH, output=taken, overwrite=True)
+    with pytest.raises(tessera.RunUsageError, match="exists; pass overwrite=True to replace it, "
+                                                    "or choose another name with output=$"):
+        tessera.Simulation("cahn_hilliard", SMALL_CH, output=taken)
     # A configuration file that cannot be opened is an I/O error naming it, not a parse error.
     with pytest.raises(tessera.RunIOError, match="^configuration file no_such.toml does not "
                                                  "exist$"):
