@@ -172,14 +172,14 @@ PY
 expect_status kill.h5 running
 
 echo "== 5. SIGTERM to mpiexec alone"
-# A batch system may signal the launcher rather than the ranks; mpiexec forwards the signal but
-# may then exit 1 instead of the ranks' 130, so the file's status is what tells a stop.
+# A batch system may signal the launcher rather than the ranks; mpiexec forwards the signal, but
+# its exit status is then its own (Open MPI's 1; MPICH's 130 or 0, seen both), so the file's
+# status is what tells a stop.
 "$mpiexec" -n 2 "$app" "${long[@]}" --output launcher.h5 > launcher.log 2>&1 &
 launcher=$!
 sleep 3
 kill -TERM $launcher
 set +e; wait $launcher; rc=$?; set -e
-[ $rc -ne 0 ] || fail "a run stopped through mpiexec must exit non-zero"
 grep -q -- "--restart launcher.h5" launcher.log || { cat launcher.log; fail "no restart hint"; }
 expect_status launcher.h5 stopped
 echo "SIGTERM to mpiexec: exit $rc, status stopped"
