@@ -35,6 +35,20 @@ namespace {
   throw usage_error("tessera::grid::multigrid: " + what);
 }
 
+/// `x` as "%g" prints it (1e-12, not to_string's 0.000000), for messages.
+std::string number_text(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", x);
+  return buffer;
+}
+
+/// Refuses a relative tolerance that is not positive and finite (constructor and setter alike).
+void check_relative_tolerance(double relative) {
+  if (!(relative > 0.0) || !std::isfinite(relative)) {
+    fail("relative_tolerance must be positive and finite, got " + number_text(relative));
+  }
+}
+
 using kind = side_condition<double>::kind;
 
 const char* kind_name(kind k) {
@@ -769,17 +783,10 @@ multigrid::multigrid(const decomposition& d, helmholtz_operator op,
   if (options.max_cycles < 1) {
     fail("max_cycles must be at least 1");
   }
-  const auto text = [](double x) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%g", x);
-    return std::string(buffer);
-  };
-  if (!(options.relative_tolerance > 0.0) || !std::isfinite(options.relative_tolerance)) {
-    fail("relative_tolerance must be positive and finite, got " + text(options.relative_tolerance));
-  }
+  check_relative_tolerance(options.relative_tolerance);
   if (!(options.absolute_tolerance >= 0.0) || !std::isfinite(options.absolute_tolerance)) {
     fail("absolute_tolerance must be zero or positive and finite, got " +
-         text(options.absolute_tolerance));
+         number_text(options.absolute_tolerance));
   }
   if (options.gather_below < 1) {
     fail("gather_below must be at least 1");
@@ -889,9 +896,7 @@ void multigrid::set_coefficients(double alpha, double beta) {
 }
 
 void multigrid::set_relative_tolerance(double relative) {
-  if (!(relative > 0.0)) {
-    fail("the relative tolerance must be positive, got " + std::to_string(relative));
-  }
+  check_relative_tolerance(relative);
   options_.relative_tolerance = relative;
 }
 

@@ -196,19 +196,17 @@ private:
 
   /// Counts one level of the parser's recursion while it lives.
   struct nesting {
-    explicit nesting(parser& p) : depth(++p.depth_) {
-      if (depth > max_depth) {
-        p.fail("the expression nests deeper than " + std::to_string(max_depth) +
-                   " levels (parentheses, signs, powers); simplify it",
-               p.peek().position);
+    explicit nesting(parser& p) : owner(p) {
+      if (++owner.depth_ > max_depth) {
+        owner.fail("the expression nests deeper than " + std::to_string(max_depth) +
+                       " levels (parentheses, signs, powers); simplify it",
+                   owner.peek().position);
       }
-      level = &p.depth_;
     }
-    ~nesting() { --*level; }
+    ~nesting() { --owner.depth_; }
     nesting(const nesting&) = delete;
     nesting& operator=(const nesting&) = delete;
-    int depth;
-    int* level = nullptr;
+    parser& owner;
   };
 
   /// Refuses a tree deeper than max_depth (measured without recursion).

@@ -166,7 +166,7 @@ def test_errors_name_what_to_change(size):
         mg.solve(u, tessera.Field(other))
     with pytest.raises(tessera.UsageError, match="must be cell-centred"):
         mg.solve(tessera.Field(d, staggered=0), tessera.Field(d))
-    with pytest.raises(tessera.UsageError, match="relative tolerance must be positive"):
+    with pytest.raises(tessera.UsageError, match="relative_tolerance must be positive"):
         mg.relative_tolerance = 0.0
     with pytest.raises(tessera.UsageError, match="cycles must be >= 0"):
         mg.run_cycles(u, tessera.Field(d), -1)
