@@ -1,4 +1,5 @@
 #include "tessera/driver/checks.hpp"
+#include "tessera/number_text.hpp"
 
 #include <sys/resource.h>
 
@@ -67,7 +68,7 @@ std::string first_non_finite(const grid::field<double>& f) {
         where += (d > 0 ? ", " : "") +
                  std::to_string(f.to_global(d, local[static_cast<std::size_t>(d)]));
       }
-      where += ") = " + std::to_string(f(i, j, k));
+      where += ") = " + number_text(f(i, j, k));
     }
   });
   return where;

@@ -1,4 +1,5 @@
 #include "tessera/driver/config.hpp"
+#include "tessera/number_text.hpp"
 
 #include <toml++/toml.h>
 
@@ -196,6 +197,9 @@ std::string quoted_list(const std::vector<std::string>& names) {
 }
 
 std::string limits_problem(double x, const limits& b) {
+  if (std::isinf(x)) { // no key of any app means "unbounded" by inf; NaN is refused below
+    return "must be a finite number, got " + number_text(x);
+  }
   const bool below = b.min && (b.min_exclusive ? !(x > *b.min) : !(x >= *b.min));
   const bool above = b.max && (b.max_exclusive ? !(x < *b.max) : !(x <= *b.max));
   if (!below && !above && !std::isnan(x)) {
@@ -217,22 +221,6 @@ std::string limits_problem(double x, const limits& b) {
 }
 
 } // namespace
-
-std::string number_text(double x) {
-  if (std::isnan(x)) {
-    return "nan";
-  }
-  if (std::isinf(x)) {
-    return x > 0 ? "inf" : "-inf";
-  }
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
-  std::string text(buffer, result.ptr);
-  if (text.find_first_of(".e") == std::string::npos) {
-    text += ".0";
-  }
-  return text;
-}
 
 config::config(const std::string& file, const std::vector<setting>& settings)
     : impl_(std::make_unique<impl>()), source_(file.empty() ? "the defaults" : file) {

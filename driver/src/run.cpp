@@ -5,6 +5,7 @@
 #include "tessera/driver/layout.hpp"
 #include "tessera/driver/oversubscription.hpp"
 #include "tessera/driver/signals.hpp"
+#include "tessera/number_text.hpp"
 
 #include <tessera/comm.hpp>
 #include <tessera/grid/parallel.hpp>
@@ -177,11 +178,6 @@ void simulation::impl::read_keys() {
                               "per dimension: periodic, or sides from [boundary]");
   const auto spacing = c.get_doubles("grid.spacing", nd, std::vector<double>(nd, 1.0),
                                      "cell size per dimension (length)", positive());
-  for (const double h : spacing) {
-    if (!c.describing_only() && !std::isfinite(h)) {
-      c.fail("grid.spacing", "must be finite, got " + number_text(h));
-    }
-  }
   for (std::size_t e = 0; e < nd; ++e) {
     setup.shape[e] = shape[e];
     setup.periodic[e] = spec.periodic[e];
@@ -242,11 +238,6 @@ void simulation::impl::read_keys() {
                                   : "time step",
                       positive());
     if (!c.describing_only()) {
-      for (const auto& [key, value] : {std::pair{"time.t_start", t_start}, {"time.t_end", t_end}}) {
-        if (!std::isfinite(value)) {
-          c.fail(key, "must be a finite number, got " + number_text(value));
-        }
-      }
       if (!(t_end > t_start)) {
         c.fail("time.t_end", "must be after time.t_start");
       }

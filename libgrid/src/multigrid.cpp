@@ -14,6 +14,7 @@
 
 #include <tessera/comm/collectives.hpp>
 #include <tessera/comm/communicator.hpp>
+#include <tessera/number_text.hpp>
 
 #include <omp.h>
 
@@ -33,13 +34,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& what) {
   throw usage_error("tessera::grid::multigrid: " + what);
-}
-
-/// `x` as "%g" prints it (1e-12, not to_string's 0.000000), for messages.
-std::string number_text(double x) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", x);
-  return buffer;
 }
 
 /// Refuses a relative tolerance that is not positive and finite (constructor and setter alike).
@@ -670,10 +664,10 @@ namespace {
 
 void check_coefficients(double alpha, double beta) {
   if (!(alpha >= 0.0) || !std::isfinite(alpha)) {
-    fail("alpha must be finite and >= 0, got " + std::to_string(alpha));
+    fail("alpha must be finite and >= 0, got " + number_text(alpha));
   }
   if (!(beta > 0.0) || !std::isfinite(beta)) {
-    fail("beta must be finite and > 0, got " + std::to_string(beta));
+    fail("beta must be finite and > 0, got " + number_text(beta));
   }
 }
 
@@ -773,7 +767,7 @@ multigrid::multigrid(const decomposition& d, helmholtz_operator op,
     const double h = op.spacing[static_cast<std::size_t>(dim)];
     if (!(h > 0.0) || !std::isfinite(h)) {
       fail("spacing along dimension " + std::to_string(dim) + " must be > 0, got " +
-           std::to_string(h));
+           number_text(h));
     }
   }
   if (options.pre_smooth < 0 || options.post_smooth < 0 ||

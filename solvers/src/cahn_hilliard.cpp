@@ -6,6 +6,7 @@
 #include <tessera/grid/multigrid.hpp>
 #include <tessera/grid/parallel.hpp>
 #include <tessera/grid/threads.hpp>
+#include <tessera/number_text.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -138,11 +139,11 @@ struct cahn_hilliard::impl final : explicit_system {
     }
     if (!(p.solver_tolerance >= 0.0)) {
       throw usage_error("cahn_hilliard: solver_tolerance must be >= 0 (0: automatic), got " +
-                        std::to_string(p.solver_tolerance));
+                        number_text(p.solver_tolerance));
     }
     if (!(gamma > 0.0)) {
       throw usage_error("cahn_hilliard: the semi-implicit scheme needs gamma > 0 (got " +
-                        std::to_string(gamma) + "); use an explicit scheme for gamma = 0");
+                        number_text(gamma) + "); use an explicit scheme for gamma = 0");
     }
     using kind = grid::side_condition<double>::kind;
     for (int dim = 0; dim < nd; ++dim) {
@@ -221,9 +222,9 @@ struct cahn_hilliard::impl final : explicit_system {
       st.cycles += r.cycles;
       if (!r.converged) {
         throw numerical_error("cahn_hilliard: a semi-implicit step's Helmholtz solve reached " +
-                              std::to_string(r.residual / r.rhs_norm) + " of the right-hand " +
+                              number_text(r.residual / r.rhs_norm) + " of the right-hand " +
                               "side after " + std::to_string(r.cycles) + " multigrid cycles, not " +
-                              std::to_string(st.tolerance()));
+                              number_text(st.tolerance()));
       }
     };
     solve(a, st.w, st.rhs);
@@ -458,7 +459,7 @@ void cahn_hilliard::rhs(grid::field<double>& out) {
 double cahn_hilliard::advance_fixed(double t, double t_end, double dt, ch_scheme scheme,
                                     ch_stats* stats) {
   if (!(dt > 0.0)) {
-    throw usage_error("cahn_hilliard: the time step must be positive, got " + std::to_string(dt));
+    throw usage_error("cahn_hilliard: the time step must be positive, got " + number_text(dt));
   }
   const std::int64_t steps = fixed_steps(t, t_end, dt);
   advance_steps(steps, dt, scheme, stats);
@@ -502,7 +503,7 @@ void count_step(ch_stats* stats, double dt) {
 
 void cahn_hilliard::step_semi_implicit(double dt, ch_stats* stats) {
   if (!(dt > 0.0)) {
-    throw usage_error("cahn_hilliard: the time step must be positive, got " + std::to_string(dt));
+    throw usage_error("cahn_hilliard: the time step must be positive, got " + number_text(dt));
   }
   impl_->prepare_semi_implicit(params_).use_tolerance(params_, 0.0);
   impl_->semi_implicit_step(params_, dt);
@@ -520,7 +521,7 @@ double cahn_hilliard::doubled_step(double h, ch_scheme scheme) {
 
 void cahn_hilliard::step_semi_implicit_extrapolated(double dt, ch_stats* stats) {
   if (!(dt > 0.0)) {
-    throw usage_error("cahn_hilliard: the time step must be positive, got " + std::to_string(dt));
+    throw usage_error("cahn_hilliard: the time step must be positive, got " + number_text(dt));
   }
   impl_->prepare_semi_implicit(params_).use_tolerance(params_, 0.0);
   (void)impl_->doubled_step(params_, dt, true);

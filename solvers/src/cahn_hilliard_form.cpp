@@ -2,6 +2,8 @@
 // (pde_plan.hpp) that accepts exactly the shapes py-pde users write for this equation.
 #include "tessera/solvers/cahn_hilliard_form.hpp"
 
+#include <tessera/number_text.hpp>
+
 #include <cmath>
 #include <cstddef>
 #include <utility>
@@ -153,8 +155,8 @@ std::optional<cahn_hilliard_params> match_cahn_hilliard(const pde_plan& plan, st
   p.gamma = gamma;
   for (const auto& [name, value] : {std::pair{"M", p.mobility}, std::pair{"gamma", p.gamma}}) {
     if (!(value > 0.0) || !std::isfinite(value)) {
-      return refuse(why, std::string(name) + " = " + std::to_string(value) +
-                             " is not a positive number");
+      return refuse(why,
+                    std::string(name) + " = " + number_text(value) + " is not a positive number");
     }
   }
   if (!std::isfinite(p.k) || !std::isfinite(p.c0)) {

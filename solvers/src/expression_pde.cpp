@@ -6,6 +6,7 @@
 #include <tessera/error.hpp>
 #include <tessera/grid/parallel.hpp>
 #include <tessera/grid/threads.hpp>
+#include <tessera/number_text.hpp>
 
 #include <algorithm>
 #include <array>
@@ -334,7 +335,7 @@ void expression_pde::rhs(double t, const std::vector<grid::field<double>*>& out)
 double expression_pde::advance_fixed(double t, double t_end, double dt, time_scheme scheme,
                                      step_stats* stats) {
   if (!(dt > 0.0)) {
-    throw usage_error("pde: the time step must be positive, got " + std::to_string(dt));
+    throw usage_error("pde: the time step must be positive, got " + number_text(dt));
   }
   step_stats local;
   const std::int64_t steps = explicit_integrator::fixed_steps(t, t_end, dt);

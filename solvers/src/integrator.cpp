@@ -5,6 +5,7 @@
 #include <tessera/error.hpp>
 #include <tessera/grid/parallel.hpp>
 #include <tessera/grid/threads.hpp>
+#include <tessera/number_text.hpp>
 
 #include <algorithm>
 #include <array>
@@ -31,9 +32,8 @@ double next_adaptive_step(double h, double e, const std::string& who) {
   }
   next = std::min(next, explicit_integrator::dt_max);
   if (next < explicit_integrator::dt_min) {
-    char floor[32];
-    std::snprintf(floor, sizeof floor, "%g", explicit_integrator::dt_min);
-    throw numerical_error(who + ": the adaptive time step fell below " + floor +
+    throw numerical_error(who + ": the adaptive time step fell below " +
+                          number_text(explicit_integrator::dt_min) +
                           (std::isnan(e) ? " (the error estimate is NaN: the solution became NaN "
                                            "or infinite within a step)"
                                          : " (the solution is blowing up)"));
@@ -434,7 +434,7 @@ void explicit_integrator::advance_steps(double t0, std::int64_t first, std::int6
                                         double dt, time_scheme scheme, step_stats& stats) {
   const std::string who = impl_->sys.name();
   if (!(dt > 0.0)) {
-    throw usage_error(who + ": the time step must be positive, got " + std::to_string(dt));
+    throw usage_error(who + ": the time step must be positive, got " + number_text(dt));
   }
   if (scheme == time_scheme::rkf45) {
     throw usage_error(who + ": rkf45 is adaptive only; use euler or rk4 for fixed steps");

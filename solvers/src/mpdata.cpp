@@ -4,6 +4,7 @@
 #include <tessera/grid/boundary.hpp>
 #include <tessera/grid/parallel.hpp>
 #include <tessera/grid/threads.hpp>
+#include <tessera/number_text.hpp>
 
 #include <omp.h>
 
@@ -200,7 +201,7 @@ void check_mpdata_options(const mpdata_options& o, int ndim, bool g_factor) {
   for (int d = 0; d < 3; ++d) {
     const double mu = o.mu_coeff[static_cast<std::size_t>(d)];
     if (!(mu >= 0.0) || !std::isfinite(mu)) {
-      refuse("mu_coeff", "mu_coeff must be finite and >= 0, got " + std::to_string(mu) +
+      refuse("mu_coeff", "mu_coeff must be finite and >= 0, got " + number_text(mu) +
                              " for dimension " + std::to_string(d));
     }
     if (d >= ndim && mu != 0.0) {
@@ -212,7 +213,7 @@ void check_mpdata_options(const mpdata_options& o, int ndim, bool g_factor) {
     refuse("mu_coeff", "diffusion (mu_coeff) needs G = 1: it cannot be combined with a G factor");
   }
   if (!(o.epsilon >= 0.0) || !std::isfinite(o.epsilon)) {
-    refuse("epsilon", "epsilon must be finite and >= 0, got " + std::to_string(o.epsilon));
+    refuse("epsilon", "epsilon must be finite and >= 0, got " + number_text(o.epsilon));
   }
 }
 
@@ -1148,7 +1149,7 @@ std::string mpdata::input_problem() {
     grid::for_each_index(m.g->interior(), [&](index_t i, index_t j, index_t k) {
       const double g = (*m.g)(i, j, k);
       if (bad.empty() && !(std::isfinite(g) && g > 0.0)) {
-        bad = cell({i, j, k}) + " = " + std::to_string(g);
+        bad = cell({i, j, k}) + " = " + number_text(g);
       }
     });
     if (!bad.empty()) {
@@ -1173,7 +1174,7 @@ std::string mpdata::input_problem() {
     }
   }
   if (!(worst <= 1.0)) {
-    return "advector: the donor-cell outflow Courant number reaches " + std::to_string(worst) +
+    return "advector: the donor-cell outflow Courant number reaches " + number_text(worst) +
            " at " + cell(at) +
            " (it must not exceed 1: use smaller Courant numbers, i.e. a smaller time step)";
   }

@@ -1,6 +1,7 @@
 #include "tessera/solvers/pde_plan.hpp"
 
 #include <tessera/error.hpp>
+#include <tessera/number_text.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -107,13 +108,6 @@ bool valid_identifier(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
   });
-}
-
-std::string number_text(double v) {
-  std::ostringstream out;
-  out.precision(17);
-  out << v;
-  return out.str();
 }
 
 class builder {

@@ -34,11 +34,8 @@ struct setting {
   std::string origin{};      ///< what to name in messages, e.g. "--set time.dt=0.1" or "--output"
 };
 
-/// The shortest text that reads back as `x`, in TOML's float syntax ("0.5", "1e-15", "100.0",
-/// "inf"): how messages and the effective configuration print numbers.
-[[nodiscard]] std::string number_text(double x);
-
-/// Bounds for a number; messages say "must be positive", "must be at least 1", ...
+/// Bounds for a number; messages say "must be positive", "must be at least 1", ... Whatever the
+/// bounds, a number read from a configuration must be finite (inf and nan are refused).
 struct limits {
   std::optional<double> min{};
   std::optional<double> max{};
