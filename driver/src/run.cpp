@@ -16,9 +16,11 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <new>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 namespace tessera::driver {
@@ -87,6 +89,10 @@ struct simulation::impl {
   }
 
   void read_keys();
+  /// Refuses, on every rank, ranks given different configurations (a rank-dependent output name
+  /// from Python, a file edited while the job started): they would otherwise wait in different
+  /// collectives for ever. Collective over `group`.
+  void agree_on_configuration() const;
   void write_frame();
   /// Refuses a fixed time.dt above the stable step the model reports for its initial state
   /// (models without a time step, such as mpdata with its Courant numbers, report none); an
@@ -155,6 +161,52 @@ void refuse_unresolved_step(const config& c, const std::string& key, double span
 }
 
 } // namespace
+
+void simulation::impl::agree_on_configuration() const {
+  const std::string mine = cfg->to_toml();
+  const auto digest = static_cast<std::int64_t>(std::hash<std::string>{}(mine));
+  if (comm::allreduce(digest, comm::op::min, group) ==
+      comm::allreduce(digest, comm::op::max, group)) {
+    return; // the usual case: one small collective pair per run
+  }
+  // Name the first line that differs from rank 0's, so the user sees which setting to fix.
+  std::vector<std::int64_t> length{static_cast<std::int64_t>(mine.size())};
+  comm::bcast(length, 0, group);
+  std::vector<char> text(mine.begin(), mine.end());
+  text.resize(static_cast<std::size_t>(length[0]));
+  comm::bcast(text, 0, group);
+  const std::string root(text.begin(), text.end());
+  std::istringstream ours(mine);
+  std::istringstream theirs(root);
+  std::string line;
+  std::string line0;
+  std::string table; // the [table] both texts are in, to name "output.file", not "file"
+  while (true) {
+    const bool more = static_cast<bool>(std::getline(ours, line));
+    const bool more0 = static_cast<bool>(std::getline(theirs, line0));
+    if (!more && !more0) {
+      break;
+    }
+    if (more && more0 && line == line0) {
+      if (line.size() > 2 && line.front() == '[' && line.back() == ']') {
+        table = line.substr(1, line.size() - 2) + ".";
+      }
+      continue;
+    }
+    const auto shown = [&](const std::string& l, bool present) {
+      if (!present) {
+        return std::string("nothing");
+      }
+      return "'" + (l.empty() || l.front() == '[' ? l : table + l) + "'";
+    };
+    agree(false,
+          "the ranks were given different configurations: rank " + std::to_string(group.rank()) +
+              " has " + shown(line, more) + " where rank 0 has " + shown(line0, more0) +
+              "; give every rank the same configuration",
+          1, group, error_kind::usage);
+  }
+  agree(true, {}, 1, group); // same text, another hash: nothing to refuse (and nobody waits)
+}
 
 void simulation::impl::read_keys() {
   config& c = *cfg;
@@ -333,6 +385,7 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
     s.read_keys();
     s.cfg->reject_unknown();
   });
+  s.agree_on_configuration();
 }
 
 simulation::~simulation() = default;

@@ -190,6 +190,18 @@ TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {
                                options_for(name("t"), {{"time.t_end", "-1", true, "--set"}}));
             }),
             "--set: time.t_end: must be after time.t_start");
+  // Ranks given different configurations (here every rank but 0 another rate): refused on every
+  // rank, naming the first line that differs, instead of a hang in a later collective.
+  if (comm::size() > 1) {
+    const std::string rate = comm::rank() == 0 ? "0.1" : "0.2";
+    EXPECT_EQ(
+        error_of([&] {
+          (void)run_to_end(std::make_unique<growth>(),
+                           options_for(name("differ"), {{"equation.rate", rate, true, "--set"}}));
+        }),
+        "the ranks were given different configurations: rank 1 has 'equation.rate = 0.2' where "
+        "rank 0 has 'equation.rate = 0.1'; give every rank the same configuration");
+  }
   // Pieces thinner than the model's ghost layers: the decomposition's message, and the model's
   // reason for the need. Another refusal of the decomposition keeps its message alone.
   auto wide = std::make_unique<growth>();

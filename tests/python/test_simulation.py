@@ -154,6 +154,20 @@ def test_configuration_errors_are_run_errors_with_the_apps_messages(work):
         tessera.Simulation("cahn_hilliard", config_file=str(work))
 
 
+def test_ranks_given_different_configurations_are_refused(work, rank, size):
+    # A rank-dependent output name is a natural slip in a Python script; the ranks would then
+    # write different files and wait in different collectives. Every rank raises instead.
+    if size == 1:
+        pytest.skip("needs ranks that can differ")
+    with pytest.raises(tessera.RunUsageError,
+                       match="^the ranks were given different configurations: rank 1 has "
+                             "'output.file = \".*sim_rank_1.h5\"' where rank 0 has "
+                             "'output.file = \".*sim_rank_0.h5\"'; give every rank the same "
+                             "configuration$"):
+        tessera.Simulation("cahn_hilliard", SMALL_CH, output=work / f"sim_rank_{rank}.h5",
+                           overwrite=True)
+
+
 def test_an_error_on_one_rank_reaches_every_rank(work, rank, size):
     # The last rank puts a NaN into the middle of its block between frames; one step later (a
     # frame per step) the frame's check finds it there, before it can spread to another block,
