@@ -486,7 +486,31 @@ expression_error::expression_error(const std::string& message, const std::string
 
 std::string caret_lines(const std::string& text, std::size_t position, std::size_t indent) {
   const std::string pad(indent, ' ');
-  return pad + text + "\n" + pad + std::string(column_of(text, position), ' ') + "^";
+  const std::size_t characters = column_of(text, text.size());
+  std::size_t column = column_of(text, position);
+  if (characters <= caret_window) {
+    return pad + text + "\n" + pad + std::string(column, ' ') + "^";
+  }
+  // A long expression (thousands of generated terms) is shown around the fault only: a
+  // terminal line's worth, cut at characters, "..." where something is left out.
+  const std::size_t first = std::min(column > caret_window / 2 ? column - caret_window / 2 : 0,
+                                     characters - caret_window);
+  const auto byte_of = [&](std::size_t character) {
+    std::size_t i = 0;
+    for (std::size_t seen = 0; i < text.size(); ++i) {
+      const auto byte = static_cast<unsigned char>(text[i]);
+      if ((byte & 0xC0U) != 0x80U && seen++ == character) {
+        break;
+      }
+    }
+    return i;
+  };
+  const std::size_t from = byte_of(first);
+  const std::string shown = text.substr(from, byte_of(first + caret_window) - from);
+  const std::string before = first > 0 ? "..." : "";
+  const std::string after = first + caret_window < characters ? "..." : "";
+  column = column - first + before.size();
+  return pad + before + shown + after + "\n" + pad + std::string(column, ' ') + "^";
 }
 
 std::string closest_name(const std::string& name, const std::vector<std::string>& candidates) {

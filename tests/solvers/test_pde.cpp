@@ -152,6 +152,34 @@ TEST(PdeParser, SyntaxErrorsPointAtTheirPosition) {
   } catch (const solvers::expression_error& e) {
     EXPECT_NE(std::string(e.what()).find("\n  ∇²c + € \n        ^"), std::string::npos) << e.what();
   }
+  // A long expression is shown around the fault only, cut at characters (∇ is one).
+  std::string terms = "c";
+  for (int i = 0; i < 600; ++i) { // 1201 characters, not too deep (below)
+    terms += i == 300 ? "+∇²c" : "+c";
+  }
+  const std::string faulty = terms + "+€";
+  try {
+    (void)solvers::parse_expression(faulty);
+    ADD_FAILURE() << "parsed";
+  } catch (const solvers::expression_error& e) {
+    const std::string w = e.what();
+    const std::string tail = std::string(w.substr(w.find('\n') + 1));
+    // "  ..." + the last 100 characters, then the caret under '€' (the last of them).
+    EXPECT_EQ(tail, "  ..." + faulty.substr(faulty.size() - 99 - std::string("€").size()) + "\n  " +
+                        std::string(3 + 99, ' ') + "^");
+  }
+  try {
+    (void)solvers::parse_expression("€" + terms);
+    ADD_FAILURE() << "parsed";
+  } catch (const solvers::expression_error& e) {
+    const std::string w = e.what();
+    EXPECT_EQ(w.substr(w.find('\n') + 1), "  €" + terms.substr(0, 99) + "...\n  ^");
+  }
+  const std::size_t middle = terms.find("∇");
+  EXPECT_EQ(solvers::caret_lines(terms, middle, 0),
+            "..." + terms.substr(middle - 50, 50) + "∇²c" +
+                terms.substr(middle + std::string("∇²c").size(), 47) + "...\n" +
+                std::string(53, ' ') + "^");
   // Too deep for the recursive passes: a message, not a stack overflow; 900 levels are fine.
   const auto nested = [](int n) { return std::string(n, '(') + "c" + std::string(n, ')'); };
   std::string sum = "c";

@@ -41,6 +41,10 @@ private:
   std::size_t equation_;
 };
 
+/// Characters of an expression that caret_lines() shows at most (longer ones are cut around the
+/// position, with "..." where text is left out).
+inline constexpr std::size_t caret_window = 100;
+
 /// The expression with a caret under byte offset `position` (counted in characters, so that
 /// UTF-8 symbols like ∇ take one column): two lines, each indented by `indent` spaces.
 [[nodiscard]] std::string caret_lines(const std::string& text, std::size_t position,
