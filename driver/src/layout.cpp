@@ -88,9 +88,9 @@ std::string describe_layout(const grid::decomposition& d, int halo, int fields_p
   const double mib = 1 << 20;
   o << "\nmemory per rank: about " << static_cast<double>(largest + replicated_bytes) / mib
     << " MiB for " << fields_per_rank << " fields";
-  if (replicated_bytes > 0) {
+  if (replicated_bytes > 0) { // what those bytes hold is the model's business, not named here
     o << " and " << static_cast<double>(replicated_bytes) / mib
-      << " MiB that every rank holds whole (levels a multigrid gathers)";
+      << " MiB that every rank holds whole";
   }
   o << "\n";
   return o.str();
