@@ -548,10 +548,12 @@ void simulation::start() {
                                                            s.d->mpi_dims().begin() + s.d->ndim()));
     s.out->attribute("thread_dim", std::vector<std::int64_t>{s.d->thread_dim()});
     s.out->attribute("threads", std::vector<std::int64_t>{s.d->threads()});
-    const std::time_t now = std::time(nullptr);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    s.out->attribute("created", std::string(stamp));
+    if (!s.restarting) { // a restart appends: the file keeps its birth (history lists each run)
+      const std::time_t now = std::time(nullptr);
+      char stamp[32];
+      std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+      s.out->attribute("created", std::string(stamp));
+    }
   });
   for (int e = 0; e < s.d->ndim(); ++e) {
     s.cells *= static_cast<double>(s.d->global_shape()[static_cast<std::size_t>(e)]);
