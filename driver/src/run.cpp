@@ -501,6 +501,30 @@ void simulation::start() {
       }
       m.resume_clock(value_at(s.out_path, "time", last), s.step, stored);
     }
+    const double stopped_at = value_at(s.out_path, "time", last);
+    const std::string where = "the run in " + s.out_path +
+                              " stopped at t = " + number_text(stopped_at) + " (step " +
+                              std::to_string(s.step) + ")";
+    if (!s.own_clock() && s.now() != stopped_at) {
+      // The driver's clocks count steps: another dt would relabel every step to come.
+      s.cfg->fail("time.dt",
+                  where + ", which this configuration's " +
+                      (s.info.clock == clock_kind::time ? "time.t_start + " : "") +
+                      "step x time.dt puts at t = " + number_text(s.now()) +
+                      "; a restart continues the step count, so keep the time.dt" +
+                      (s.info.clock == clock_kind::time ? " and time.t_start" : "") +
+                      " the file was written with (h5dump -a /config " + s.out_path +
+                      (s.info.clock == clock_kind::time ? " shows them)" : " shows it)"));
+    }
+    const bool nothing_left = s.own_clock() ? !(stopped_at < s.t_end) : s.step >= s.total_steps;
+    if (nothing_left) {
+      const std::string key = s.info.clock == clock_kind::steps ? "time.n_steps" : "time.t_end";
+      s.cfg->fail(key, "is " +
+                           (s.info.clock == clock_kind::steps ? std::to_string(s.total_steps)
+                                                              : number_text(s.t_end)) +
+                           ", but " + where + ": nothing is left to run; set " + key +
+                           " beyond it to continue");
+    }
   });
   s.first_step = s.steps_now();
   for (const auto* f : s.fields) {

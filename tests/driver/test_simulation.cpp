@@ -147,6 +147,23 @@ TEST(Simulation, RestartIsTheUninterruptedRun) {
   const auto continued = run_to_end(std::make_unique<growth>(), again);
   EXPECT_EQ(continued, whole);
   EXPECT_EQ(grid::read_dataset(half, "step").back(), 8.0);
+  // Nothing left to run (the file ends at t = 1), and another dt, which would relabel the
+  // stored steps (step 8 at dt = 0.05 is t = 0.4, not 1), are refused; the file is unchanged.
+  driver::run_options done = again;
+  done.settings = {{"time.t_end", "0.75", true, "--set"}};
+  EXPECT_EQ(error_of([&] { (void)run_to_end(std::make_unique<growth>(), done); }),
+            "--set: time.t_end: is 0.75, but the run in " + half +
+                " stopped at t = 1.0 (step 8): nothing is left to run; set time.t_end beyond it "
+                "to continue");
+  driver::run_options other_dt = again;
+  other_dt.settings = {{"time.t_end", "2.0", true, "--set"}, {"time.dt", "0.05", true, "--set"}};
+  EXPECT_EQ(error_of([&] { (void)run_to_end(std::make_unique<growth>(), other_dt); }),
+            "--set: time.dt: the run in " + half +
+                " stopped at t = 1.0 (step 8), which this configuration's time.t_start + step x "
+                "time.dt puts at t = 0.4; a restart continues the step count, so keep the "
+                "time.dt and time.t_start the file was written with (h5dump -a /config " +
+                half + " shows them)");
+  EXPECT_EQ(grid::read_dataset(half, "step").size(), 9U); // frames at t = 0, 0.125, ..., 1
 }
 
 TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {
