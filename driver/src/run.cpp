@@ -344,6 +344,22 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
   s.opts = std::move(options);
   s.check([&] {
     if (s.opts.restart) {
+      const std::string& path = *s.opts.restart;
+      const std::string& flag = s.opts.restart_name;
+      bool has_steps = false;
+      try {
+        has_steps = grid::has_dataset(path, "step");
+      } catch (const io_error&) {
+        throw io_error(flag + ": cannot open " + path + " as an HDF5 file (" +
+                       (std::filesystem::exists(path) ? "it is not one" : "it does not exist") +
+                       "); " + flag + " continues an earlier run's output, the .h5 file its " +
+                       "output.file named");
+      }
+      if (!has_steps) {
+        throw io_error(flag + ": " + path +
+                       " is not the output of a tessera run (it has no /step); " + flag +
+                       " continues an earlier run's output, the .h5 file its output.file named");
+      }
       // Not while another job writes the file: its configuration and frames change as they are
       // read (and HDF5 may refuse to open it at all).
       grid::refuse_if_locked(s.group, *s.opts.restart);
@@ -487,7 +503,18 @@ void simulation::start() {
     }
     m.check_restart(s.out_path);
     for (auto* f : s.fields) {
-      grid::read_field(s.out_path, f->name(), *f, last);
+      try {
+        grid::read_field(s.out_path, f->name(), *f, last);
+      } catch (const io_error& e) {
+        // libgrid names the shapes; the user changes the grid's keys, which it cannot name.
+        if (std::string(e.what()).find("the grid needs") == std::string::npos) {
+          throw;
+        }
+        throw config_error(std::string(e.what()) + "; a restart continues on the grid the file " +
+                               "was written on: keep grid.shape as in " + s.out_path +
+                               " (h5dump -a /config " + s.out_path + " shows it)",
+                           "grid.shape");
+      }
     }
     s.step = static_cast<std::int64_t>(steps[static_cast<std::size_t>(last)]);
     if (s.own_clock()) {

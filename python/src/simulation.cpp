@@ -97,6 +97,7 @@ void bind_simulation(py::module_& m) {
              o.overwrite = overwrite;
              o.overwrite_name = "overwrite=True";
              o.output_name = "output=";
+             o.restart_name = "restart=";
              o.progress = driver::progress_mode::none;
              o.silent = true;
              auto make = factory_of(model);

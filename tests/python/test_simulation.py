@@ -152,6 +152,10 @@ def test_configuration_errors_are_run_errors_with_the_apps_messages(work):
         tessera.Simulation("cahn_hilliard", config_file="no_such.toml")
     with pytest.raises(tessera.RunIOError, match="is a directory$"):
         tessera.Simulation("cahn_hilliard", config_file=str(work))
+    # restart= of a file that is not there names Python's keyword, not the command line's flag.
+    with pytest.raises(tessera.RunIOError, match="^restart=: cannot open no_such.h5 as an HDF5 "
+                                                 r"file \(it does not exist\); restart= continues"):
+        tessera.Simulation("cahn_hilliard", restart="no_such.h5")
 
 
 def test_ranks_given_different_configurations_are_refused(work, rank, size):

@@ -31,11 +31,12 @@ struct run_options {
   std::optional<std::string> restart{};    ///< --restart FILE
   std::optional<std::string> layout_png{}; ///< --layout-png FILE
   bool overwrite = false;                  ///< --overwrite
-  /// How messages name the overwrite and output choices (Python: "overwrite=True", "output=").
+  /// How messages name the overwrite, output and restart choices (Python: "overwrite=True", ...).
   std::string overwrite_name = "--overwrite";
   std::string output_name = "--output";
-  bool print_config = false;                         ///< --print-config
-  bool dry_run = false;                              ///< --dry-run
+  std::string restart_name = "--restart"; ///< how messages name `restart` (Python: "restart=")
+  bool print_config = false;              ///< --print-config
+  bool dry_run = false;                   ///< --dry-run
   progress_mode progress = progress_mode::automatic; ///< --progress, --quiet
   /// No start line and no end summary either (a caller that reports for itself: Python).
   bool silent = false;
