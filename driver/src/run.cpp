@@ -418,6 +418,12 @@ void simulation::decompose() {
     try {
       s.d = std::make_unique<grid::decomposition>(s.group, s.spec);
     } catch (const usage_error& e) {
+      // A process grid that cannot work: name the key (or flag) that set it.
+      const std::string what = e.what();
+      const std::string libgrid = "tessera::grid::decomposition: ";
+      if (what.rfind(libgrid + "mpi_dims", 0) == 0 && s.cfg->has("parallel.mpi_dims")) {
+        s.cfg->fail("parallel.mpi_dims", what.substr(libgrid.size()));
+      }
       // Pieces too thin for the model's ghost layers: say where the need comes from. (Every
       // such refusal of the decomposition names "the halo width".)
       const std::string why = s.m->halo_reason();
