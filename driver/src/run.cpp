@@ -72,6 +72,7 @@ struct simulation::impl {
   double cells = 1.0;
   double wall0 = 0.0, io_seconds = 0.0, halo0 = 0.0;
   bool started = false, stopped = false, finished = false;
+  std::vector<std::string> notes; ///< said once the run starts (rounded times, ...)
 
   [[nodiscard]] bool own_clock() const { return info.clock == clock_kind::model; }
   [[nodiscard]] double now() const {
@@ -307,6 +308,23 @@ void simulation::impl::read_keys() {
       frame_steps = std::llround(interval / dt);
       if (!c.describing_only() && frame_steps < 1) {
         c.fail("output.interval", "must be at least time.dt");
+      }
+      // The run and its frames are whole steps: say so when the configured times are not.
+      const auto not_whole = [&](double span, std::int64_t steps) {
+        return std::abs(static_cast<double>(steps) * dt - span) > 1e-9 * std::abs(span);
+      };
+      if (!c.describing_only() && not_whole(t_end - t_start, total_steps)) {
+        notes.push_back(c.origin("time.t_end") + ": time.t_end: " + number_text(t_end) +
+                        " is not a whole number of steps of time.dt = " + number_text(dt) +
+                        " from time.t_start; the run ends at t = " +
+                        number_text(t_start + static_cast<double>(total_steps) * dt));
+      }
+      if (!c.describing_only() && c.has("output.interval") && not_whole(interval, frame_steps)) {
+        notes.push_back(c.origin("output.interval") +
+                        ": output.interval: " + number_text(interval) +
+                        " is not a whole number of steps of time.dt = " + number_text(dt) +
+                        "; frames come every " + std::to_string(frame_steps) + " step(s), every " +
+                        number_text(static_cast<double>(frame_steps) * dt));
       }
     } else {
       interval = c.get_double("output.interval", (t_end - t_start) / 10.0,
@@ -616,6 +634,9 @@ void simulation::start() {
     s.cells *= static_cast<double>(s.d->global_shape()[static_cast<std::size_t>(e)]);
   }
   if (!s.opts.silent) {
+    for (const std::string& note : s.notes) {
+      say(s.group, "note: %s\n", note.c_str());
+    }
     say(s.group, "%s: %s on %d rank(s) x %d thread(s), output %s%s\n", s.info.name.c_str(),
         s.cfg->source().c_str(), s.d->size(), s.d->threads(), s.out_path.c_str(),
         s.restarting ? " (continued)" : "");

@@ -276,6 +276,19 @@ TEST(Simulation, SilentPrintsNothing) {
   (void)run_to_end(std::make_unique<growth>(), options_for(name("loud")));
   const std::string loud = testing::internal::GetCapturedStdout();
   EXPECT_EQ(loud.find("done: t = 1 after 8 steps") != std::string::npos, comm::rank() == 0) << loud;
+  // Times that are not whole steps are rounded, and the run says so before it starts (the
+  // silent run above, whose times are whole steps, said nothing).
+  testing::internal::CaptureStdout();
+  (void)run_to_end(std::make_unique<growth>(),
+                   options_for(name("rounded"), {{"time.t_end", "0.9", true, "--set"},
+                                                 {"output.interval", "0.3", true, "--set"}}));
+  const std::string rounded = testing::internal::GetCapturedStdout();
+  const std::string notes =
+      "note: --set: time.t_end: 0.9 is not a whole number of steps of time.dt = 0.125 from "
+      "time.t_start; the run ends at t = 0.875\n"
+      "note: --set: output.interval: 0.3 is not a whole number of steps of time.dt = 0.125; "
+      "frames come every 2 step(s), every 0.25\n";
+  EXPECT_EQ(rounded.rfind(notes, 0) == 0, comm::rank() == 0) << rounded;
 }
 
 TEST(Simulation, RunsOnAGroupOfRanks) {
