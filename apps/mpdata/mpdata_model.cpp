@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <numbers>
 
 namespace tessera::apps {
 
@@ -18,6 +19,7 @@ namespace {
 
 class mpdata_model final : public driver::model {
   int nd_ = 2, advectees_ = 1;
+  grid::index3 shape_{1, 1, 1}; ///< global cells per dimension
   solvers::mpdata_options options_;
   solvers::mpdata_sides sides_;
   std::string advector_, advector_file_, g_type_, g_file_, g_dataset_ = "g";
@@ -43,6 +45,7 @@ public:
 
   void configure(driver::config& cfg, const driver::grid_setup& g) override {
     nd_ = g.ndim;
+    shape_ = g.shape;
     const auto n = static_cast<std::size_t>(nd_);
     auto& o = options_;
     o = read_mpdata_options(cfg, nd_, {});
@@ -153,6 +156,20 @@ public:
              }}};
   }
 
+  // On the sphere the file's dimensions are longitude and latitude in radians, the cell centres
+  // where the solver puts them (lambda = (i + 1/2) 2pi/nlon, phi = (j + 1/2) pi/nlat - pi/2),
+  // whatever grid.spacing says; other grids keep the defaults.
+  [[nodiscard]] driver::output_axes axes() const override {
+    if (g_type_ != "sphere") {
+      return {};
+    }
+    const double pi = std::numbers::pi;
+    return {{"lon", "lat"},
+            {0.0, -0.5 * pi, 0.0},
+            "radians",
+            std::array<double, 3>{2.0 * pi / static_cast<double>(shape_[0]),
+                                  pi / static_cast<double>(shape_[1]), 1.0}};
+  }
   [[nodiscard]] std::vector<driver::state_decl> state_fields() const override {
     std::vector<driver::state_decl> out;
     for (int a = 0; a < advectees_; ++a) {

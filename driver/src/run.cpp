@@ -608,7 +608,13 @@ void simulation::start() {
         s.restarting
             ? std::make_unique<grid::h5_writer>(grid::h5_writer::append(*s.d, s.out_path, written))
             : std::make_unique<grid::h5_writer>(*s.d, s.out_path, written, s.opts.overwrite);
-    s.out->spacing(s.setup.spacing);
+    const output_axes axes = m.axes();
+    s.out->spacing(axes.spacing.value_or(s.setup.spacing));
+    if (!axes.names.empty() && !s.restarting) { // a file appended to keeps its names
+      s.out->dimension_names(axes.names);
+    }
+    s.out->origin(axes.origin);
+    s.out->length_units(axes.units);
     for (const auto& decl : s.decls) {
       s.out->describe(decl.name, decl.units, decl.long_name);
     }

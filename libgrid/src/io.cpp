@@ -576,6 +576,21 @@ void h5_writer::describe_dataset(std::int64_t dataset, const std::string& name,
   detail::write_text_attribute(dataset, "long_name", long_name);
 }
 
+namespace {
+
+/// CF's axis attribute for a dimension named `name`: X, Y, Z, or "" for a name that says none.
+std::string axis_of(const std::string& name) {
+  if (name == "x" || name == "lon") {
+    return "X";
+  }
+  if (name == "y" || name == "lat") {
+    return "Y";
+  }
+  return name == "z" ? "Z" : "";
+}
+
+} // namespace
+
 void h5_writer::write_layout() {
   const decomposition& d = *decomp_;
   const int nd = d.ndim();
@@ -617,7 +632,9 @@ void h5_writer::write_layout() {
   for (int e = 0; e < nd; ++e) {
     const auto eu = static_cast<std::size_t>(e);
     const index_t n = d.global_shape()[eu];
-    const std::string axis(1, "XYZ"[nd - 1 - e]);
+    // CF's axis names the spatial direction: from the dimension's name (the defaults z, y, x
+    // are also the ParaView axes the dimensions are shown along); other names get none.
+    const std::string axis = axis_of(dims[eu]);
     std::vector<double> x;
     for (index_t i = 0; i < n; ++i) {
       x.push_back(origin_[eu] + (static_cast<double>(i) + 0.5) * spacing_[eu]);
@@ -626,7 +643,9 @@ void h5_writer::write_layout() {
     detail::write_text_attribute(centres.back().get(), "units", length_units_);
     detail::write_text_attribute(centres.back().get(), "long_name",
                                  dims[eu] + " coordinate of the cell centres");
-    detail::write_text_attribute(centres.back().get(), "axis", axis);
+    if (!axis.empty()) {
+      detail::write_text_attribute(centres.back().get(), "axis", axis);
+    }
     const bool staggered = std::find(staggered_.begin(), staggered_.end(), e) != staggered_.end();
     if (!staggered) {
       faces.emplace_back(-1, H5Dclose);
@@ -640,7 +659,9 @@ void h5_writer::write_layout() {
     const hid_t f = faces.back().get();
     detail::write_text_attribute(f, "units", length_units_);
     detail::write_text_attribute(f, "long_name", dims[eu] + " coordinate of the cell faces");
-    detail::write_text_attribute(f, "axis", axis);
+    if (!axis.empty()) {
+      detail::write_text_attribute(f, "axis", axis);
+    }
     // COMODO's mark of a staggered position (xgcm reads it): faces lie half a cell below the
     // centres of the same index.
     h5_id space(H5Screate(H5S_SCALAR), H5Sclose);

@@ -101,6 +101,18 @@ struct series_value {
   double value = 0.0;
 };
 
+/// How the output file names and places the grid's dimensions (its coordinate variables).
+struct output_axes {
+  /// Dimension 0 first, e.g. {"x", "y"}; empty: z, y, x counted from the last dimension (the
+  /// ParaView axes the dimensions are shown along). x, y, z, lon and lat get CF's axis.
+  std::vector<std::string> names{};
+  std::array<double, 3> origin{0.0, 0.0, 0.0}; ///< the grid's low corner, per dimension
+  std::string units = "1";                     ///< units of the coordinates, origin and spacing
+  /// The coordinates' cell size per dimension; empty: grid.spacing (a model whose geometry
+  /// follows from the shape alone, such as a sphere's, gives its own).
+  std::optional<std::array<double, 3>> spacing{};
+};
+
 /// A stability bound on a fixed time step, or on the first step of an adaptive scheme.
 struct stability {
   double max_dt = 0.0;  ///< largest stable dt
@@ -151,6 +163,10 @@ public:
   [[nodiscard]] virtual std::uint64_t replicated_bytes(const grid::decomposition& /*d*/) const {
     return 0;
   }
+
+  /// How the output file labels the grid (called after configure(); default: z, y, x from the
+  /// last dimension, the low corner at 0, units "1").
+  [[nodiscard]] virtual output_axes axes() const { return {}; }
 
   /// Builds the solver on `d` (which outlives the model). Collective.
   virtual void build(const grid::decomposition& d, const grid::halo_options& halo) = 0;
