@@ -6,6 +6,7 @@
 #include "mpdata_options.hpp"
 
 #include <tessera/driver.hpp>
+#include <tessera/number_text.hpp>
 #include <tessera/solvers/shallow_water.hpp>
 
 #include <algorithm>
@@ -99,7 +100,7 @@ public:
                if (!c.describing_only() && (drop_.lx0 > x_edge || drop_.ly0 > y_edge)) {
                  c.fail(s + (drop_.lx0 > x_edge ? ".lx0" : ".ly0"),
                         "the drop reaches the domain's edge cells at t = 0 (their centres lie at " +
-                            std::to_string(x_edge) + " and " + std::to_string(y_edge) +
+                            number_text(x_edge) + " and " + number_text(y_edge) +
                             "); use a larger grid or spacing, or a smaller drop");
                }
                const solvers::elliptic_drop drop = drop_;
