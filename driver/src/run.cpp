@@ -362,6 +362,9 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
   s.opts = std::move(options);
   s.check([&] {
     if (s.opts.restart) {
+      // Not while another job writes the file: its configuration and frames change as they are
+      // read (and HDF5 may refuse to open it at all).
+      grid::refuse_if_locked(s.group, *s.opts.restart);
       const std::string& path = *s.opts.restart;
       const std::string& flag = s.opts.restart_name;
       bool has_steps = false;
@@ -378,9 +381,6 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
                        " is not the output of a tessera run (it has no /step); " + flag +
                        " continues an earlier run's output, the .h5 file its output.file named");
       }
-      // Not while another job writes the file: its configuration and frames change as they are
-      // read (and HDF5 may refuse to open it at all).
-      grid::refuse_if_locked(s.group, *s.opts.restart);
       for (const auto& set : s.opts.settings) {
         if (set.key == "output.file") {
           throw config_error(set.origin + ": a restart appends to the file it continues (" +
