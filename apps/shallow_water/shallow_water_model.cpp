@@ -70,12 +70,12 @@ public:
     drop_norms_ = cfg.peek_string("initial.type").value_or("elliptic_drop") == "elliptic_drop";
   }
 
-  // The file names dimension 0 x and dimension 1 y, as the equations do, with the grid centred
-  // on the origin as coordinate() places it (x = origin + (i + 1/2) dx = (i - (n - 1)/2) dx).
+  // The file names dimension 0 x and dimension 1 y, as the equations do; its low corner is half
+  // a cell below coordinate()'s first centre, so the file's centres are the model's.
   [[nodiscard]] driver::output_axes axes() const override {
     return {{"x", "y"},
-            {-0.5 * static_cast<double>(grid_.shape[0]) * grid_.spacing[0],
-             -0.5 * static_cast<double>(grid_.shape[1]) * grid_.spacing[1], 0.0}};
+            {coordinate(0, 0) - 0.5 * grid_.spacing[0], coordinate(1, 0) - 0.5 * grid_.spacing[1],
+             0.0}};
   }
   [[nodiscard]] std::vector<driver::state_decl> state_fields() const override {
     const driver::initial_defaults drop{.type = "elliptic_drop", .builtin = {"file", "constant"}};

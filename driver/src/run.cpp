@@ -541,6 +541,7 @@ void simulation::start() {
       }
     }
     s.step = static_cast<std::int64_t>(steps[static_cast<std::size_t>(last)]);
+    const double stopped_at = value_at(s.out_path, "time", last);
     if (s.own_clock()) {
       std::vector<series_value> stored;
       for (const auto& v : m.restart_state()) {
@@ -550,9 +551,8 @@ void simulation::start() {
         }
         stored.push_back({v.name, value_at(s.out_path, v.name, last)});
       }
-      m.resume_clock(value_at(s.out_path, "time", last), s.step, stored);
+      m.resume_clock(stopped_at, s.step, stored);
     }
-    const double stopped_at = value_at(s.out_path, "time", last);
     const std::string where = "the run in " + s.out_path +
                               " stopped at t = " + number_text(stopped_at) + " (step " +
                               std::to_string(s.step) + ")";
