@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <string>
@@ -28,6 +29,21 @@ index_t global_extent(const field<T>& f, int d) {
          (f.where().staggered_dim == d ? 1 : 0);
 }
 
+// The interior values this rank adds to a sum: along a staggered dimension the face a rank
+// shares with its upper neighbour is held by both, and counted by the upper one only.
+template <class T>
+box summed_box(const field<T>& f) {
+  box b = f.interior();
+  const int s = f.where().staggered_dim;
+  if (s >= 0) {
+    const auto su = static_cast<std::size_t>(s);
+    if (f.decomp().coords()[su] + 1 < f.decomp().mpi_dims()[su]) {
+      b.hi[su] -= 1;
+    }
+  }
+  return b;
+}
+
 template <class T>
 box global_box_of(const field<T>& f, int rank) {
   box b = f.decomp().box_of_rank(rank);
@@ -43,12 +59,51 @@ std::size_t linear(const field<T>& f, index_t gi, index_t gj, index_t gk) {
   return static_cast<std::size_t>((gi * global_extent(f, 1) + gj) * global_extent(f, 2) + gk);
 }
 
+/// A 128-bit unsigned accumulator: integer addition is associative, so the order in which
+/// ranks and threads add their parts cannot change the sum.
+struct wide_sum {
+  std::uint64_t lo = 0;
+  std::uint64_t hi = 0;
+  void add(std::uint64_t v) noexcept {
+    lo += v;
+    hi += lo < v ? 1 : 0;
+  }
+  [[nodiscard]] double value() const noexcept {
+    return std::ldexp(static_cast<double>(hi), 64) + static_cast<double>(lo);
+  }
+};
+
+constexpr int fixed_point_bits = 62;
+
+/// The fixed-point sums' unit: the largest magnitude over all ranks; 0 for an all-zero field,
+/// NaN if any value is not finite (the same verdict on every rank).
+double fixed_point_unit(const field<double>& f) {
+  if (reduce_any(f.decomp(), !all_finite(f))) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return global_max_abs(f);
+}
+
+/// Every rank's part added up (on every rank); integer sums do not depend on the order.
+wide_sum sum_over_ranks(const decomposition& d, const wide_sum& mine) {
+  const auto& c = d.communicator();
+  const std::vector<std::uint64_t> los = comm::allgather(mine.lo, c);
+  const std::vector<std::uint64_t> his = comm::allgather(mine.hi, c);
+  wide_sum total;
+  for (std::size_t r = 0; r < los.size(); ++r) {
+    total.add(los[r]);
+    total.hi += his[r];
+  }
+  return total;
+}
+
 } // namespace
 
 template <class T>
 T global_sum(const field<T>& f) {
-  return comm::allreduce(fold_interior(f, T{}, [](T a, T b) { return a + b; }), comm::op::sum,
-                         f.decomp().communicator());
+  T local{};
+  for_each_index(summed_box(f), [&](index_t i, index_t j, index_t k) { local += f(i, j, k); });
+  return comm::allreduce(local, comm::op::sum, f.decomp().communicator());
 }
 
 template <class T>
@@ -216,5 +271,53 @@ void fill_random_uniform(field<T>& f, std::uint64_t seed, T low, T high) {
 TESSERA_GRID_INSTANTIATE(double)
 TESSERA_GRID_INSTANTIATE(float)
 #undef TESSERA_GRID_INSTANTIATE
+
+double exact_sum(const field<double>& f) {
+  const decomposition& d = f.decomp();
+  const double largest = fixed_point_unit(f);
+  if (largest == 0.0 || std::isnan(largest)) {
+    return largest;
+  }
+  const double scale = std::ldexp(1.0, fixed_point_bits);
+  // Two's complement in (lo, hi): a negative term adds its low word and −1 to the high word.
+  wide_sum mine;
+  for_each_index(summed_box(f), [&](index_t i, index_t j, index_t k) {
+    const auto v = static_cast<std::int64_t>(std::nearbyint(f(i, j, k) / largest * scale));
+    mine.add(static_cast<std::uint64_t>(v));
+    mine.hi += v < 0 ? ~std::uint64_t{0} : 0;
+  });
+  wide_sum total = sum_over_ranks(d, mine);
+  const bool negative = (total.hi >> 63U) != 0;
+  if (negative) { // magnitude of the two's complement
+    total.lo = ~total.lo + 1;
+    total.hi = ~total.hi + (total.lo == 0 ? 1 : 0);
+  }
+  const double magnitude = largest * std::ldexp(total.value(), -fixed_point_bits);
+  return negative ? -magnitude : magnitude;
+}
+
+double exact_norm2(const field<double>& f) {
+  const decomposition& d = f.decomp();
+  const double largest = fixed_point_unit(f);
+  if (largest == 0.0 || std::isnan(largest)) {
+    return largest;
+  }
+  const double scale = std::ldexp(1.0, fixed_point_bits);
+  wide_sum mine;
+  for_each_index(summed_box(f), [&](index_t i, index_t j, index_t k) {
+    const double q = f(i, j, k) / largest;
+    mine.add(static_cast<std::uint64_t>(q * q * scale));
+  });
+  wide_sum total = sum_over_ranks(d, mine);
+  return largest * std::sqrt(std::ldexp(total.value(), -fixed_point_bits));
+}
+
+double exact_mean(const field<double>& f) {
+  double count = 1;
+  for (int d = 0; d < f.decomp().ndim(); ++d) {
+    count *= static_cast<double>(global_extent(f, d));
+  }
+  return exact_sum(f) / count;
+}
 
 } // namespace tessera::grid

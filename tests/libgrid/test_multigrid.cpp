@@ -295,25 +295,6 @@ TEST(Multigrid, GatheredBytesCountTheLevelsHeldWhole) {
   EXPECT_TRUE(granular_levels[5].gathered);
 }
 
-TEST(Multigrid, ExactNormIsTheLayoutIndependentTwoNorm) {
-  grid::decomposition serial(comm::self(), spec_of({50, 30}, {false, false}));
-  grid::field<double> a(serial, 1);
-  fill_rhs(a);
-  double sum = 0.0;
-  grid::for_each_index(a.interior(),
-                       [&](index_t i, index_t j, index_t) { sum += a(i, j) * a(i, j); });
-  const double expected = grid::exact_norm2(a);
-  EXPECT_NEAR(expected, std::sqrt(sum), 1e-12 * std::sqrt(sum));
-  for (const auto& dims : test_layouts::factorisations(comm::size(), 2)) {
-    grid::decomposition d(comm::world(), spec_of({50, 30}, {false, false}, dims));
-    grid::field<double> b(d, 1);
-    fill_rhs(b);
-    EXPECT_EQ(grid::exact_norm2(b), expected);
-  }
-  grid::field<double> zero(serial, 1);
-  EXPECT_EQ(grid::exact_norm2(zero), 0.0);
-}
-
 TEST(Multigrid, RefusesWhatItCannotSolveOnEveryRank) {
   grid::decomposition d(comm::world(), spec_of({16, 16}, {false, false}));
   const auto message = [&](auto&& make) {
@@ -361,21 +342,4 @@ TEST(Multigrid, RefusesWhatItCannotSolveOnEveryRank) {
   grid::field<double> f(d, 1);
   EXPECT_NE(message([&] { (void)mg.solve(u, f); }).find("u lives on another decomposition"),
             std::string::npos);
-}
-
-TEST(Multigrid, ExactSumIsTheSameOnEveryLayout) {
-  grid::decomposition serial(comm::self(), spec_of({37, 23}, {false, false}));
-  grid::field<double> a(serial, 1);
-  grid::fill_random_uniform(a, 11, -1.0, 0.8);
-  double sum = 0.0;
-  grid::for_each_index(a.interior(), [&](index_t i, index_t j, index_t) { sum += a(i, j); });
-  const double expected = grid::exact_sum(a);
-  EXPECT_NEAR(expected, sum, 1e-12 * 37 * 23);
-  EXPECT_LT(expected, 0.0); // the two's complement of a negative total
-  for (const auto& dims : test_layouts::factorisations(comm::size(), 2)) {
-    grid::decomposition d(comm::world(), spec_of({37, 23}, {false, false}, dims));
-    grid::field<double> b(d, 1);
-    grid::fill_random_uniform(b, 11, -1.0, 0.8);
-    EXPECT_EQ(grid::exact_sum(b), expected);
-  }
 }

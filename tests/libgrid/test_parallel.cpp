@@ -1,10 +1,13 @@
-// Whole-field helpers: reductions, gather/scatter, and the layout-independent random field.
+// Whole-field helpers: reductions (the exact sum, mean and norm the same on every layout),
+// gather/scatter, and the layout-independent random field.
 #include <tessera/grid.hpp>
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
+
+#include "layouts.hpp"
 
 namespace comm = tessera::comm;
 namespace grid = tessera::grid;
@@ -89,4 +92,52 @@ TEST(Parallel, RandomFieldIsTheSameForEveryLayout) {
     EXPECT_LT(hi, 0.51);
     EXPECT_GT(hi - lo, 0.015); // actually random, not constant
   }
+}
+
+TEST(Parallel, ExactSumAndMeanAreTheSameOnEveryLayout) {
+  grid::decomposition serial(comm::self(), {{37, 23}, {false, false}, {}, 0, 1, 1});
+  grid::field<double> a(serial, 1);
+  grid::fill_random_uniform(a, 11, -1.0, 0.8);
+  double sum = 0.0;
+  grid::for_each_index(a.interior(), [&](index_t i, index_t j, index_t) { sum += a(i, j); });
+  const double expected = grid::exact_sum(a);
+  EXPECT_NEAR(expected, sum, 1e-12 * 37 * 23);
+  EXPECT_LT(expected, 0.0); // the two's complement of a negative total
+  EXPECT_EQ(grid::exact_mean(a), expected / (37 * 23));
+  for (const auto& dims : test_layouts::factorisations(comm::size(), 2)) {
+    for (int threads : {1, 2}) {
+      grid::decomposition d(comm::world(), {{37, 23}, {false, false}, dims, 1, threads, 1});
+      grid::field<double> b(d, 1);
+      grid::fill_random_uniform(b, 11, -1.0, 0.8);
+      EXPECT_EQ(grid::exact_sum(b), expected);
+      EXPECT_EQ(grid::exact_mean(b), expected / (37 * 23));
+      // A field staggered along dimension 0 has 38 x 23 faces; ranks along dimension 0 both
+      // hold the face between them, and the sums count it once.
+      grid::field<double> faces(d, 1, grid::centring::faces(0));
+      faces.fill(2.0);
+      EXPECT_EQ(grid::exact_mean(faces), 2.0);
+      EXPECT_EQ(grid::exact_sum(faces), 2.0 * 38 * 23);
+      EXPECT_EQ(grid::global_sum(faces), 2.0 * 38 * 23);
+      EXPECT_EQ(grid::exact_norm2(faces), std::sqrt(4.0 * 38 * 23));
+    }
+  }
+}
+
+TEST(Parallel, ExactNormIsTheLayoutIndependentTwoNorm) {
+  grid::decomposition serial(comm::self(), {{50, 30}, {false, false}, {}, 0, 1, 1});
+  grid::field<double> a(serial, 1);
+  grid::fill_random_uniform(a, 5, -3.0, 2.0);
+  double sum = 0.0;
+  grid::for_each_index(a.interior(),
+                       [&](index_t i, index_t j, index_t) { sum += a(i, j) * a(i, j); });
+  const double expected = grid::exact_norm2(a);
+  EXPECT_NEAR(expected, std::sqrt(sum), 1e-12 * std::sqrt(sum));
+  for (const auto& dims : test_layouts::factorisations(comm::size(), 2)) {
+    grid::decomposition d(comm::world(), {{50, 30}, {false, false}, dims, 0, 1, 1});
+    grid::field<double> b(d, 1);
+    grid::fill_random_uniform(b, 5, -3.0, 2.0);
+    EXPECT_EQ(grid::exact_norm2(b), expected);
+  }
+  grid::field<double> zero(serial, 1);
+  EXPECT_EQ(grid::exact_norm2(zero), 0.0);
 }

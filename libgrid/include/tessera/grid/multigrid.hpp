@@ -128,13 +128,4 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-/// Σ f over the interior of every rank, in fixed point (each value rounded to 2⁻⁶² of the
-/// largest magnitude, summed as a 128-bit integer): the same on every layout. Collective.
-[[nodiscard]] double exact_sum(const field<double>& f);
-
-/// ‖f‖₂ = sqrt(Σ f²) over the interior of every rank, summed in fixed point (each square
-/// rounded to 2⁻⁶² of the largest one, summed as a 128-bit integer), so the result does not
-/// depend on the layout. Relative error below cells · 2⁻⁶². Collective.
-[[nodiscard]] double exact_norm2(const field<double>& f);
-
 } // namespace tessera::grid

@@ -11,8 +11,12 @@
 
 namespace tessera::grid {
 
+/// Whole-field sums count each value of the global array once: a face that two ranks share
+/// along a staggered dimension is held by both and added by the upper one.
+///
 /// Sum of the interior values over all ranks (on every rank). The summation order depends on
-/// the layout, so the last bits may differ between layouts: use it for diagnostics.
+/// the layout, so the last bits may differ between layouts: exact_sum gives the same bits on
+/// every layout, for a diagnostic that is compared between runs or a value the state depends on.
 template <class T>
 [[nodiscard]] T global_sum(const field<T>& f);
 /// Minimum of the interior values over all ranks (exact; the same on every layout).
@@ -24,6 +28,19 @@ template <class T>
 /// Maximum absolute interior value over all ranks (exact).
 template <class T>
 [[nodiscard]] T global_max_abs(const field<T>& f);
+
+/// Σ f over the interior of every rank, in fixed point (each value rounded to 2⁻⁶² of the
+/// largest magnitude, summed as a 128-bit integer): the same on every layout. Collective.
+[[nodiscard]] double exact_sum(const field<double>& f);
+
+/// ‖f‖₂ = sqrt(Σ f²) over the interior of every rank, summed in fixed point (each square
+/// rounded to 2⁻⁶² of the largest one, summed as a 128-bit integer), so the result does not
+/// depend on the layout. Relative error below cells · 2⁻⁶². Collective.
+[[nodiscard]] double exact_norm2(const field<double>& f);
+
+/// exact_sum(f) divided by the global number of interior values (cells, or faces along a
+/// staggered dimension): the mean, the same bits on every layout. Collective.
+[[nodiscard]] double exact_mean(const field<double>& f);
 
 /// True if every interior value of this rank's block is finite (no communication: combine the
 /// verdicts with an agreement step, so a NaN on one rank is reported by that rank).
