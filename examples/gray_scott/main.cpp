@@ -10,20 +10,12 @@
 using namespace tessera;
 
 class gray_scott final : public driver::model {
-  driver::grid_setup grid_; // [grid] as read: dimensions, cells, spacing, periodicity
+  driver::grid_setup grid_;           // [grid] as read: dimensions, cells, spacing, periodicity
+  grid::laplacian lap_{1, {1, 1, 1}}; // the 3-, 5- or 7-point stencil, set by configure
   double du_ = 0, dv_ = 0, feed_ = 0, kill_ = 0;
   driver::side_specs sides_;
   std::unique_ptr<grid::field<double>> u_, v_, u_next_, v_next_;
   std::unique_ptr<grid::halo_plan<double>> plan_;
-
-  // The 3-, 5- or 7-point Laplacian at the cell `c` points to, in field f.
-  double lap(const grid::field<double>& f, const double* c) const {
-    double sum = 0;
-    for (int e = 0; e < grid_.ndim; ++e) {
-      sum += (c[-f.stride(e)] - 2 * c[0] + c[f.stride(e)]) / (grid_.spacing[e] * grid_.spacing[e]);
-    }
-    return sum;
-  }
 
 public:
   driver::model_info info() const override {
@@ -33,6 +25,7 @@ public:
 
   void configure(driver::config& cfg, const driver::grid_setup& g) override {
     grid_ = g;
+    lap_ = grid::laplacian(g.ndim, g.spacing);
     du_ = cfg.get_double("equation.du", 0.16, "diffusivity of u", driver::non_negative());
     dv_ = cfg.get_double("equation.dv", 0.08, "diffusivity of v", driver::non_negative());
     feed_ = cfg.get_double("equation.feed", 0.035, "feed rate F", driver::non_negative());
@@ -49,11 +42,8 @@ public:
   }
 
   std::optional<driver::stability> stable_dt() override { // diffusion: dt <= 1 / (2 D sum 1/dx^2)
-    double sum = 0;
-    for (int e = 0; e < grid_.ndim; ++e) {
-      sum += 1 / (grid_.spacing[e] * grid_.spacing[e]);
-    }
-    return driver::stability{1 / (2 * std::max(du_, dv_) * sum), "explicit Euler"};
+    return driver::stability{1 / (2 * std::max(du_, dv_) * lap_.inverse_square_sum()),
+                             "explicit Euler"};
   }
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
@@ -70,23 +60,12 @@ public:
   void advance_steps(std::int64_t steps, double dt) override {
     grid::field<double>& u = *u_;
     grid::field<double>& v = *v_;
-    grid::run_on_threads(u.decomp(), [&](int t) {
-      for (std::int64_t n = 0; n < steps; ++n) {
-        plan_->exchange(t); // the ghosts of u and v next to my strip
-        grid::thread_barrier();
-        grid::for_each_index(u.thread_box(t), [&](auto i, auto j, auto k) {
+    grid::explicit_steps(
+        *plan_, steps, {{u, *u_next_}, {v, *v_next_}}, [&](auto i, auto j, auto k) {
           const double a = u(i, j, k), b = v(i, j, k), uvv = a * b * b;
-          (*u_next_)(i, j, k) = a + dt * (du_ * lap(u, &u(i, j, k)) - uvv + feed_ * (1 - a));
-          (*v_next_)(i, j, k) = b + dt * (dv_ * lap(v, &v(i, j, k)) + uvv - (feed_ + kill_) * b);
+          (*u_next_)(i, j, k) = a + dt * (du_ * lap_(u, i, j, k) - uvv + feed_ * (1 - a));
+          (*v_next_)(i, j, k) = b + dt * (dv_ * lap_(v, i, j, k) + uvv - (feed_ + kill_) * b);
         });
-        grid::thread_barrier();
-        grid::on_one_thread([&] {
-          u.swap_values(*u_next_);
-          v.swap_values(*v_next_);
-        });
-      }
-    });
-    plan_->check();
   }
 };
 

@@ -11,7 +11,8 @@
 using namespace tessera;
 
 class heat final : public driver::model {
-  driver::grid_setup grid_; // [grid] as read: dimensions, cells, spacing, periodicity
+  driver::grid_setup grid_;           // [grid] as read: dimensions, cells, spacing, periodicity
+  grid::laplacian lap_{1, {1, 1, 1}}; // the 3-, 5- or 7-point stencil, set by configure
   double diffusivity_ = 1;
   driver::side_specs sides_;
   bool implicit_ = false;
@@ -25,6 +26,7 @@ public:
   }
   void configure(driver::config& cfg, const driver::grid_setup& g) override {
     grid_ = g;
+    lap_ = grid::laplacian(g.ndim, g.spacing);
     diffusivity_ = cfg.get_double("equation.diffusivity", 1.0, "D", driver::positive());
     sides_ = driver::read_boundary(cfg, "boundary", {driver::dirichlet_side()}); // u on walls
     implicit_ =
@@ -38,11 +40,7 @@ public:
     if (implicit_) {
       return std::nullopt; // stable for every dt
     }
-    double rate = 0;
-    for (int e = 0; e < grid_.ndim; ++e) {
-      rate += 2 * diffusivity_ / (grid_.spacing[e] * grid_.spacing[e]);
-    }
-    return driver::stability{1 / rate, "explicit Euler"};
+    return driver::stability{1 / (2 * diffusivity_ * lap_.inverse_square_sum()), "explicit Euler"};
   }
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     u_ = std::make_unique<grid::field<double>>(d, 1, grid::centring::cells(), "u");
@@ -74,24 +72,10 @@ public:
       }
       return;
     }
-    grid::run_on_threads(u.decomp(), [&](int t) { // every thread on its strip of the block
-      for (std::int64_t n = 0; n < steps; ++n) {
-        plan_->exchange(t); // my strip's ghosts: neighbours' cells, periodic wrap or walls
-        grid::thread_barrier();
-        grid::for_each_index(u.thread_box(t), [&](auto i, auto j, auto k) {
-          const double* c = &u(i, j, k); // strides reach the neighbours along every dimension
-          double lap = 0;
-          for (int e = 0; e < grid_.ndim; ++e) {
-            lap += (c[-u.stride(e)] - 2 * c[0] + c[u.stride(e)]) /
-                   (grid_.spacing[e] * grid_.spacing[e]);
-          }
-          (*next_)(i, j, k) = c[0] + dt * diffusivity_ * lap;
-        });
-        grid::thread_barrier();
-        grid::on_one_thread([&] { u.swap_values(*next_); }); // ends with a barrier
-      }
+    // Each step: exchange u's ghosts, next = u + dt D lap(u) on every thread's share, swap.
+    grid::explicit_steps(*plan_, steps, {{u, *next_}}, [&](auto i, auto j, auto k) {
+      (*next_)(i, j, k) = u(i, j, k) + dt * diffusivity_ * lap_(u, i, j, k);
     });
-    plan_->check(); // throws if an exchange failed on any thread
   }
 };
 
