@@ -104,6 +104,25 @@ side_specs read_boundary(config& cfg, const std::string& section,
     std::string doc = "per side: all, x-, x+, y-, y+, z-, z+ = { type = ... } with type ";
     doc += type_list(accepted);
     (void)cfg.get_string(section + ".all.type", fallback[0][0].type, doc);
+    // The parameters the accepted types take, so that --help names them too.
+    std::string valued;
+    std::string derived;
+    for (const auto& t : accepted) {
+      if (t.takes_value) {
+        valued += (valued.empty() ? "" : ", ") + t.name;
+      }
+      if (t.takes_derivative) {
+        derived += (derived.empty() ? "" : ", ") + t.name;
+      }
+    }
+    if (!valued.empty()) {
+      (void)cfg.get_double(section + ".all.value", fallback[0][0].value,
+                           "the value on the face (" + valued + ")");
+    }
+    if (!derived.empty()) {
+      (void)cfg.get_double(section + ".all.derivative", fallback[0][0].derivative,
+                           "the outward normal derivative (" + derived + ")");
+    }
     return sides;
   }
   const auto given = cfg.keys(section);

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace tessera::driver {
@@ -24,6 +25,23 @@ struct config::impl {
 };
 
 namespace {
+
+/// "1 entry", "3 entries".
+std::string amount(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+/// The bounds an integer must keep, as a message says them: "at least 1", "at most 8",
+/// "between 0 and 2" (an unbounded end is not named).
+std::string range_text(std::int64_t lo, std::int64_t hi) {
+  if (hi == std::numeric_limits<std::int64_t>::max()) {
+    return "at least " + std::to_string(lo);
+  }
+  if (lo == std::numeric_limits<std::int64_t>::min()) {
+    return "at most " + std::to_string(hi);
+  }
+  return "between " + std::to_string(lo) + " and " + std::to_string(hi);
+}
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
@@ -286,7 +304,9 @@ void config::apply(const std::vector<setting>& settings) {
   for (const auto& s : settings) {
     if (s.key.empty() || s.key.front() == '.' || s.key.back() == '.' ||
         s.key.find("..") != std::string::npos) {
-      throw config_error(s.origin + " " + s.key + ": expected key.path=value");
+      const auto* text = std::get_if<std::string>(&s.value);
+      const std::string given = s.key.empty() && text != nullptr ? *text : s.key;
+      throw config_error(s.origin + ": expected key.path=value, got '" + given + "'");
     }
     // A table this setting makes (e.g. [initial_2] from --set initial_2.type=...) comes from it.
     for (auto dot = s.key.find('.'); dot != std::string::npos; dot = s.key.find('.', dot + 1)) {
@@ -427,13 +447,7 @@ std::int64_t config::get_int(const std::string& key, std::int64_t fallback, cons
     return v;
   }
   if (v < lo || v > hi) {
-    const bool unbounded_above = hi == std::numeric_limits<std::int64_t>::max();
-    const bool unbounded_below = lo == std::numeric_limits<std::int64_t>::min();
-    fail(key,
-         unbounded_above   ? "must be at least " + std::to_string(lo) + ", got " + std::to_string(v)
-         : unbounded_below ? "must be at most " + std::to_string(hi) + ", got " + std::to_string(v)
-                           : "must be between " + std::to_string(lo) + " and " +
-                                 std::to_string(hi) + ", got " + std::to_string(v));
+    fail(key, "must be " + range_text(lo, hi) + ", got " + std::to_string(v));
   }
   keep(impl_->effective, impl_->order, key, v);
   return v;
@@ -512,8 +526,12 @@ std::vector<T> list_of(const config& c, const toml::node& n, const std::string& 
   std::vector<T> out;
   if (const auto* a = n.as_array()) {
     if (count != 0 && a->size() != count) {
-      c.fail(key, "expected " + std::to_string(count) + " entries (one per grid dimension), got " +
-                      std::to_string(a->size()));
+      // The count is grid.shape's; name where that came from when it is not where `key` is.
+      const std::string shape_origin = c.origin("grid.shape");
+      c.fail(key, "expected " + amount(count, "entry", "entries") +
+                      " (one per grid dimension: grid.shape has " + std::to_string(count) +
+                      (shape_origin == c.origin(key) ? "" : ", from " + shape_origin) +
+                      "), got " + std::to_string(a->size()));
     }
     if (a->empty()) {
       c.fail(key, std::string("expected a list of ") + what + ", got an empty list");
@@ -606,8 +624,7 @@ std::vector<std::int64_t> config::get_ints(const std::string& key, std::size_t n
   }
   for (auto x : v) {
     if (x < lo || x > hi) {
-      fail(key, "every entry must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                    ", got " + std::to_string(x));
+      fail(key, "every entry must be " + range_text(lo, hi) + ", got " + std::to_string(x));
     }
   }
   keep(impl_->effective, impl_->order, key, as_array(v));
@@ -751,8 +768,22 @@ void config::reject_unknown() const {
         best = candidate;
       }
     }
+    if (best.empty() || best_distance > std::max<std::size_t>(3, leaf.size() / 3)) {
+      // No near spelling: a known key of the same name in another table (`dt` at the top
+      // level, or in [output], for time.dt), if there is exactly one.
+      const std::string name = leaf.substr(leaf.rfind('.') + 1);
+      std::vector<std::string> same_name;
+      for (const auto& candidate : used_) {
+        if (candidate.size() > name.size() &&
+            candidate.compare(candidate.size() - name.size(), name.size(), name) == 0 &&
+            candidate[candidate.size() - name.size() - 1] == '.') {
+          same_name.push_back(candidate);
+        }
+      }
+      best = same_name.size() == 1 ? same_name.front() : std::string();
+    }
     std::string msg = origin(leaf) + ": unknown key '" + leaf + "'";
-    if (!best.empty() && best_distance <= std::max<std::size_t>(3, leaf.size() / 3)) {
+    if (!best.empty()) {
       msg += " (did you mean '" + best + "'?)";
     }
     throw config_error(msg, leaf);

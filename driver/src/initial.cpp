@@ -1,10 +1,12 @@
 #include "tessera/driver/initial.hpp"
 
+#include <tessera/error.hpp>
 #include <tessera/grid/io.hpp>
 #include <tessera/grid/parallel.hpp>
 
 #include <cmath>
 #include <numbers>
+#include <string>
 
 namespace tessera::driver {
 
@@ -73,8 +75,17 @@ std::vector<variant_reader> builtin_kinds(const state_decl& field, const grid_se
       {"file", "a dataset of an HDF5 file (e.g. a frame of an earlier run)",
        [&fill, &field](config& c, const std::string& s) {
          const file_source src = read_file_source(c, s, field.name);
-         fill = [src](grid::field<double>& f) {
-           grid::read_field(src.file, src.dataset, f, src.frame);
+         // A file that cannot serve (missing, no such dataset, another shape) is reported when
+         // the field is filled, naming the key that chose it.
+         const std::string key = c.origin(s + ".file") + ": " + s + ".file: ";
+         fill = [src, key](grid::field<double>& f) {
+           try {
+             grid::read_field(src.file, src.dataset, f, src.frame);
+           } catch (const io_error& e) {
+             const std::string what = e.what();
+             const std::string libgrid = "tessera::grid: ";
+             throw io_error(key + (what.starts_with(libgrid) ? what.substr(libgrid.size()) : what));
+           }
          };
        }},
       {"gaussian", "background + amplitude exp(-sum (x - center)^2 / (2 sigma^2))",

@@ -11,6 +11,11 @@ namespace tessera::grid {
 
 namespace {
 
+/// "1 cell", "7 cells".
+std::string cells(index_t n) { return std::to_string(n) + (n == 1 ? " cell" : " cells"); }
+/// "1 entry", "3 entries".
+std::string entries(std::size_t n) { return std::to_string(n) + (n == 1 ? " entry" : " entries"); }
+
 [[noreturn]] void fail(const std::string& what) {
   throw usage_error("tessera::grid::decomposition: " + what);
 }
@@ -132,13 +137,13 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
   for (int d = 0; d < ndim_; ++d) {
     const index_t n = spec.shape[static_cast<std::size_t>(d)];
     if (n < 1) {
-      fail("dimension " + std::to_string(d) + " has " + std::to_string(n) + " cells");
+      fail("dimension " + std::to_string(d) + " has " + cells(n));
     }
     shape_[static_cast<std::size_t>(d)] = n;
   }
   if (!spec.periodic.empty() && static_cast<int>(spec.periodic.size()) != ndim_) {
-    fail("periodic has " + std::to_string(spec.periodic.size()) + " entries for a " +
-         std::to_string(ndim_) + "-D grid");
+    fail("periodic has " + entries(spec.periodic.size()) + " for a " + std::to_string(ndim_) +
+         "-D grid");
   }
   for (int d = 0; d < ndim_ && !spec.periodic.empty(); ++d) {
     periodic_[static_cast<std::size_t>(d)] = spec.periodic[static_cast<std::size_t>(d)];
@@ -163,17 +168,16 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
 
   for (int d = 0; d < ndim_; ++d) {
     if (shape_[static_cast<std::size_t>(d)] < spec.min_piece) {
-      fail("dimension " + std::to_string(d) + " has " +
-           std::to_string(shape_[static_cast<std::size_t>(d)]) +
-           " cells, fewer than the halo width " + std::to_string(spec.min_piece));
+      fail("dimension " + std::to_string(d) + " has " + cells(shape_[static_cast<std::size_t>(d)]) +
+           ", fewer than the halo width " + std::to_string(spec.min_piece));
     }
   }
 
   std::array<int, 3> fixed{0, 0, 0};
   if (!spec.mpi_dims.empty()) {
     if (static_cast<int>(spec.mpi_dims.size()) != ndim_) {
-      fail("mpi_dims " + list(spec.mpi_dims) + " has " + std::to_string(spec.mpi_dims.size()) +
-           " entries for a " + std::to_string(ndim_) + "-D grid");
+      fail("mpi_dims " + list(spec.mpi_dims) + " has " + entries(spec.mpi_dims.size()) +
+           " for a " + std::to_string(ndim_) + "-D grid");
     }
     long product = 1;
     bool any_auto = false;
@@ -210,17 +214,16 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
         const int p = fixed[static_cast<std::size_t>(d)];
         if (p > 0 && shape_[static_cast<std::size_t>(d)] / p < spec.min_piece) {
           why = "dimension " + std::to_string(d) + " has " +
-                std::to_string(shape_[static_cast<std::size_t>(d)]) + " cells split over " +
-                std::to_string(p) + " ranks: the smallest piece has " +
-                std::to_string(shape_[static_cast<std::size_t>(d)] / p) +
-                " cells, but every piece needs at least " + std::to_string(spec.min_piece) +
+                cells(shape_[static_cast<std::size_t>(d)]) + " split over " + std::to_string(p) +
+                " ranks: the smallest piece has " + cells(shape_[static_cast<std::size_t>(d)] / p) +
+                ", but every piece needs at least " + std::to_string(spec.min_piece) +
                 " (the halo width)";
           fail(why);
         }
       }
     }
-    fail(why + " gives every rank at least " + std::to_string(spec.min_piece) +
-         " cells per dimension (the halo width); use fewer ranks or a larger grid");
+    fail(why + " gives every rank at least " + cells(spec.min_piece) +
+         " per dimension (the halo width); use fewer ranks or a larger grid");
   }
 
   const auto td = static_cast<std::size_t>(thread_dim_);
@@ -234,9 +237,9 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
   const index_t smallest_rank_piece = shape_[td] / mpi_dims_[td];
   if (smallest_rank_piece / threads_ < spec.min_piece) {
     fail("dimension " + std::to_string(thread_dim_) + " (thread_dim) has pieces of " +
-         std::to_string(smallest_rank_piece) + " cells per rank, too few for " +
-         std::to_string(threads_) + " threads with at least " + std::to_string(spec.min_piece) +
-         " cells each (the halo width); use fewer threads or another thread_dim");
+         cells(smallest_rank_piece) + " per rank, too few for " + std::to_string(threads_) +
+         " threads with at least " + cells(spec.min_piece) +
+         " each (the halo width); use fewer threads or another thread_dim");
   }
 
   const std::vector<int> dims(mpi_dims_.begin(), mpi_dims_.begin() + ndim_);

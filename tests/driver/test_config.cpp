@@ -79,7 +79,7 @@ TEST(Config, MessagesNameTheOriginAndTheKey) {
   EXPECT_EQ(message_of([&] { (void)ints.get_ints("l", 0, {1}, ""); }),
             "i.toml: l: expected a list of integers, got an empty list");
   EXPECT_EQ(message_of([&] { (void)ints.get_doubles("q", 2, {}, ""); }),
-            "i.toml: q: expected 2 entries (one per grid dimension), got 3");
+            "i.toml: q: expected 2 entries (one per grid dimension: grid.shape has 2), got 3");
   EXPECT_EQ(message_of([] {
               (void)driver::config::from_text("a = [", "bad.toml", {});
             }).rfind("bad.toml:1:", 0),

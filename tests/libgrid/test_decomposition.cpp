@@ -171,7 +171,7 @@ TEST(DecompositionErrors, ClearMessagesOnEveryRank) {
   EXPECT_NE(error_of({{8, 8}, {}, {size + 1, 1}, 0, 1, 1})
                 .find("needs " + std::to_string(size + 1) + " ranks"),
             std::string::npos);
-  EXPECT_NE(error_of({{8, 8}, {}, {1}, 0, 1, 1}).find("has 1 entries for a 2-D grid"),
+  EXPECT_NE(error_of({{8, 8}, {}, {1}, 0, 1, 1}).find("has 1 entry for a 2-D grid"),
             std::string::npos);
   EXPECT_NE(error_of({{8, 8}, {}, {}, 2, 1, 1}).find("thread_dim 2 is not a dimension"),
             std::string::npos);
