@@ -530,8 +530,8 @@ std::vector<T> list_of(const config& c, const toml::node& n, const std::string& 
       const std::string shape_origin = c.origin("grid.shape");
       c.fail(key, "expected " + amount(count, "entry", "entries") +
                       " (one per grid dimension: grid.shape has " + std::to_string(count) +
-                      (shape_origin == c.origin(key) ? "" : ", from " + shape_origin) +
-                      "), got " + std::to_string(a->size()));
+                      (shape_origin == c.origin(key) ? "" : ", from " + shape_origin) + "), got " +
+                      std::to_string(a->size()));
     }
     if (a->empty()) {
       c.fail(key, std::string("expected a list of ") + what + ", got an empty list");

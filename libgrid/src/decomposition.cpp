@@ -12,9 +12,13 @@ namespace tessera::grid {
 namespace {
 
 /// "1 cell", "7 cells".
-std::string cells(index_t n) { return std::to_string(n) + (n == 1 ? " cell" : " cells"); }
+std::string cells(index_t n) {
+  return std::to_string(n) + (n == 1 ? " cell" : " cells");
+}
 /// "1 entry", "3 entries".
-std::string entries(std::size_t n) { return std::to_string(n) + (n == 1 ? " entry" : " entries"); }
+std::string entries(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " entry" : " entries");
+}
 
 [[noreturn]] void fail(const std::string& what) {
   throw usage_error("tessera::grid::decomposition: " + what);
@@ -176,8 +180,8 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
   std::array<int, 3> fixed{0, 0, 0};
   if (!spec.mpi_dims.empty()) {
     if (static_cast<int>(spec.mpi_dims.size()) != ndim_) {
-      fail("mpi_dims " + list(spec.mpi_dims) + " has " + entries(spec.mpi_dims.size()) +
-           " for a " + std::to_string(ndim_) + "-D grid");
+      fail("mpi_dims " + list(spec.mpi_dims) + " has " + entries(spec.mpi_dims.size()) + " for a " +
+           std::to_string(ndim_) + "-D grid");
     }
     long product = 1;
     bool any_auto = false;
