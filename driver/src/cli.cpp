@@ -77,7 +77,8 @@ int parse_command_line(int argc, char** argv, const model_info& info, const mode
   cli.add_option("-c,--config", out.config_file, "TOML configuration file")
       ->check(CLI::ExistingFile);
   cli.add_option("-s,--set", sets, "override a key: --set section.key=value (repeatable)");
-  cli.add_option("--mpi-dims", mpi_dims, "ranks per dimension, e.g. 2,1 (product = rank count)");
+  cli.add_option("--mpi-dims", mpi_dims,
+                 "ranks per dimension, e.g. 2,1 (product = rank count), or auto");
   cli.add_option("--thread-dim", thread_dim, "dimension split across OpenMP threads");
   cli.add_option("--threads", threads, "OpenMP threads per rank");
   cli.add_option("-o,--output", output, "HDF5 output file");
@@ -112,7 +113,8 @@ int parse_command_line(int argc, char** argv, const model_info& info, const mode
   // What to check when only some ranks fail.
   std::string partial_hint = "is the path on a file system every node shares?";
   std::vector<std::int64_t> mpi_dims_values;
-  if (failure.empty() && mpi_dims) {
+  const bool automatic_dims = mpi_dims && *mpi_dims == "auto";
+  if (failure.empty() && mpi_dims && !automatic_dims) {
     std::stringstream list(*mpi_dims);
     std::string item;
     while (failure.empty() && std::getline(list, item, ',')) {
@@ -123,7 +125,8 @@ int parse_command_line(int argc, char** argv, const model_info& info, const mode
           throw std::invalid_argument(item);
         }
       } catch (const std::exception&) {
-        failure = "--mpi-dims: expected ranks per dimension such as 2,1, got \"" + *mpi_dims + "\"";
+        failure = "--mpi-dims: expected ranks per dimension such as 2,1, or auto, got \"" +
+                  *mpi_dims + "\"";
         partial_hint = "do all ranks get the same arguments?";
       }
     }
@@ -151,7 +154,9 @@ int parse_command_line(int argc, char** argv, const model_info& info, const mode
   }
   // The shortcut flags take effect after every --set; values are passed as values, never as
   // TOML text.
-  if (mpi_dims) {
+  if (automatic_dims) {
+    out.settings.push_back({"parallel.mpi_dims", std::string("auto"), false, "--mpi-dims"});
+  } else if (mpi_dims) {
     out.settings.push_back({"parallel.mpi_dims", mpi_dims_values, false, "--mpi-dims"});
   }
   if (thread_dim) {

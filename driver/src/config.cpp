@@ -274,7 +274,8 @@ config::config() : impl_(std::make_unique<impl>()) {
 }
 
 config config::from_text(const std::string& text, const std::string& source,
-                         const std::vector<setting>& settings) {
+                         const std::vector<setting>& settings,
+                         const std::vector<std::string>& left_out) {
   config c;
   c.source_ = source;
   try {
@@ -284,6 +285,16 @@ config config::from_text(const std::string& text, const std::string& source,
     msg << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
         << e.description();
     throw config_error(msg.str());
+  }
+  for (const auto& key : left_out) {
+    const auto parts = split_path(key);
+    toml::table* table = &c.impl_->root;
+    for (std::size_t k = 0; table != nullptr && k + 1 < parts.size(); ++k) {
+      table = table->get_as<toml::table>(parts[k]);
+    }
+    if (table != nullptr) {
+      table->erase(parts.back());
+    }
   }
   c.apply(settings);
   return c;

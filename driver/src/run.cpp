@@ -20,6 +20,7 @@
 #include <limits>
 #include <new>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -409,10 +410,14 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
     if (s.opts.config_text) {
       s.cfg.emplace(config::from_text(*s.opts.config_text, s.opts.config_source, s.opts.settings));
     } else if (s.opts.restart && s.opts.config_file.empty()) {
-      // Continue with the configuration the run was started with (settings still apply).
-      s.cfg.emplace(config::from_text(grid::read_text_attribute(*s.opts.restart, "config"),
-                                      *s.opts.restart + " (stored configuration)",
-                                      s.opts.settings));
+      // Continue with the configuration the run was started with (settings still apply), but
+      // on this job's layout: a follow-up job may have other nodes, ranks and threads, and the
+      // result does not depend on them. The process grid, thread count and thread dimension
+      // come from this job's flags, --set and OMP_NUM_THREADS, as for a new run.
+      s.cfg.emplace(
+          config::from_text(grid::read_text_attribute(*s.opts.restart, "config"),
+                            *s.opts.restart + " (stored configuration)", s.opts.settings,
+                            {"parallel.mpi_dims", "parallel.threads", "parallel.thread_dim"}));
     } else {
       s.cfg.emplace(s.opts.config_file, s.opts.settings);
     }
@@ -678,13 +683,31 @@ void simulation::impl::write_frame() {
       series.emplace_back("max_" + f->name(), grid::global_max(*f));
     }
     m->frame_time_ = now();
-    for (const auto& v : m->diagnostics()) {
-      series.emplace_back(v.name, v.value);
+    // A model's series named like one the file already has would silently replace it.
+    std::set<std::string> taken{"time", "step"};
+    for (const auto& [name, value] : series) {
+      taken.insert(name);
     }
-    if (own_clock()) {
-      for (const auto& v : m->restart_state()) {
+    for (const auto* f : fields) {
+      taken.insert(f->name());
+    }
+    const auto add = [&](const std::vector<series_value>& values, const char* hook) {
+      for (const auto& v : values) {
+        const bool unusable = v.name.empty() || v.name.find('/') != std::string::npos;
+        if (unusable || !taken.insert(v.name).second) {
+          throw usage_error(m->info().name + ": " + hook + " returns a series named '" + v.name +
+                            "', " +
+                            (unusable ? "which cannot name a dataset (empty, or with a '/')"
+                                      : "a name the output already has (time, step, the state "
+                                        "fields, min_<field>, max_<field> and the other series)") +
+                            "; give it another name");
+        }
         series.emplace_back(v.name, v.value);
       }
+    };
+    add(m->diagnostics(), "diagnostics()");
+    if (own_clock()) {
+      add(m->restart_state(), "restart_state()");
     }
     out->write_frame(now(), steps_now(),
                      std::vector<const grid::field<double>*>(fields.begin(), fields.end()), series);

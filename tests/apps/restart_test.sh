@@ -2,7 +2,8 @@
 # Restart and interruption, end to end (issue: "a frame written is a frame kept", bit-for-bit
 # restart on another layout):
 #  1. reference: one uninterrupted run;
-#  2. a run to half time, then --restart on another rank/thread layout to the end: identical;
+#  2. a run to half time on a fixed process grid, then --restart with no layout flags on another
+#     rank count and thread count to the end: identical (the stored layout is not inherited);
 #  3. SIGTERM to every rank between two scheduled frames: exits non-zero after writing a frame
 #     at the step it stopped at, saying how to restart; the restart on another layout completes
 #     the run identically;
@@ -30,17 +31,21 @@ echo "== 1. reference"
 expect_status ref.h5 finished
 /usr/bin/python3 "$(dirname "$0")/check_xdmf.py" "$PWD/ref.xdmf"
 
-echo "== 2. half, then restart on 4 ranks x 2 threads"
-"$mpiexec" -n 2 "$app" "${common[@]}" --set time.t_end=3.0 --output half.h5
+echo "== 2. half on 2 ranks x 2 threads, a fixed process grid; restart on 4 ranks x 1 thread"
+"$mpiexec" -n 2 "$app" "${common[@]}" --set time.t_end=3.0 --output half.h5 --mpi-dims 2,1 \
+  --threads 2 --thread-dim 1
 attr() { /usr/bin/python3 -c "import h5py; v = h5py.File('$1', 'r').attrs['$2']; print(v.decode() if isinstance(v, bytes) else v)"; }
 born=$(attr half.h5 created)
 sleep 1.1 # a restart in the same second could not tell the two times apart
-OMP_NUM_THREADS=2 "$mpiexec" -n 4 "$app" --restart half.h5 --set time.t_end=6.0 --threads 2 --thread-dim 0 --quiet
+# No layout flags: the stored mpi_dims (2 ranks), threads and thread_dim are the first job's, and
+# the follow-up job takes its own (automatic process grid, OMP_NUM_THREADS threads).
+OMP_NUM_THREADS=1 "$mpiexec" -n 4 "$app" --restart half.h5 --set time.t_end=6.0 --quiet
 same ref.h5 half.h5
+[ "$(attr half.h5 threads)" = "[1]" ] || fail "the restart ran $(attr half.h5 threads) threads, not OMP_NUM_THREADS=1"
 [ "$(attr half.h5 created)" = "$born" ] || fail "the restart changed 'created' ($born -> $(attr half.h5 created))"
 [ "$(attr half.h5 history | grep -c 'frames appended')" = 1 ] || fail "history: $(attr half.h5 history)"
 [ "$(attr half.h5 mpi_dims)" != "$(attr ref.h5 mpi_dims)" ] || fail "mpi_dims is not the last run's"
-echo "restart: identical; created kept, history and layout attributes of the last run"
+echo "restart: identical on its own layout; created kept, history and layout attributes of the last run"
 
 echo "== 3. SIGTERM inside an output interval"
 # The stop comes between scheduled frames, writes its own frame at the step it stopped at, and the

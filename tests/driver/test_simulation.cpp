@@ -30,6 +30,7 @@ public:
   double max_dt = 1.0;
   int ghosts = 1;
   std::string ghost_reason{};
+  std::string diagnostic_name = "total";
 
   driver::model_info info() const override {
     return {"growth", "a test model", driver::clock_kind::time, 1.0, 0.125};
@@ -63,7 +64,7 @@ public:
     }
   }
   std::vector<driver::series_value> diagnostics() override {
-    return {{"total", grid::global_sum(*u_)}};
+    return {{diagnostic_name, grid::global_sum(*u_)}};
   }
 };
 
@@ -219,6 +220,21 @@ TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {
         "the ranks were given different configurations: rank 1 has 'equation.rate = 0.2' where "
         "rank 0 has 'equation.rate = 0.1'; give every rank the same configuration");
   }
+  // A diagnostic named like a series the driver writes (or not a dataset name at all) is
+  // refused at the first frame, instead of replacing the driver's series in the file.
+  for (const std::string taken : {"min_u", "max_u", "u", "time", "step"}) {
+    auto clash = std::make_unique<growth>();
+    clash->diagnostic_name = taken;
+    EXPECT_EQ(error_of([&] { (void)run_to_end(std::move(clash), options_for(name("clash"))); }),
+              "growth: diagnostics() returns a series named '" + taken +
+                  "', a name the output already has (time, step, the state fields, min_<field>, "
+                  "max_<field> and the other series); give it another name");
+  }
+  auto slash = std::make_unique<growth>();
+  slash->diagnostic_name = "a/b";
+  EXPECT_EQ(error_of([&] { (void)run_to_end(std::move(slash), options_for(name("slash"))); }),
+            "growth: diagnostics() returns a series named 'a/b', which cannot name a dataset "
+            "(empty, or with a '/'); give it another name");
   // Pieces thinner than the model's ghost layers: the decomposition's message, and the model's
   // reason for the need. Another refusal of the decomposition keeps its message alone.
   auto wide = std::make_unique<growth>();

@@ -84,9 +84,11 @@ public:
   /// Parses `file` (empty: no file, every key takes its default), then applies `settings`.
   config(const std::string& file, const std::vector<setting>& settings);
   /// Parses TOML `text` (e.g. the configuration stored in an output file), naming it `source` in
-  /// messages, then applies `settings`.
+  /// messages, leaves out the keys `left_out` (dotted paths; as if the text did not have them),
+  /// then applies `settings`.
   [[nodiscard]] static config from_text(const std::string& text, const std::string& source,
-                                        const std::vector<setting>& settings);
+                                        const std::vector<setting>& settings,
+                                        const std::vector<std::string>& left_out = {});
   /// A configuration that only documents keys (for --help): accessors return their defaults,
   /// record their docs, and every alternative of a choice is read.
   [[nodiscard]] static config describing();

@@ -156,8 +156,12 @@ public:
   /// of two; 1 splits as evenly as possible): what a model that runs a multigrid asks for, so
   /// that uneven splits stay distributed on its coarse levels.
   [[nodiscard]] virtual grid::index_t split_granule() const { return 1; }
-  /// Fields of the grid's size per rank (state and scratch), for --dry-run's memory estimate.
-  [[nodiscard]] virtual int fields_in_memory() const { return 2; }
+  /// Fields of the grid's size per rank (state and scratch), for --dry-run's memory estimate
+  /// and the check before build(); by default two per state field (it and the scratch field an
+  /// explicit step writes into, as grid::explicit_steps takes them).
+  [[nodiscard]] virtual int fields_in_memory() const {
+    return 2 * static_cast<int>(state_fields().size());
+  }
   /// Bytes that every rank of `d` holds beyond its piece's fields_in_memory() fields (such as a
   /// multigrid's levels gathered whole onto every rank), for the same estimate.
   [[nodiscard]] virtual std::uint64_t replicated_bytes(const grid::decomposition& /*d*/) const {
