@@ -442,15 +442,12 @@ void simulation::decompose() {
       s.d = std::make_unique<grid::decomposition>(s.group, s.spec);
     } catch (const usage_error& e) {
       // A process grid that cannot work: name the key (or flag) that set it.
-      const std::string what = e.what();
-      const std::string libgrid = "tessera::grid::decomposition: ";
-      if (what.rfind(libgrid + "mpi_dims", 0) == 0 && s.cfg->has("parallel.mpi_dims")) {
-        s.cfg->fail("parallel.mpi_dims", what.substr(libgrid.size()));
+      if (e.option() == "mpi_dims" && s.cfg->has("parallel.mpi_dims")) {
+        s.cfg->fail("parallel.mpi_dims", e.reason());
       }
-      // Pieces too thin for the model's ghost layers: say where the need comes from. (Every
-      // such refusal of the decomposition names "the halo width".)
+      // Pieces too thin for the model's ghost layers: say where the need comes from.
       const std::string why = s.m->halo_reason();
-      if (why.empty() || std::string(e.what()).find("halo width") == std::string::npos) {
+      if (why.empty() || e.option() != "min_piece") {
         throw;
       }
       throw usage_error(std::string(e.what()) + " (" + why + ")", e.option());
@@ -532,18 +529,35 @@ void simulation::start() {
     }
     m.check_restart(s.out_path);
     for (auto* f : s.fields) {
-      try {
-        grid::read_field(s.out_path, f->name(), *f, last);
-      } catch (const io_error& e) {
-        // libgrid names the shapes; the user changes the grid's keys, which it cannot name.
-        if (std::string(e.what()).find("the grid needs") == std::string::npos) {
-          throw;
+      // Frames of another grid: the user changed grid.shape, which libgrid cannot name.
+      if (grid::has_dataset(s.out_path, f->name())) {
+        const std::vector<std::int64_t> stored = grid::dataset_shape(s.out_path, f->name());
+        std::vector<std::int64_t> here;
+        here.reserve(static_cast<std::size_t>(s.d->ndim()));
+        for (int e = 0; e < s.d->ndim(); ++e) {
+          here.push_back(f->decomp().global_shape()[static_cast<std::size_t>(e)] +
+                         (f->where().staggered_dim == e ? 1 : 0));
         }
-        throw config_error(std::string(e.what()) + "; a restart continues on the grid the file " +
-                               "was written on: keep grid.shape as in " + s.out_path +
-                               " (h5dump -a /config " + s.out_path + " shows it)",
-                           "grid.shape");
+        if (stored.size() != here.size() + 1 ||
+            !std::equal(here.begin(), here.end(), stored.begin() + 1)) {
+          const auto shape_text = [](auto first, auto end) {
+            std::string text;
+            for (auto it = first; it != end; ++it) {
+              text += (it == first ? "" : " x ") + std::to_string(*it);
+            }
+            return text;
+          };
+          throw config_error(
+              s.out_path + ":/" + f->name() + " holds frames of " +
+                  shape_text(stored.begin() + (stored.empty() ? 0 : 1), stored.end()) +
+                  " cells, the grid here is " + shape_text(here.begin(), here.end()) +
+                  "; a restart continues on the grid the file was written on: keep grid.shape "
+                  "as in " +
+                  s.out_path + " (h5dump -a /config " + s.out_path + " shows it)",
+              "grid.shape");
+        }
       }
+      grid::read_field(s.out_path, f->name(), *f, last);
     }
     s.step = static_cast<std::int64_t>(steps[static_cast<std::size_t>(last)]);
     const double stopped_at = value_at(s.out_path, "time", last);

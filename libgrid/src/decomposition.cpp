@@ -20,8 +20,11 @@ std::string entries(std::size_t n) {
   return std::to_string(n) + (n == 1 ? " entry" : " entries");
 }
 
-[[noreturn]] void fail(const std::string& what) {
-  throw usage_error("tessera::grid::decomposition: " + what);
+/// Refuses a spec. `option` names the spec member at fault when a caller may want to name its
+/// own key for it: "mpi_dims" for the process grid, "min_piece" for pieces too thin for the
+/// halo width.
+[[noreturn]] void fail(const std::string& what, const std::string& option = {}) {
+  throw usage_error::from("tessera::grid::decomposition", what, option);
 }
 
 std::string list(const std::vector<int>& v) {
@@ -173,7 +176,8 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
   for (int d = 0; d < ndim_; ++d) {
     if (shape_[static_cast<std::size_t>(d)] < spec.min_piece) {
       fail("dimension " + std::to_string(d) + " has " + cells(shape_[static_cast<std::size_t>(d)]) +
-           ", fewer than the halo width " + std::to_string(spec.min_piece));
+               ", fewer than the halo width " + std::to_string(spec.min_piece),
+           "min_piece");
     }
   }
 
@@ -181,14 +185,15 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
   if (!spec.mpi_dims.empty()) {
     if (static_cast<int>(spec.mpi_dims.size()) != ndim_) {
       fail("mpi_dims " + list(spec.mpi_dims) + " has " + entries(spec.mpi_dims.size()) + " for a " +
-           std::to_string(ndim_) + "-D grid");
+               std::to_string(ndim_) + "-D grid",
+           "mpi_dims");
     }
     long product = 1;
     bool any_auto = false;
     for (int d = 0; d < ndim_; ++d) {
       const int p = spec.mpi_dims[static_cast<std::size_t>(d)];
       if (p < 0) {
-        fail("mpi_dims " + list(spec.mpi_dims) + " has a negative entry");
+        fail("mpi_dims " + list(spec.mpi_dims) + " has a negative entry", "mpi_dims");
       }
       any_auto = any_auto || p == 0;
       fixed[static_cast<std::size_t>(d)] = p;
@@ -196,11 +201,13 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
     }
     if (!any_auto && product != size_) {
       fail("mpi_dims " + list(spec.mpi_dims) + " needs " + std::to_string(product) +
-           " ranks, but the run has " + std::to_string(size_));
+               " ranks, but the run has " + std::to_string(size_),
+           "mpi_dims");
     }
     if (any_auto && size_ % product != 0) {
       fail("mpi_dims " + list(spec.mpi_dims) + ": " + std::to_string(size_) +
-           " ranks are not a multiple of the fixed entries' product " + std::to_string(product));
+               " ranks are not a multiple of the fixed entries' product " + std::to_string(product),
+           "mpi_dims");
     }
   }
   bool found = false;
@@ -222,12 +229,13 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
                 " ranks: the smallest piece has " + cells(shape_[static_cast<std::size_t>(d)] / p) +
                 ", but every piece needs at least " + std::to_string(spec.min_piece) +
                 " (the halo width)";
-          fail(why);
+          fail(why, "min_piece");
         }
       }
     }
     fail(why + " gives every rank at least " + cells(spec.min_piece) +
-         " per dimension (the halo width); use fewer ranks or a larger grid");
+             " per dimension (the halo width); use fewer ranks or a larger grid",
+         "min_piece");
   }
 
   const auto td = static_cast<std::size_t>(thread_dim_);
@@ -241,9 +249,10 @@ decomposition::decomposition(const comm::communicator& c, decomposition_spec spe
   const index_t smallest_rank_piece = shape_[td] / mpi_dims_[td];
   if (smallest_rank_piece / threads_ < spec.min_piece) {
     fail("dimension " + std::to_string(thread_dim_) + " (thread_dim) has pieces of " +
-         cells(smallest_rank_piece) + " per rank, too few for " + std::to_string(threads_) +
-         " threads with at least " + cells(spec.min_piece) +
-         " each (the halo width); use fewer threads or another thread_dim");
+             cells(smallest_rank_piece) + " per rank, too few for " + std::to_string(threads_) +
+             " threads with at least " + cells(spec.min_piece) +
+             " each (the halo width); use fewer threads or another thread_dim",
+         "min_piece");
   }
 
   const std::vector<int> dims(mpi_dims_.begin(), mpi_dims_.begin() + ndim_);

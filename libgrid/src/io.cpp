@@ -942,7 +942,7 @@ double read_attribute(const std::string& path, const std::string& name) {
   return v;
 }
 
-std::int64_t dataset_length(const std::string& path, const std::string& name) {
+std::vector<std::int64_t> dataset_shape(const std::string& path, const std::string& name) {
   quiet_hdf5();
   h5_id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   require(file.valid(), "cannot open " + path + " for reading");
@@ -950,10 +950,16 @@ std::int64_t dataset_length(const std::string& path, const std::string& name) {
   require(ds.valid(), path + " has no dataset /" + name);
   h5_id space(H5Dget_space(ds.get()), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
-  require(rank >= 1, path + ":/" + name + " is not an array");
+  require(rank >= 0, "cannot read the shape of " + path + ":/" + name);
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  return static_cast<std::int64_t>(dims[0]);
+  return {dims.begin(), dims.end()};
+}
+
+std::int64_t dataset_length(const std::string& path, const std::string& name) {
+  const std::vector<std::int64_t> shape = dataset_shape(path, name);
+  require(!shape.empty(), path + ":/" + name + " is not an array");
+  return shape.front();
 }
 
 std::int64_t complete_frames(const std::string& path) {

@@ -161,6 +161,10 @@ void read_field(const std::string& path, const std::string& name, field<double>&
 
 /// Reads a numeric attribute of the root group (as double).
 [[nodiscard]] double read_attribute(const std::string& path, const std::string& name);
+/// Every extent of dataset `name` in `path`, the slowest first (a field with frames: frames,
+/// then the grid's dimensions; a scalar: none). Not collective.
+[[nodiscard]] std::vector<std::int64_t> dataset_shape(const std::string& path,
+                                                      const std::string& name);
 /// The first extent of dataset `name` in `path` (the frame count of a field or series). Not
 /// collective.
 [[nodiscard]] std::int64_t dataset_length(const std::string& path, const std::string& name);
