@@ -144,6 +144,12 @@ def gray_scott(f, cfg):
     u_change = np.abs(np.asarray(f["u"], dtype=float) - 1).max()
     check("gray_scott: u stays 1 (1 + max |u - 1|)", 1 + u_change, 1, 1e-12,
           "u only changes by u v^2, second order in the amplitude")
+    v = np.asarray(f["v"], dtype=float)
+    mean = v.reshape(v.shape[0], -1).mean(axis=1)
+    scale = float(np.abs(v).max())
+    check("gray_scott: mean_v series vs the frames' mean (1 + max difference / max |v|)",
+          1 + float(np.abs(f["mean_v"][:] - mean).max()) / scale, 1, 1e-13,
+          "exact_mean rounds each value to 2^-62 of max |v|; numpy's sum rounds too")
 
 
 def open_sides(f, cfg):
@@ -176,7 +182,9 @@ def parse_toml(text):
 
 def same(path, other):
     with h5py.File(path, "r") as f, h5py.File(other, "r") as g:
-        names = [n for n in ("u", "v", "time", "step") if n in f]  # v: wave and gray_scott
+        # v: wave and gray_scott; mean_v: gray_scott's exact_mean diagnostic, the same bits on
+        # every layout
+        names = [n for n in ("u", "v", "time", "step", "mean_v") if n in f]
         equal = all(n in g and np.array_equal(f[n][:], g[n][:]) for n in names)
         print(f"{'ok  ' if equal else 'FAIL'} same: {path} and {other}: {', '.join(names)} "
               f"{'identical' if equal else 'differ'} ({len(f['time'])} and {len(g['time'])} frames)")
