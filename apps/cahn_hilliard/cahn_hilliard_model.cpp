@@ -91,7 +91,9 @@ public:
 
   [[nodiscard]] std::vector<driver::series_value> diagnostics() override {
     const auto d = solver_->diagnostics();
-    return {{"mean_c", d.mean}, {"energy", d.energy}};
+    return {
+        {"mean_c", d.mean, "mean of c"},
+        {"energy", d.energy, "free energy: sum of ((c^2 - 1)^2 / 4 + (gamma / 2) |grad c|^2) dV"}};
   }
   [[nodiscard]] std::string summary_details() const override {
     if (solvers::is_semi_implicit(scheme())) {

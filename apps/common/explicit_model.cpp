@@ -143,9 +143,10 @@ bool explicit_model::advance_to(double target, std::int64_t max_steps) {
 }
 
 std::vector<driver::series_value> explicit_model::restart_state() const {
-  return {{"dt", clock_.dt}, // the next step size: what a restart continues with
-          {"segment_start", clock_.segment_start},
-          {"segment_steps", static_cast<double>(clock_.segment_steps)}};
+  return {{"dt", clock_.dt, "the step size the run takes next (a restart continues with it)"},
+          {"segment_start", clock_.segment_start, "time the current output interval started at"},
+          {"segment_steps", static_cast<double>(clock_.segment_steps),
+           "steps taken since segment_start"}};
 }
 
 std::vector<std::pair<std::string, std::int64_t>> explicit_model::final_attributes() const {

@@ -236,13 +236,18 @@ public:
     std::vector<driver::series_value> out; // mass, mass_1, ... (the driver adds min and max)
     out.reserve(static_cast<std::size_t>(advectees_));
     for (int a = 0; a < advectees_; ++a) {
-      out.push_back({"mass" + solver_->advectee(a).name().substr(3), solver_->mass(a)});
+      out.push_back(
+          {"mass" + solver_->advectee(a).name().substr(3), solver_->mass(a),
+           "conserved mass: sum of G " + solver_->advectee(a).name() + " over the cells"});
     }
     if (wr_norms_) {
       const auto n = solvers::norms_against_bell(solver_->advectee(), solver_->g_factor(), wr_);
-      out.insert(
-          out.end(),
-          {{"l1", n.l1}, {"l2", n.l2}, {"linf", n.linf}, {"emin", n.emin}, {"emax", n.emax}});
+      out.insert(out.end(),
+                 {{"l1", n.l1, "relative l1 error against the initial bell (area-weighted)"},
+                  {"l2", n.l2, "relative l2 error against the initial bell (area-weighted)"},
+                  {"linf", n.linf, "max error against the initial bell over its max"},
+                  {"emin", n.emin, "(min - the bell's min) over the bell's max"},
+                  {"emax", n.emax, "(max - the bell's max) over the bell's max"}});
       last_norms_ = n;
     }
     return out;

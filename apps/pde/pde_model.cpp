@@ -297,12 +297,17 @@ public:
   [[nodiscard]] std::vector<driver::series_value> diagnostics() override {
     if (ch_solver_) { // the cahn_hilliard app's series, under the equation's field name
       const auto d = ch_solver_->diagnostics();
-      return {{"mean_" + definition_.equations.front().first, d.mean}, {"energy", d.energy}};
+      const std::string& c = definition_.equations.front().first;
+      return {
+          {"mean_" + c, d.mean, "mean of " + c},
+          {"energy", d.energy,
+           "free energy: sum of ((" + c + "^2 - 1)^2 / 4 + (gamma / 2) |grad " + c + "|^2) dV"}};
     }
     const auto means = solver_->means();
     std::vector<driver::series_value> out;
     for (std::size_t i = 0; i < means.size(); ++i) {
-      out.push_back({"mean_" + definition_.equations[i].first, means[i]});
+      out.push_back({"mean_" + definition_.equations[i].first, means[i],
+                     "mean of " + definition_.equations[i].first});
     }
     return out;
   }

@@ -144,7 +144,8 @@ public:
 
   // The volume, and the paper's norms against the analytic drop (L-infinity, and L2 divided by t).
   [[nodiscard]] std::vector<driver::series_value> diagnostics() override {
-    std::vector<driver::series_value> out{{"volume", solver_->volume()}};
+    std::vector<driver::series_value> out{
+        {"volume", solver_->volume(), "water volume: sum of h dx dy"}};
     if (!drop_norms_) {
       return out;
     }
@@ -162,10 +163,11 @@ public:
     });
     const double cells = static_cast<double>(grid_.shape[0] * grid_.shape[1]);
     const double l2 = std::sqrt(grid::reduce_sum(h.decomp(), squares) / cells);
-    out.insert(out.end(), {{"linf_h", grid::reduce_max(h.decomp(), worst)},
-                           {"l2_h", t > 0 ? l2 / t : 0.0},
-                           {"lambda_x", lambda[0]},
-                           {"lambda_y", lambda[2]}});
+    out.insert(out.end(),
+               {{"linf_h", grid::reduce_max(h.decomp(), worst), "max |h - analytic drop|"},
+                {"l2_h", t > 0 ? l2 / t : 0.0, "rms of h - analytic drop, divided by t"},
+                {"lambda_x", lambda[0], "the analytic drop's semi-axis along x (lambda_x)"},
+                {"lambda_y", lambda[2], "the analytic drop's semi-axis along y (lambda_y)"}});
     return out;
   }
   [[nodiscard]] double work_per_step() const override { return 3.0; }

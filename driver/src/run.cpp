@@ -63,6 +63,7 @@ struct simulation::impl {
   std::unique_ptr<grid::decomposition> d;
   std::vector<grid::field<double>*> fields;
   std::unique_ptr<grid::h5_writer> out;
+  std::set<std::string> described_series; ///< model series whose long_name and units are set
   std::unique_ptr<progress> bar;
   std::string out_path;
   bool restarting = false;
@@ -636,6 +637,9 @@ void simulation::start() {
     s.out->length_units(axes.units);
     for (const auto& decl : s.decls) {
       s.out->describe(decl.name, decl.units, decl.long_name);
+      const std::string what = decl.long_name.empty() ? decl.name : decl.long_name;
+      s.out->describe("min_" + decl.name, decl.units, "minimum of " + what);
+      s.out->describe("max_" + decl.name, decl.units, "maximum of " + what);
     }
     s.out->attribute("solver", s.info.name);
     // How the run stands, launcher-independent (mpiexec may not pass the ranks' exit status
@@ -717,6 +721,9 @@ void simulation::impl::write_frame() {
                             "; give it another name");
         }
         series.emplace_back(v.name, v.value);
+        if (described_series.insert(v.name).second && (!v.long_name.empty() || !v.units.empty())) {
+          out->describe(v.name, v.units.empty() ? "1" : v.units, v.long_name);
+        }
       }
     };
     add(m->diagnostics(), "diagnostics()");

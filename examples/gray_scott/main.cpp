@@ -71,7 +71,7 @@ public:
   // A series in every frame besides min_ and max_ of each field: the mean of v (exact_mean: the
   // same bits on every layout).
   std::vector<driver::series_value> diagnostics() override {
-    return {{"mean_v", grid::exact_mean(*v_)}};
+    return {{"mean_v", grid::exact_mean(*v_), "mean of the activator v"}};
   }
 };
 

@@ -118,7 +118,7 @@ public:
           (*v_)(i, j, k) * (*v_)(i, j, k) - (*u_)(i, j, k) * (speed_ * speed_ * lap_(*u_, i, j, k));
     });
     const double cell = grid_.spacing[0] * grid_.spacing[1] * grid_.spacing[2];
-    return {{"energy", 0.5 * cell * grid::reduce_sum(u_->decomp(), local)}};
+    return {{"energy", 0.5 * cell * grid::reduce_sum(u_->decomp(), local), "wave energy"}};
   }
 };
 

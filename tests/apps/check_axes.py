@@ -31,7 +31,13 @@ def main():
         for name, want, axis in zip(names, expected, axes):
             np.testing.assert_allclose(ds[name].values, want, rtol=0, atol=1e-12, err_msg=name)
             assert ds[name].attrs["axis"] == axis, (name, ds[name].attrs)
-    print(f"{path}: dimensions {field.dims}, coordinates as the model places its cells")
+        # Every per-frame series says what it is (the driver's min_/max_ and the model's own).
+        series = [n for n, v in ds.data_vars.items() if v.dims == ("time",)]
+        assert any(n.startswith("min_") for n in series), series
+        for n in series:
+            assert ds[n].attrs.get("long_name", n) != n, (n, ds[n].attrs)
+    print(f"{path}: dimensions {field.dims}, coordinates as the model places its cells; "
+          f"{len(series)} series, each with a long_name")
 
 
 if __name__ == "__main__":

@@ -146,6 +146,8 @@ def gray_scott(f, cfg):
           "u only changes by u v^2, second order in the amplitude")
     v = np.asarray(f["v"], dtype=float)
     mean = v.reshape(v.shape[0], -1).mean(axis=1)
+    assert f["mean_v"].attrs["long_name"] in (b"mean of the activator v", "mean of the activator v")
+    assert f["min_u"].attrs["long_name"] in (b"minimum of substrate", "minimum of substrate")
     scale = float(np.abs(v).max())
     check("gray_scott: mean_v series vs the frames' mean (1 + max difference / max |v|)",
           1 + float(np.abs(f["mean_v"][:] - mean).max()) / scale, 1, 1e-13,

@@ -95,10 +95,12 @@ struct initial_kind {
       read;
 };
 
-/// One value of a per-frame scalar series.
+/// One value of a per-frame scalar series, and what the output file says it is.
 struct series_value {
   std::string name{};
   double value = 0.0;
+  std::string long_name{}; ///< a few words for the file's long_name ("": the name)
+  std::string units{};     ///< CF units of the value ("": "1", dimensionless)
 };
 
 /// How the output file names and places the grid's dimensions (its coordinate variables).
