@@ -295,12 +295,19 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
     staggered_.push_back(f->where().staggered_dim);
   }
   bool exists = false;
+  bool sidecar_exists = false; // a sidecar alone: the user's own file of that name, perhaps
   if (c.rank() == 0) {
     exists = std::filesystem::exists(path_);
+    sidecar_exists = std::filesystem::exists(detail::xdmf_path(path_));
   }
   comm::bcast(exists, 0, c);
+  comm::bcast(sidecar_exists, 0, c);
   if (!append && exists && !overwrite) {
     fail("output file " + path_ + " exists; choose another name or allow overwriting");
+  }
+  if (!append && sidecar_exists && !overwrite) {
+    fail("the XDMF sidecar " + detail::xdmf_path(path_) + " of output file " + path_ +
+         " exists; choose another name or allow overwriting");
   }
   if (append && !exists) {
     fail("cannot append to " + path_ + ": no such file");
@@ -980,6 +987,10 @@ std::int64_t complete_frames(const std::string& path) {
           path + ": attribute " + frames_attribute + " = " + std::to_string(frames) +
               " does not match its /time and /step (" + std::to_string(written) + " entries)");
   return frames;
+}
+
+std::string xdmf_sidecar_path(const std::string& h5_path) {
+  return detail::xdmf_path(h5_path);
 }
 
 std::string hdf5_version() {

@@ -177,6 +177,25 @@ TEST(IoErrors, ClearMessagesOnEveryRank) {
   } catch (const grid::io_error& e) {
     EXPECT_NE(std::string(e.what()).find("exists"), std::string::npos) << e.what();
   }
+  // An XDMF sidecar alone (a file of the user's, perhaps) is not replaced without permission.
+  const std::string lonely = scratch("io_lonely_sidecar");
+  EXPECT_EQ(grid::xdmf_sidecar_path(lonely), lonely.substr(0, lonely.size() - 3) + ".xdmf");
+  comm::barrier(comm::world());
+  if (comm::rank() == 0) {
+    std::filesystem::remove(lonely);
+    std::ofstream(grid::xdmf_sidecar_path(lonely)) << "<Xdmf/>\n";
+  }
+  comm::barrier(comm::world());
+  try {
+    grid::h5_writer fresh(d, lonely, {&c}, false);
+    ADD_FAILURE() << "replaced a lone sidecar without permission";
+  } catch (const grid::io_error& e) {
+    EXPECT_EQ(std::string(e.what()), "tessera::grid: the XDMF sidecar " +
+                                         grid::xdmf_sidecar_path(lonely) + " of output file " +
+                                         lonely +
+                                         " exists; choose another name or allow overwriting");
+  }
+  { grid::h5_writer allowed(d, lonely, {&c}, true); }
   grid::decomposition other(comm::world(), {{5, 6}, {}, {}, 0, 1, 1});
   grid::field<double> wrong(other, 1);
   try {

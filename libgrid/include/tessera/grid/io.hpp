@@ -43,8 +43,9 @@ using io_error = tessera::io_error;
 /// first frame is written (or at close() if no frame is), later changes at the next frame.
 class h5_writer {
 public:
-  /// Creates `path` (an error if it exists, unless `overwrite`). `fields` name the datasets and
-  /// fix their centring; frames must pass fields in the same order. The fields are not kept.
+  /// Creates `path` (an error if it or its XDMF sidecar exists, unless `overwrite`). `fields` name
+  /// the datasets and fix their centring; frames must pass fields in the same order. The fields are
+  /// not kept.
   h5_writer(const decomposition& d, std::string path,
             const std::vector<const field<double>*>& fields, bool overwrite = false);
   /// Opens an existing output file to append frames (a restart); the datasets must match. A
@@ -173,6 +174,11 @@ void read_field(const std::string& path, const std::string& name, field<double>&
 /// A frame interrupted while it was written is not counted; h5_writer::append continues after
 /// the last complete one. Not collective: each calling rank reads the file.
 [[nodiscard]] std::int64_t complete_frames(const std::string& path);
+
+/// The XDMF sidecar h5_writer writes next to the HDF5 file `h5_path` (its name with .xdmf for
+/// .h5), which ParaView opens. A new file is refused, like the HDF5 file itself, when only
+/// this sidecar exists, unless overwriting is allowed.
+[[nodiscard]] std::string xdmf_sidecar_path(const std::string& h5_path);
 
 /// The HDF5 library's version, e.g. "1.10.8" (for --version and bug reports).
 [[nodiscard]] std::string hdf5_version();
