@@ -11,7 +11,6 @@
 
 #include <cstdio>
 #include <memory>
-#include <numbers>
 
 namespace tessera::apps {
 
@@ -163,12 +162,11 @@ public:
     if (g_type_ != "sphere") {
       return {};
     }
-    const double pi = std::numbers::pi;
+    const solvers::sphere_grid s = solvers::sphere_grid_of(shape_[0], shape_[1]);
     return {{"lon", "lat"},
-            {0.0, -0.5 * pi, 0.0},
+            {s.lambda0, s.phi0, 0.0},
             "radians",
-            std::array<double, 3>{2.0 * pi / static_cast<double>(shape_[0]),
-                                  pi / static_cast<double>(shape_[1]), 1.0}};
+            std::array<double, 3>{s.dlambda, s.dphi, 1.0}};
   }
   [[nodiscard]] std::vector<driver::state_decl> state_fields() const override {
     std::vector<driver::state_decl> out;

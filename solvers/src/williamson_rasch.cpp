@@ -24,13 +24,19 @@ void require_sphere(const grid::decomposition& d) {
 
 } // namespace
 
+sphere_grid sphere_grid_of(index_t nlon, index_t nlat) {
+  return {.dlambda = 2 * pi / static_cast<double>(nlon),
+          .dphi = pi / static_cast<double>(nlat),
+          .lambda0 = 0.0,
+          .phi0 = -pi / 2};
+}
+
 void set_williamson_rasch_advector(mpdata& solver, const williamson_rasch_params& p) {
   const grid::decomposition& d = solver.advectee().decomp();
   require_sphere(d);
-  const auto nlon = static_cast<double>(d.global_shape()[0]);
-  const auto nlat = static_cast<double>(d.global_shape()[1]);
-  const double dlmb = 2 * pi / nlon;
-  const double dphi = pi / nlat;
+  const sphere_grid s = sphere_grid_of(d.global_shape()[0], d.global_shape()[1]);
+  const double dlmb = s.dlambda;
+  const double dphi = s.dphi;
   const double udt = 2 * pi / p.steps_per_revolution;
   const double b = p.angle;
   // PyMPDATA's formulas, operand order included; component 0 sampled at the row's south edge
@@ -56,8 +62,9 @@ void set_williamson_rasch_advector(mpdata& solver, const williamson_rasch_params
 void set_sphere_g_factor(grid::field<double>& g) {
   const grid::decomposition& d = g.decomp();
   require_sphere(d);
-  const double dlmb = 2 * pi / static_cast<double>(d.global_shape()[0]);
-  const double dphi = pi / static_cast<double>(d.global_shape()[1]);
+  const sphere_grid s = sphere_grid_of(d.global_shape()[0], d.global_shape()[1]);
+  const double dlmb = s.dlambda;
+  const double dphi = s.dphi;
   grid::for_each_index(g.interior(), [&](index_t a, index_t b, index_t k) {
     const auto j = static_cast<double>(g.to_global(1, b));
     g(a, b, k) = dlmb * dphi * std::cos(dphi * (j + 0.5) - pi / 2);

@@ -27,6 +27,19 @@ struct williamson_rasch_params {
   double background = 0.0;                                     ///< h0
 };
 
+/// The sphere's grid in radians: nlon × nlat cells, dimension 0 the longitude λ from 0 and
+/// dimension 1 the latitude φ from −π/2, so that cell (i, j) is centred at
+/// (λ0 + (i + ½)·Δλ, φ0 + (j + ½)·Δφ). What the G factor, the advector and the output file's
+/// lon/lat coordinates are computed from.
+struct sphere_grid {
+  double dlambda = 0; ///< Δλ = 2π / nlon
+  double dphi = 0;    ///< Δφ = π / nlat
+  double lambda0 = 0; ///< the grid's western edge
+  double phi0 = 0;    ///< the grid's southern edge, −π/2
+};
+/// The sphere's grid of nlon × nlat cells (both ≥ 1).
+[[nodiscard]] sphere_grid sphere_grid_of(grid::index_t nlon, grid::index_t nlat);
+
 /// Sets the advector of `solver` (G·C, the face flux per unit ψ) to the test's solid-body
 /// rotation. The grid must be the sphere's: 2-D, dimension 0 the longitude.
 void set_williamson_rasch_advector(mpdata& solver, const williamson_rasch_params& p);
