@@ -272,21 +272,30 @@ TESSERA_GRID_INSTANTIATE(double)
 TESSERA_GRID_INSTANTIATE(float)
 #undef TESSERA_GRID_INSTANTIATE
 
+namespace {
+/// Every rank's fixed-point terms added up (on every rank): add(sum, f / largest) for each
+/// value this rank sums. Integer sums do not depend on the order.
+template <class Add>
+wide_sum fixed_point_total(const field<double>& f, double largest, Add add) {
+  wide_sum mine;
+  for_each_index(summed_box(f),
+                 [&](index_t i, index_t j, index_t k) { add(mine, f(i, j, k) / largest); });
+  return sum_over_ranks(f.decomp(), mine);
+}
+} // namespace
+
 double exact_sum(const field<double>& f) {
-  const decomposition& d = f.decomp();
   const double largest = fixed_point_unit(f);
   if (largest == 0.0 || std::isnan(largest)) {
     return largest;
   }
   const double scale = std::ldexp(1.0, fixed_point_bits);
   // Two's complement in (lo, hi): a negative term adds its low word and −1 to the high word.
-  wide_sum mine;
-  for_each_index(summed_box(f), [&](index_t i, index_t j, index_t k) {
-    const auto v = static_cast<std::int64_t>(std::nearbyint(f(i, j, k) / largest * scale));
-    mine.add(static_cast<std::uint64_t>(v));
-    mine.hi += v < 0 ? ~std::uint64_t{0} : 0;
+  wide_sum total = fixed_point_total(f, largest, [&](wide_sum& sum, double q) {
+    const auto v = static_cast<std::int64_t>(std::nearbyint(q * scale));
+    sum.add(static_cast<std::uint64_t>(v));
+    sum.hi += v < 0 ? ~std::uint64_t{0} : 0;
   });
-  wide_sum total = sum_over_ranks(d, mine);
   const bool negative = (total.hi >> 63U) != 0;
   if (negative) { // magnitude of the two's complement
     total.lo = ~total.lo + 1;
@@ -297,18 +306,14 @@ double exact_sum(const field<double>& f) {
 }
 
 double exact_norm2(const field<double>& f) {
-  const decomposition& d = f.decomp();
   const double largest = fixed_point_unit(f);
   if (largest == 0.0 || std::isnan(largest)) {
     return largest;
   }
   const double scale = std::ldexp(1.0, fixed_point_bits);
-  wide_sum mine;
-  for_each_index(summed_box(f), [&](index_t i, index_t j, index_t k) {
-    const double q = f(i, j, k) / largest;
-    mine.add(static_cast<std::uint64_t>(q * q * scale));
+  const wide_sum total = fixed_point_total(f, largest, [&](wide_sum& sum, double q) {
+    sum.add(static_cast<std::uint64_t>(q * q * scale));
   });
-  wide_sum total = sum_over_ranks(d, mine);
   return largest * std::sqrt(std::ldexp(total.value(), -fixed_point_bits));
 }
 
