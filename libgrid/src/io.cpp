@@ -295,18 +295,23 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
     staggered_.push_back(f->where().staggered_dim);
   }
   bool exists = false;
-  bool sidecar_exists = false; // a sidecar alone: the user's own file of that name, perhaps
+  // A sidecar alone (the .xdmf or its companion .xdmf.h5): the user's own file, perhaps.
+  std::string sidecar;
   if (c.rank() == 0) {
     exists = std::filesystem::exists(path_);
-    sidecar_exists = std::filesystem::exists(detail::xdmf_path(path_));
+    for (const std::string& p : {detail::xdmf_path(path_), detail::views_path(path_)}) {
+      if (sidecar.empty() && std::filesystem::exists(p)) {
+        sidecar = p;
+      }
+    }
   }
   comm::bcast(exists, 0, c);
-  comm::bcast(sidecar_exists, 0, c);
+  same_everywhere(sidecar, c);
   if (!append && exists && !overwrite) {
     fail("output file " + path_ + " exists; choose another name or allow overwriting");
   }
-  if (!append && sidecar_exists && !overwrite) {
-    fail("the XDMF sidecar " + detail::xdmf_path(path_) + " of output file " + path_ +
+  if (!append && !sidecar.empty() && !overwrite) {
+    fail("the XDMF sidecar " + sidecar + " of output file " + path_ +
          " exists; choose another name or allow overwriting");
   }
   if (append && !exists) {
@@ -731,9 +736,15 @@ void h5_writer::write_frame(double time, std::int64_t step,
     if (std::find(series_.begin(), series_.end(), name) != series_.end()) {
       continue;
     }
-    require(name != "time" && name != "step" &&
+    const std::vector<std::string> dims = dimension_names_or_default();
+    const bool coordinate =
+        std::any_of(dims.begin(), dims.end(), [&series = name](const std::string& dim) {
+          return series == dim || series == dim + "_face";
+        });
+    require(name != "time" && name != "step" && !coordinate &&
                 std::find(names_.begin(), names_.end(), name) == names_.end(),
-            "a per-frame series cannot be named " + name);
+            "a per-frame series cannot be named " + name +
+                " (a field, time, step or a coordinate of the file has that name)");
     if (H5Lexists(file_, name.c_str(), H5P_DEFAULT) <= 0) {
       h5_id created(create_series(file_, name.c_str(), H5T_NATIVE_DOUBLE), H5Dclose);
       require(created.valid(), "cannot create /" + name + " in " + path_);

@@ -30,14 +30,15 @@ index_t global_extent(const field<T>& f, int d) {
 }
 
 // The interior values this rank adds to a sum: along a staggered dimension the face a rank
-// shares with its upper neighbour is held by both, and counted by the upper one only.
+// shares with its upper neighbour is held by both, and counted by the upper one only; along a
+// periodic one the last face is the first, counted at the start.
 template <class T>
 box summed_box(const field<T>& f) {
   box b = f.interior();
   const int s = f.where().staggered_dim;
   if (s >= 0) {
     const auto su = static_cast<std::size_t>(s);
-    if (f.decomp().coords()[su] + 1 < f.decomp().mpi_dims()[su]) {
+    if (f.decomp().coords()[su] + 1 < f.decomp().mpi_dims()[su] || f.decomp().periodic(s)) {
       b.hi[su] -= 1;
     }
   }
@@ -318,9 +319,10 @@ double exact_norm2(const field<double>& f) {
 }
 
 double exact_mean(const field<double>& f) {
-  double count = 1;
+  double count = 1; // the values summed_box counts: a periodic dimension's faces once each
   for (int d = 0; d < f.decomp().ndim(); ++d) {
-    count *= static_cast<double>(global_extent(f, d));
+    count *= static_cast<double>(global_extent(f, d) -
+                                 (f.decomp().periodic(d) && f.where().staggered_dim == d ? 1 : 0));
   }
   return exact_sum(f) / count;
 }

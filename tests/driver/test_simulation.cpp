@@ -230,6 +230,13 @@ TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {
                   "', a name the output already has (time, step, the state fields, min_<field>, "
                   "max_<field> and the other series); give it another name");
   }
+  for (const std::string coordinate : {"x", "y_face"}) { // the file's coordinate datasets
+    auto clash = std::make_unique<growth>();
+    clash->diagnostic_name = coordinate;
+    EXPECT_EQ(error_of([&] { (void)run_to_end(std::move(clash), options_for(name("coord"))); }),
+              "tessera::grid: a per-frame series cannot be named " + coordinate +
+                  " (a field, time, step or a coordinate of the file has that name)");
+  }
   auto slash = std::make_unique<growth>();
   slash->diagnostic_name = "a/b";
   EXPECT_EQ(error_of([&] { (void)run_to_end(std::move(slash), options_for(name("slash"))); }),

@@ -119,6 +119,16 @@ TEST(Parallel, ExactSumAndMeanAreTheSameOnEveryLayout) {
       EXPECT_EQ(grid::exact_sum(faces), 2.0 * 38 * 23);
       EXPECT_EQ(grid::global_sum(faces), 2.0 * 38 * 23);
       EXPECT_EQ(grid::exact_norm2(faces), std::sqrt(4.0 * 38 * 23));
+      // Periodic along the staggered dimension: face 37 is face 0 again, counted once.
+      grid::decomposition ring(comm::world(), {{37, 23}, {true, false}, dims, 1, threads, 1});
+      grid::field<double> ring_faces(ring, 1, grid::centring::faces(0));
+      grid::for_each_index(ring_faces.interior(), [&](index_t i, index_t j, index_t k) {
+        const index_t face = ring_faces.to_global(0, i);
+        ring_faces(i, j, k) = face == 0 || face == 37 ? 4.0 : 1.0;
+      });
+      EXPECT_EQ(grid::exact_sum(ring_faces), (4.0 + 36) * 23);
+      EXPECT_EQ(grid::global_sum(ring_faces), (4.0 + 36) * 23);
+      EXPECT_EQ(grid::exact_mean(ring_faces), (4.0 + 36) / 37);
     }
   }
 }

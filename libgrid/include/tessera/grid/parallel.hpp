@@ -12,7 +12,8 @@
 namespace tessera::grid {
 
 /// Whole-field sums count each value of the global array once: a face that two ranks share
-/// along a staggered dimension is held by both and added by the upper one.
+/// along a staggered dimension is held by both and added by the upper one, and along a
+/// periodic staggered dimension the last face (the first one again) is not added.
 ///
 /// Sum of the interior values over all ranks (on every rank). The summation order depends on
 /// the layout, so the last bits may differ between layouts: exact_sum gives the same bits on
@@ -38,8 +39,8 @@ template <class T>
 /// depend on the layout. Relative error below cells · 2⁻⁶². Collective.
 [[nodiscard]] double exact_norm2(const field<double>& f);
 
-/// exact_sum(f) divided by the global number of interior values (cells, or faces along a
-/// staggered dimension): the mean, the same bits on every layout. Collective.
+/// exact_sum(f) divided by the number of values it adds (cells; n + 1 faces along a staggered
+/// dimension, n along a periodic one): the mean, the same bits on every layout. Collective.
 [[nodiscard]] double exact_mean(const field<double>& f);
 
 /// True if every interior value of this rank's block is finite (no communication: combine the
