@@ -614,18 +614,17 @@ void simulation::start() {
     // libgrid refuses too, but cannot name the flag that fixes it.
     // The sidecar alone counts too: it may be a file of the user's that the run would replace.
     const std::string sidecar = grid::xdmf_sidecar_path(s.out_path);
-    int exists = 0; // 1: the file, 2: only its sidecar
+    std::string existing; // what is in the way, as the message names it (rank 0 looks)
     if (s.d->rank() == 0) {
-      exists = std::filesystem::exists(s.out_path) ? 1 : std::filesystem::exists(sidecar) ? 2 : 0;
+      existing = std::filesystem::exists(s.out_path) ? "output file " + s.out_path
+                 : std::filesystem::exists(sidecar)
+                     ? "the XDMF sidecar " + sidecar + " of output file " + s.out_path
+                     : std::string();
     }
-    comm::bcast(exists, 0, s.d->communicator());
-    s.agree_on(exists == 0,
-               (exists == 1 ? "output file " + s.out_path
-                            : "the XDMF sidecar " + sidecar + " of output file " + s.out_path) +
-                   " exists; pass " + s.opts.overwrite_name +
-                   " to replace it, or choose another "
-                   "name with " +
-                   s.opts.output_name,
+    grid::broadcast(*s.d, existing);
+    s.agree_on(existing.empty(),
+               existing + " exists; pass " + s.opts.overwrite_name +
+                   " to replace it, or choose another name with " + s.opts.output_name,
                error_kind::usage);
   }
   s.check([&] {
