@@ -77,14 +77,12 @@ std::vector<variant_reader> builtin_kinds(const state_decl& field, const grid_se
          const file_source src = read_file_source(c, s, field.name);
          // A file that cannot serve (missing, no such dataset, another shape) is reported when
          // the field is filled, naming the key that chose it.
-         const std::string key = c.origin(s + ".file") + ": " + s + ".file: ";
+         const std::string key = c.origin(s + ".file") + ": " + s + ".file";
          fill = [src, key](grid::field<double>& f) {
            try {
              grid::read_field(src.file, src.dataset, f, src.frame);
            } catch (const io_error& e) {
-             const std::string what = e.what();
-             const std::string libgrid = "tessera::grid: ";
-             throw io_error(key + (what.starts_with(libgrid) ? what.substr(libgrid.size()) : what));
+             throw io_error::from(key, e.reason());
            }
          };
        }},

@@ -532,30 +532,13 @@ void simulation::start() {
     for (auto* f : s.fields) {
       // Frames of another grid: the user changed grid.shape, which libgrid cannot name.
       if (grid::has_dataset(s.out_path, f->name())) {
-        const std::vector<std::int64_t> stored = grid::dataset_shape(s.out_path, f->name());
-        std::vector<std::int64_t> here;
-        here.reserve(static_cast<std::size_t>(s.d->ndim()));
-        for (int e = 0; e < s.d->ndim(); ++e) {
-          here.push_back(f->decomp().global_shape()[static_cast<std::size_t>(e)] +
-                         (f->where().staggered_dim == e ? 1 : 0));
-        }
-        if (stored.size() != here.size() + 1 ||
-            !std::equal(here.begin(), here.end(), stored.begin() + 1)) {
-          const auto shape_text = [](auto first, auto end) {
-            std::string text;
-            for (auto it = first; it != end; ++it) {
-              text += (it == first ? "" : " x ") + std::to_string(*it);
-            }
-            return text;
-          };
-          throw config_error(
-              s.out_path + ":/" + f->name() + " holds frames of " +
-                  shape_text(stored.begin() + (stored.empty() ? 0 : 1), stored.end()) +
-                  " cells, the grid here is " + shape_text(here.begin(), here.end()) +
-                  "; a restart continues on the grid the file was written on: keep grid.shape "
-                  "as in " +
-                  s.out_path + " (h5dump -a /config " + s.out_path + " shows it)",
-              "grid.shape");
+        const std::string mismatch = grid::shape_mismatch(s.out_path, f->name(), *f);
+        if (!mismatch.empty()) {
+          throw config_error(mismatch +
+                                 "; a restart continues on the grid the file was written on: "
+                                 "keep grid.shape as in " +
+                                 s.out_path + " (h5dump -a /config " + s.out_path + " shows it)",
+                             "grid.shape");
         }
       }
       grid::read_field(s.out_path, f->name(), *f, last);
@@ -612,16 +595,7 @@ void simulation::start() {
   s.check_stable_dt();
   if (!s.restarting && !s.opts.overwrite) {
     // libgrid refuses too, but cannot name the flag that fixes it.
-    // The sidecar alone counts too: it may be a file of the user's that the run would replace.
-    const std::string sidecar = grid::xdmf_sidecar_path(s.out_path);
-    std::string existing; // what is in the way, as the message names it (rank 0 looks)
-    if (s.d->rank() == 0) {
-      existing = std::filesystem::exists(s.out_path) ? "output file " + s.out_path
-                 : std::filesystem::exists(sidecar)
-                     ? "the XDMF sidecar " + sidecar + " of output file " + s.out_path
-                     : std::string();
-    }
-    grid::broadcast(*s.d, existing);
+    const std::string existing = grid::existing_output(*s.d, s.out_path);
     s.agree_on(existing.empty(),
                existing + " exists; pass " + s.opts.overwrite_name +
                    " to replace it, or choose another name with " + s.opts.output_name,
@@ -706,24 +680,21 @@ void simulation::impl::write_frame() {
       series.emplace_back("max_" + f->name(), grid::global_max(*f));
     }
     m->frame_time_ = now();
-    // A model's series named like one the file already has would silently replace it.
-    std::set<std::string> taken{"time", "step"};
+    // A model's series named like one the driver writes would silently replace it; libgrid
+    // knows the names the file itself has (time, step, the fields, the coordinates).
+    std::set<std::string> taken;
     for (const auto& [name, value] : series) {
       taken.insert(name);
     }
-    for (const auto* f : fields) {
-      taken.insert(f->name());
-    }
     const auto add = [&](const std::vector<series_value>& values, const char* hook) {
       for (const auto& v : values) {
-        const bool unusable = v.name.empty() || v.name.find('/') != std::string::npos;
-        if (unusable || !taken.insert(v.name).second) {
+        std::string problem = out->series_name_problem(v.name);
+        if (problem.empty() && !taken.insert(v.name).second) {
+          problem = "a name the output already has (min_<field>, max_<field> or another series)";
+        }
+        if (!problem.empty()) {
           throw usage_error(m->info().name + ": " + hook + " returns a series named '" + v.name +
-                            "', " +
-                            (unusable ? "which cannot name a dataset (empty, or with a '/')"
-                                      : "a name the output already has (time, step, the state "
-                                        "fields, min_<field>, max_<field> and the other series)") +
-                            "; give it another name");
+                            "', " + problem + "; give it another name");
         }
         series.emplace_back(v.name, v.value);
         if (described_series.insert(v.name).second && (!v.long_name.empty() || !v.units.empty())) {

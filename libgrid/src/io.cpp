@@ -12,7 +12,9 @@
 #include <ctime>
 #include <filesystem>
 #include <limits>
+#include <set>
 #include <span>
+#include <string>
 #include <utility>
 
 #ifndef TESSERA_VERSION
@@ -294,28 +296,17 @@ h5_writer::h5_writer(const decomposition& d, std::string path,
     names_.push_back(f->name());
     staggered_.push_back(f->where().staggered_dim);
   }
-  bool exists = false;
-  // A sidecar alone (the .xdmf or its companion .xdmf.h5): the user's own file, perhaps.
-  std::string sidecar;
-  if (c.rank() == 0) {
-    exists = std::filesystem::exists(path_);
-    for (const std::string& p : {detail::xdmf_path(path_), detail::views_path(path_)}) {
-      if (sidecar.empty() && std::filesystem::exists(p)) {
-        sidecar = p;
-      }
+  if (append) {
+    bool exists = c.rank() == 0 && std::filesystem::exists(path_);
+    comm::bcast(exists, 0, c);
+    if (!exists) {
+      fail("cannot append to " + path_ + ": no such file");
     }
-  }
-  comm::bcast(exists, 0, c);
-  same_everywhere(sidecar, c);
-  if (!append && exists && !overwrite) {
-    fail("output file " + path_ + " exists; choose another name or allow overwriting");
-  }
-  if (!append && !sidecar.empty() && !overwrite) {
-    fail("the XDMF sidecar " + sidecar + " of output file " + path_ +
-         " exists; choose another name or allow overwriting");
-  }
-  if (append && !exists) {
-    fail("cannot append to " + path_ + ": no such file");
+  } else if (!overwrite) {
+    const std::string existing = existing_output(d, path_);
+    if (!existing.empty()) {
+      fail(existing + " exists; choose another name or allow overwriting");
+    }
   }
   lock_.emplace(d, path_); // before the file is touched: another job may be writing it
   h5_id fapl = mpio_access(c);
@@ -722,6 +713,22 @@ void h5_writer::write_layout() {
   descriptions_changed_ = false;
 }
 
+std::string h5_writer::series_name_problem(const std::string& name) const {
+  if (name.empty() || name.find('/') != std::string::npos) {
+    return "which cannot name a dataset (empty, or with a '/')";
+  }
+  const std::vector<std::string> dims = dimension_names_or_default();
+  const bool coordinate = std::any_of(dims.begin(), dims.end(), [&](const std::string& dim) {
+    return name == dim || name == dim + "_face";
+  });
+  if (coordinate || name == "time" || name == "step" ||
+      std::find(names_.begin(), names_.end(), name) != names_.end()) {
+    return "a name the file already has (time, step, a field or a coordinate such as x or "
+           "x_face)";
+  }
+  return {};
+}
+
 void h5_writer::write_frame(double time, std::int64_t step,
                             const std::vector<const field<double>*>& fields,
                             const std::vector<std::pair<std::string, double>>& scalars) {
@@ -732,19 +739,25 @@ void h5_writer::write_frame(double time, std::int64_t step,
   const bool root = decomp_->rank() == 0;
   check_free_space(fields, scalars.size());
   bool new_series = false;
+  std::set<std::string> seen;
   for (const auto& [name, value] : scalars) {
+    if (!seen.insert(name).second) {
+      throw usage_error::from("tessera::grid::h5_writer",
+                              "write_frame got two series named '" + name + "'");
+    }
     if (std::find(series_.begin(), series_.end(), name) != series_.end()) {
       continue;
     }
-    const std::vector<std::string> dims = dimension_names_or_default();
-    const bool coordinate =
-        std::any_of(dims.begin(), dims.end(), [&series = name](const std::string& dim) {
-          return series == dim || series == dim + "_face";
-        });
-    require(name != "time" && name != "step" && !coordinate &&
-                std::find(names_.begin(), names_.end(), name) == names_.end(),
-            "a per-frame series cannot be named " + name +
-                " (a field, time, step or a coordinate of the file has that name)");
+    const std::string problem = series_name_problem(name);
+    if (!problem.empty()) {
+      throw usage_error::from("tessera::grid::h5_writer",
+                              "a per-frame series cannot be named '" + name + "', " + problem);
+    }
+  }
+  for (const auto& [name, value] : scalars) { // every name checked: now create the new ones
+    if (std::find(series_.begin(), series_.end(), name) != series_.end()) {
+      continue;
+    }
     if (H5Lexists(file_, name.c_str(), H5P_DEFAULT) <= 0) {
       h5_id created(create_series(file_, name.c_str(), H5T_NATIVE_DOUBLE), H5Dclose);
       require(created.valid(), "cannot create /" + name + " in " + path_);
@@ -856,6 +869,49 @@ void h5_writer::update_sidecar() {
   sidecar_frames_ = frames_;
 }
 
+namespace {
+
+// shape_mismatch()'s verdict on a dataset of extents `stored` for a field of global extents
+// `grid_shape`.
+std::string shape_problem(const std::string& path, const std::string& name,
+                          const std::vector<std::int64_t>& stored,
+                          const std::vector<hsize_t>& grid_shape) {
+  const auto text = [](auto first, auto last) {
+    std::string list;
+    for (auto it = first; it != last; ++it) {
+      append_item(list, std::to_string(*it), " x ");
+    }
+    return list;
+  };
+  const std::size_t nd = grid_shape.size();
+  const bool framed = stored.size() == nd + 1;
+  if ((stored.size() == nd || framed) &&
+      std::equal(grid_shape.begin(), grid_shape.end(), stored.begin() + (framed ? 1 : 0),
+                 [](hsize_t want, std::int64_t have) {
+                   return static_cast<std::int64_t>(want) == have;
+                 })) {
+    return {};
+  }
+  const std::string here = ", the grid here is " + text(grid_shape.begin(), grid_shape.end());
+  const std::string where = path + ":/" + name;
+  if (framed) {
+    return where + " holds frames of " + text(stored.begin() + 1, stored.end()) + " cells" + here;
+  }
+  if (stored.size() == nd) {
+    return where + " has " + text(stored.begin(), stored.end()) + " cells" + here;
+  }
+  return where + " has shape " +
+         (stored.empty() ? std::string("() (a scalar)") : text(stored.begin(), stored.end())) +
+         here + " (a field needs its shape, or frames of it)";
+}
+
+} // namespace
+
+std::string shape_mismatch(const std::string& path, const std::string& name,
+                           const field<double>& f) {
+  return shape_problem(path, name, dataset_shape(path, name), block_of(f, false).global);
+}
+
 void read_field(const std::string& path, const std::string& name, field<double>& f,
                 std::optional<std::int64_t> frame) {
   quiet_hdf5();
@@ -871,21 +927,11 @@ void read_field(const std::string& path, const std::string& name, field<double>&
   std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
   H5Sget_simple_extent_dims(fspace.get(), dims.data(), nullptr);
   const block b = block_of(f, false);
+  const std::string mismatch = shape_problem(path, name, {dims.begin(), dims.end()}, b.global);
+  if (!mismatch.empty()) {
+    fail(mismatch);
+  }
   const bool framed = rank == d.ndim() + 1;
-  std::string have;
-  for (std::size_t k = 0; k < dims.size(); ++k) {
-    append_item(have, std::to_string(dims[k]), " x ");
-  }
-  std::string want;
-  for (std::size_t k = 0; k < b.global.size(); ++k) {
-    append_item(want, std::to_string(b.global[k]), " x ");
-  }
-  const bool shape_ok = (rank == d.ndim() || framed) && std::equal(b.global.begin(), b.global.end(),
-                                                                   dims.begin() + (framed ? 1 : 0));
-  if (!shape_ok) {
-    fail(path + ":/" + name + " has shape " + have + ", the grid needs " + want + " (or frames x " +
-         want + ")");
-  }
   std::vector<hsize_t> start;
   std::vector<hsize_t> count;
   if (framed) {
@@ -998,6 +1044,22 @@ std::int64_t complete_frames(const std::string& path) {
           path + ": attribute " + frames_attribute + " = " + std::to_string(frames) +
               " does not match its /time and /step (" + std::to_string(written) + " entries)");
   return frames;
+}
+
+std::string existing_output(const decomposition& d, const std::string& path) {
+  std::string existing;
+  if (d.rank() == 0) {
+    if (std::filesystem::exists(path)) {
+      existing = "output file " + path;
+    }
+    for (const std::string& p : {detail::xdmf_path(path), detail::views_path(path)}) {
+      if (existing.empty() && std::filesystem::exists(p)) {
+        existing = "the XDMF sidecar " + p + " of output file " + path;
+      }
+    }
+  }
+  same_everywhere(existing, d.communicator());
+  return existing;
 }
 
 std::string xdmf_sidecar_path(const std::string& h5_path) {

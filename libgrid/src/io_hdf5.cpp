@@ -11,7 +11,7 @@ void quiet_hdf5() noexcept {
 }
 
 void fail(const std::string& what) {
-  throw io_error("tessera::grid: " + what);
+  throw io_error::from("tessera::grid", what);
 }
 
 void require(bool ok, const std::string& what) {

@@ -245,5 +245,16 @@ TEST(ExplicitSteps, RefusesIllMatchedFieldsBeforeAnyStep) {
             "tessera::grid::explicit_steps: field 'elsewhere' is not laid out as 'u" + layout);
   EXPECT_EQ(message({{u, u}}), "tessera::grid::explicit_steps: field 'u' is its own next field; "
                                "give it a scratch field of its own");
+  // A plan of other fields on another decomposition would fill the wrong ghosts.
+  grid::field<double> there(other, 1, grid::centring::cells(), "there");
+  grid::field<double> there_next(other, 1, grid::centring::cells(), "there_next");
+  try {
+    grid::explicit_steps(plan, 3, {{there, there_next}}, count);
+    ADD_FAILURE() << "stepped with the plan of another decomposition";
+  } catch (const tessera::usage_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "tessera::grid::explicit_steps: the halo plan's fields live on another "
+              "decomposition than 'there'; give the plan of the state fields");
+  }
   EXPECT_EQ(calls, 0);
 }

@@ -202,10 +202,16 @@ TEST(IoErrors, ClearMessagesOnEveryRank) {
     grid::read_field(path, "c", wrong);
     ADD_FAILURE() << "read a 6x5 dataset into a 5x6 grid";
   } catch (const grid::io_error& e) {
-    EXPECT_NE(std::string(e.what()).find("has shape 0 x 6 x 5, the grid needs 5 x 6"),
-              std::string::npos)
-        << e.what();
+    EXPECT_EQ(std::string(e.what()),
+              "tessera::grid: " + path + ":/c holds frames of 6 x 5 cells, the grid here is 5 x 6");
+    EXPECT_EQ(e.reason(), path + ":/c holds frames of 6 x 5 cells, the grid here is 5 x 6");
   }
+  EXPECT_EQ(grid::shape_mismatch(path, "c", wrong),
+            path + ":/c holds frames of 6 x 5 cells, the grid here is 5 x 6");
+  EXPECT_EQ(grid::shape_mismatch(path, "c", c), "");
+  EXPECT_EQ(grid::shape_mismatch(path, "time", wrong),
+            path + ":/time has shape 0, the grid here is 5 x 6 (a field needs its shape, or "
+                   "frames of it)");
   EXPECT_THROW(grid::read_field("no_such_file.h5", "c", c), grid::io_error);
   EXPECT_THROW(grid::read_field(path, "nope", c), grid::io_error);
   EXPECT_THROW(grid::h5_writer(d, "no_such_dir/x.h5", {&c}, true), grid::io_error);
@@ -232,5 +238,21 @@ TEST(IoErrors, MisdeclaredLayoutIsRefusedOnEveryRank) {
   EXPECT_THROW(out.length_units(""), comm::usage_error);
   out.write_frame(0.0, 0, {&c}, {{"total", 1.0}});
   EXPECT_THROW(out.dimension_names({"a", "b"}), comm::usage_error); // named in the file already
-  EXPECT_THROW(out.write_frame(1.0, 1, {&c}, {{"c", 1.0}}), grid::io_error); // series named c
+  // Series named like the file's own datasets, or twice in one frame, are refused before
+  // anything of the frame is written.
+  for (const std::string name : {"c", "time", "step", "x", "y_face", "", "a/b"}) {
+    EXPECT_THROW(out.write_frame(1.0, 1, {&c}, {{name, 1.0}}), comm::usage_error) << name;
+  }
+  try {
+    out.write_frame(1.0, 1, {&c}, {{"total", 2.0}, {"total", 3.0}});
+    ADD_FAILURE() << "wrote two series named total";
+  } catch (const comm::usage_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "tessera::grid::h5_writer: write_frame got two series named 'total'");
+  }
+  EXPECT_EQ(out.frames(), 1);
+  EXPECT_EQ(out.series_name_problem("mean_c"), "");
+  EXPECT_EQ(out.series_name_problem("x_face"),
+            "a name the file already has (time, step, a field or a coordinate such as x or "
+            "x_face)");
 }

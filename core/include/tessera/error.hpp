@@ -24,7 +24,19 @@ namespace tessera {
 /// The base of every error tessera throws: catch this to catch them all.
 class error : public std::runtime_error {
 public:
-  using std::runtime_error::runtime_error;
+  explicit error(const std::string& what) : std::runtime_error(what), reason_(what) {}
+  /// The message without its source, e.g. "n_iters must be at least 1" of "mpdata: n_iters must
+  /// be at least 1" (all of it for errors not made by a from()): what a front end shows under a
+  /// source of its own (a configuration key) without cutting the message apart.
+  [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+
+protected:
+  /// The error "<source>: <reason>".
+  error(const std::string& source, const std::string& reason)
+      : std::runtime_error(source + ": " + reason), reason_(reason) {}
+
+private:
+  std::string reason_;
 };
 
 /// A call was made with arguments that cannot work. When the offending argument is a named
@@ -33,24 +45,19 @@ public:
 class usage_error : public error {
 public:
   explicit usage_error(const std::string& what, std::string option = {})
-      : error(what), option_(std::move(option)), reason_(what) {}
-  /// The error "<source>: <reason>" (e.g. "mpdata", "n_iters must be at least 1"), whose
-  /// reason() a front end can show under its own source (a configuration key) without cutting
-  /// the message apart.
+      : error(what), option_(std::move(option)) {}
+  /// The error "<source>: <reason>" (e.g. "mpdata", "n_iters must be at least 1").
   [[nodiscard]] static usage_error from(const std::string& source, const std::string& reason,
                                         std::string option = {}) {
-    usage_error e(source + ": " + reason, std::move(option));
-    e.reason_ = reason;
-    return e;
+    return {source, reason, std::move(option)};
   }
   /// The solver option at fault ("" if the error is not about one option).
   [[nodiscard]] const std::string& option() const noexcept { return option_; }
-  /// The message without its source (all of it for errors not made by from()).
-  [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
 
 private:
+  usage_error(const std::string& source, const std::string& reason, std::string option)
+      : error(source, reason), option_(std::move(option)) {}
   std::string option_;
-  std::string reason_;
 };
 
 /// A configuration value is wrong: the message names the source (file or flag), the key and
@@ -70,6 +77,13 @@ private:
 class io_error : public error {
 public:
   using error::error;
+  /// The error "<source>: <reason>" (e.g. "tessera::grid", "out.h5 has no dataset 'c'").
+  [[nodiscard]] static io_error from(const std::string& source, const std::string& reason) {
+    return {source, reason};
+  }
+
+private:
+  io_error(const std::string& source, const std::string& reason) : error(source, reason) {}
 };
 
 /// The numbers went wrong: a value became NaN or infinite, or an adaptive step controller could

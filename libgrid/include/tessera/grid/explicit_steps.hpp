@@ -27,12 +27,18 @@ struct state_and_next {
 
 namespace detail {
 /// Throws usage_error unless `pairs` is non-empty and all its fields have one decomposition and
-/// one shape (so one thread share serves them all).
-inline void check_step_pairs(std::initializer_list<state_and_next> pairs) {
+/// one shape (so one thread share serves them all), the decomposition of `plan`.
+inline void check_step_pairs(const halo_plan<double>& plan,
+                             std::initializer_list<state_and_next> pairs) {
   if (pairs.size() == 0) {
     throw usage_error("tessera::grid::explicit_steps: give at least one {state, next} pair");
   }
   const field<double>& first = pairs.begin()->state;
+  if (&plan.decomp() != &first.decomp()) {
+    throw usage_error("tessera::grid::explicit_steps: the halo plan's fields live on another "
+                      "decomposition than '" +
+                      first.name() + "'; give the plan of the state fields");
+  }
   for (const state_and_next& p : pairs) {
     for (const field<double>* f : {&p.state, &p.next}) {
       if (&f->decomp() != &first.decomp() || f->interior().hi != first.interior().hi ||
@@ -56,12 +62,13 @@ inline void check_step_pairs(std::initializer_list<state_and_next> pairs) {
 /// update(i, j, k) for each interior cell of its share (local indices); the team waits; one
 /// thread swaps every pair's values (O(1): the field objects stay, so plans stay valid).
 /// update must write only the `next` fields, at (i, j, k), read only fields that are no pair's
-/// `next`, and not throw. Throws usage_error for ill-matched pairs (before any step) and what a
+/// `next`, and not throw. Throws usage_error for ill-matched pairs or a plan of another
+/// decomposition (before any step) and what a
 /// halo exchange reported (halo_plan::check, after the team). Collective; call from serial code.
 template <class Update>
 void explicit_steps(halo_plan<double>& plan, std::int64_t steps,
                     std::initializer_list<state_and_next> pairs, Update&& update) {
-  detail::check_step_pairs(pairs);
+  detail::check_step_pairs(plan, pairs);
   const field<double>& first = pairs.begin()->state;
   run_on_threads(first.decomp(), [&](int t) {
     // Every thread enters the update after a barrier, so the shares may be split along the

@@ -59,7 +59,7 @@ public:
             halo_options options = {});
 
   /// Thread t (0 ≤ t < threads) posts its receives and sends its strips. Call from every thread
-  /// of a parallel region with exactly decomposition().threads() threads (or from serial code
+  /// of a parallel region with exactly decomp().threads() threads (or from serial code
   /// with t = 0 when threads() == 1). Never throws; errors are kept for check().
   void start(int t) noexcept;
   /// Thread t waits for its strips, unpacks them and applies the boundary conditions to its
@@ -84,6 +84,8 @@ public:
   /// Wall time thread 0 spent inside start() and finish(), in seconds, since the plan was built.
   [[nodiscard]] double seconds() const noexcept { return seconds_; }
   [[nodiscard]] const halo_options& options() const noexcept { return options_; }
+  /// The decomposition of the plan's fields (they share one; it outlives the plan).
+  [[nodiscard]] const decomposition& decomp() const noexcept { return *decomp_; }
 
 private:
   /// One message to or from one peer: the pieces (field, box) of every direction that shares

@@ -94,9 +94,16 @@ public:
   void dimension_names(std::vector<std::string> names);
 
   /// Appends one frame: every field (same order as at construction), its time and step, and
-  /// the given per-frame scalars (datasets created at the first frame). Collective.
+  /// the given per-frame scalars (a series' dataset is created at the first frame that has it).
+  /// Throws usage_error for two scalars of one name, or a name series_name_problem() refuses.
+  /// Collective.
   void write_frame(double time, std::int64_t step, const std::vector<const field<double>*>& fields,
                    const std::vector<std::pair<std::string, double>>& scalars = {});
+
+  /// "" if a new per-frame series may be called `name`; otherwise why not: "which cannot name a
+  /// dataset (empty, or with a '/')", or "a name the file already has (time, step, a field or a
+  /// coordinate such as x or x_face)".
+  [[nodiscard]] std::string series_name_problem(const std::string& name) const;
 
   /// Number of frames in the file.
   [[nodiscard]] std::int64_t frames() const noexcept { return frames_; }
@@ -149,6 +156,12 @@ private:
 void read_field(const std::string& path, const std::string& name, field<double>& f,
                 std::optional<std::int64_t> frame = std::nullopt);
 
+/// "" if dataset `name` of `path` fits `f`: the field's global shape, or frames of it; otherwise
+/// why not, naming both shapes (e.g. "out.h5:/c holds frames of 24 x 20 cells, the grid here is
+/// 16 x 16"), the words read_field() throws. Not collective: each calling rank reads the file.
+[[nodiscard]] std::string shape_mismatch(const std::string& path, const std::string& name,
+                                         const field<double>& f);
+
 /// Reads a whole (small) dataset on every rank; returns its values (C order) and shape.
 [[nodiscard]] std::vector<double> read_dataset(const std::string& path, const std::string& name,
                                                std::vector<std::int64_t>* shape = nullptr);
@@ -179,6 +192,12 @@ void read_field(const std::string& path, const std::string& name, field<double>&
 /// .h5), which ParaView opens. A new file is refused, like the HDF5 file itself, when only
 /// this sidecar exists, unless overwriting is allowed.
 [[nodiscard]] std::string xdmf_sidecar_path(const std::string& h5_path);
+
+/// What a new h5_writer at `path` would replace, as its refusal names it: "output file <path>",
+/// "the XDMF sidecar <sidecar> of output file <path>" (the sidecar or its companion .xdmf.h5
+/// alone, perhaps a file of the user's), or "" when nothing is in the way. Collective: rank 0
+/// looks, every rank of `d` returns its answer.
+[[nodiscard]] std::string existing_output(const decomposition& d, const std::string& path);
 
 /// The HDF5 library's version, e.g. "1.10.8" (for --version and bug reports).
 [[nodiscard]] std::string hdf5_version();
