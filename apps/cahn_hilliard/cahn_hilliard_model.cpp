@@ -40,6 +40,7 @@ public:
       sides_mu_ = driver::read_boundary(cfg, "boundary_mu", sides, sides_c_);
     }
     read_time_keys(cfg, g, true);
+    read_noise_keys(cfg, g, {"c"});
     read_semi_implicit_keys(cfg, params_);
     if (solvers::is_semi_implicit(scheme()) && !(params_.gamma > 0.0) && !cfg.describing_only()) {
       cfg.fail("equation.gamma", "time.scheme = \"" + scheme_name() + "\" needs gamma > 0");
@@ -71,6 +72,7 @@ public:
     if (solvers::is_semi_implicit(scheme())) {
       solver_->prepare_semi_implicit(); // refuses sides the factorised operator cannot solve
     }
+    solver_->set_noise(noise());
   }
   [[nodiscard]] std::vector<grid::field<double>*> state() override { return {&solver_->c()}; }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,34 @@ void explicit_model::read_time_keys(driver::config& cfg, const driver::grid_setu
                                 scheme + "\"");
   }
   scheme_ = entry->scheme;
+}
+
+void explicit_model::read_noise_keys(driver::config& cfg, const driver::grid_setup& g,
+                                     const std::vector<std::string>& fields) {
+  noise_ = {};
+  noise_.seed = static_cast<std::uint64_t>(
+      cfg.get_int("noise.seed", 0,
+                  "seed of the noise (the same seed: the same noise on every "
+                  "layout and after a restart)",
+                  0));
+  for (int e = 0; e < g.ndim; ++e) {
+    noise_.cell_volume *= g.spacing[static_cast<std::size_t>(e)];
+  }
+  for (const auto& name : fields) {
+    const std::string key = "noise.variance." + name;
+    const double variance = cfg.get_double(
+        key, 0.0,
+        "variance of additive Gaussian white noise on " + name +
+            " (py-pde's noise: each Euler step adds sqrt(dt variance / cell volume) times a "
+            "standard normal number to every cell)",
+        driver::non_negative());
+    noise_.variance.push_back(variance);
+    if (variance != 0.0 && !cfg.describing_only() &&
+        (adaptive_ || scheme_ != solvers::time_scheme::euler)) {
+      cfg.fail(key, "noise needs fixed Euler steps (Euler-Maruyama, as py-pde): set "
+                    "time.scheme = \"euler\" and time.adaptive = false, or no noise");
+    }
+  }
 }
 
 void explicit_model::read_semi_implicit_keys(driver::config& cfg,

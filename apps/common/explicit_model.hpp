@@ -39,6 +39,13 @@ protected:
   /// "semi_implicit" if the model `offers_semi_implicit` (its advance_segment steps it).
   void read_time_keys(driver::config& cfg, const driver::grid_setup& g,
                       bool offers_semi_implicit = false);
+  /// Reads [noise], py-pde's additive Gaussian white noise: noise.variance.<field> for each of
+  /// `fields` (default 0: none) and noise.seed. Refuses noise unless the steps are fixed Euler
+  /// ones (Euler-Maruyama, as py-pde). Call after read_time_keys().
+  void read_noise_keys(driver::config& cfg, const driver::grid_setup& g,
+                       const std::vector<std::string>& fields);
+  /// The noise read_noise_keys() read (all variances 0: none), for the solver's set_noise().
+  [[nodiscard]] const solvers::additive_noise& noise() const noexcept { return noise_; }
   /// Reads time.stabilization and time.solver_tolerance (the semi-implicit schemes' keys) into
   /// `p`; call after read_time_keys().
   static void read_semi_implicit_keys(driver::config& cfg, solvers::cahn_hilliard_params& p);
@@ -76,6 +83,7 @@ private:
   double tolerance_ = 1e-4;
   double dt_ = 1e-3;
   solvers::time_scheme scheme_ = solvers::time_scheme::euler;
+  solvers::additive_noise noise_;
   solvers::step_clock clock_;
   solvers::step_stats stats_;
 };

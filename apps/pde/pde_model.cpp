@@ -160,6 +160,11 @@ public:
             ? solvers::pde_ghosts::exchanged
             : solvers::pde_ghosts::fused;
     read_time_keys(cfg, g, true);
+    std::vector<std::string> fields;
+    for (const auto& [name, rhs] : definition_.equations) {
+      fields.push_back(name);
+    }
+    read_noise_keys(cfg, g, fields);
     try {
       plan_ = solvers::make_pde_plan(definition_);
     } catch (const solvers::expression_error& e) {
@@ -256,6 +261,7 @@ public:
       }
       throw;
     }
+    solver_->integrator().set_noise(noise());
   }
   [[nodiscard]] std::vector<grid::field<double>*> state() override {
     if (ch_solver_) {

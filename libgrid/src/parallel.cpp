@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 #include <span>
 #include <string>
 
@@ -241,22 +242,44 @@ void scatter(const std::vector<T>& global, field<T>& f, int root) {
   for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) { f(i, j, k) = part[n++]; });
 }
 
-double uniform_hash(std::uint64_t seed, std::uint64_t key) noexcept {
+std::uint64_t mix_hash(std::uint64_t seed, std::uint64_t key) noexcept {
   // SplitMix64 finaliser of a Weyl sequence position: statistically good, and a pure
   // function of (seed, key).
   std::uint64_t z = seed * 0x9E3779B97F4A7C15ULL + (key + 1) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53; // 53 random bits → [0, 1)
+  return z;
+}
+
+double uniform_hash(std::uint64_t seed, std::uint64_t key) noexcept {
+  return static_cast<double>(mix_hash(seed, key) >> 11) * 0x1.0p-53; // 53 random bits → [0, 1)
+}
+
+std::array<double, 2> normal_pair_hash(std::uint64_t seed, std::uint64_t pair) noexcept {
+  // Through mix_hash first: the streams of two seeds derived by mix_hash are then no shifted
+  // copies of each other (before its finaliser, the hash is linear in seed and key).
+  const std::uint64_t bits = mix_hash(seed, pair);
+  const double u1 = 1.0 - uniform_hash(bits, 0); // (0, 1]: the logarithm stays finite
+  const double angle = 2.0 * std::numbers::pi * uniform_hash(bits, 1);
+  const double r = std::sqrt(-2.0 * std::log(u1));
+  return {r * std::cos(angle), r * std::sin(angle)};
+}
+
+double normal_hash(std::uint64_t seed, std::uint64_t key) noexcept {
+  return normal_pair_hash(seed, key / 2)[key % 2];
+}
+
+template <class T>
+std::uint64_t global_index(const field<T>& f, index_t i, index_t j, index_t k) noexcept {
+  return static_cast<std::uint64_t>(
+      linear(f, f.to_global(0, i), f.to_global(1, j), f.to_global(2, k)));
 }
 
 template <class T>
 void fill_random_uniform(field<T>& f, std::uint64_t seed, T low, T high) {
   for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) {
-    const auto key = static_cast<std::uint64_t>(
-        linear(f, f.to_global(0, i), f.to_global(1, j), f.to_global(2, k)));
-    f(i, j, k) = low + (high - low) * static_cast<T>(uniform_hash(seed, key));
+    f(i, j, k) = low + (high - low) * static_cast<T>(uniform_hash(seed, global_index(f, i, j, k)));
   });
 }
 
@@ -268,6 +291,7 @@ void fill_random_uniform(field<T>& f, std::uint64_t seed, T low, T high) {
   template std::vector<T> gather(const field<T>&, int);                                            \
   template void scatter(const std::vector<T>&, field<T>&, int);                                    \
   template void fill_random_uniform(field<T>&, std::uint64_t, T, T);                               \
+  template std::uint64_t global_index(const field<T>&, index_t, index_t, index_t) noexcept;        \
   template bool all_finite(const field<T>&);
 TESSERA_GRID_INSTANTIATE(double)
 TESSERA_GRID_INSTANTIATE(float)

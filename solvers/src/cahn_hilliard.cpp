@@ -87,6 +87,7 @@ struct cahn_hilliard::impl final : explicit_system {
   std::array<double, 3> inv_dx2{};
   std::array<index_t, 3> stride{};
   explicit_integrator integrator;
+  bool noisy = false; // set_noise() gave noise: advance_steps (no times) is refused
 
   /// What semi-implicit steps need, made on the first one: the Helmholtz multigrid and the
   /// right-hand side, the intermediate w = (b − ∇²) c', the new state, the stabilisation
@@ -462,12 +463,29 @@ double cahn_hilliard::advance_fixed(double t, double t_end, double dt, ch_scheme
     throw usage_error("cahn_hilliard: the time step must be positive, got " + number_text(dt));
   }
   const std::int64_t steps = fixed_steps(t, t_end, dt);
-  advance_steps(steps, dt, scheme, stats);
+  ch_stats local;
+  impl_->integrator.advance_steps(t, 0, steps, dt, scheme, stats != nullptr ? *stats : local);
   return fixed_end(t, steps, dt);
+}
+
+void cahn_hilliard::refuse_noise() const {
+  if (impl_->noisy) {
+    throw usage_error("cahn_hilliard: with noise only Euler steps (Euler-Maruyama) are taken; "
+                      "the semi-implicit schemes do not support noise");
+  }
+}
+
+void cahn_hilliard::set_noise(const additive_noise& noise) {
+  impl_->integrator.set_noise(noise);
+  impl_->noisy = noise.any();
 }
 
 void cahn_hilliard::advance_steps(std::int64_t steps, double dt, ch_scheme scheme,
                                   ch_stats* stats) {
+  if (impl_->noisy) {
+    throw usage_error("cahn_hilliard: with noise, steps need their times: use advance_fixed or "
+                      "advance_segment");
+  }
   ch_stats local;
   // The equation is autonomous: the steps' times do not matter.
   impl_->integrator.advance_steps(0.0, 0, steps, dt, scheme, stats != nullptr ? *stats : local);
@@ -502,6 +520,7 @@ void count_step(ch_stats* stats, double dt) {
 } // namespace
 
 void cahn_hilliard::step_semi_implicit(double dt, ch_stats* stats) {
+  refuse_noise();
   if (!(dt > 0.0)) {
     throw usage_error("cahn_hilliard: the time step must be positive, got " + number_text(dt));
   }
@@ -520,6 +539,7 @@ double cahn_hilliard::doubled_step(double h, ch_scheme scheme) {
 }
 
 void cahn_hilliard::step_semi_implicit_extrapolated(double dt, ch_stats* stats) {
+  refuse_noise();
   if (!(dt > 0.0)) {
     throw usage_error("cahn_hilliard: the time step must be positive, got " + number_text(dt));
   }
@@ -556,6 +576,7 @@ bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptiv
     throw usage_error("cahn_hilliard: max_steps must be at least 1, got " +
                       std::to_string(max_steps));
   }
+  refuse_noise();
   ch_stats local;
   ch_stats& s = stats != nullptr ? *stats : local;
   auto& m = *impl_;

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <string>
@@ -65,6 +67,53 @@ struct explicit_integrator::impl {
   std::vector<double> thread_max;
   std::vector<char> thread_nan;
   double shared_error = 0.0; // written by thread 0 between barriers
+  additive_noise noise;
+  std::vector<double> noise_std; // sqrt(variance / cell_volume) per component; empty: no noise
+
+  /// Adds sqrt(dt)·σ_i·ξ to thread t's cells of the solution (slot 0) after step `step` of the
+  /// segment that began at t0 (additive_noise says how ξ is drawn), so every layout adds the
+  /// same. Cells 2m and 2m + 1 of a row share one Box-Muller pair, drawn once where both are
+  /// this thread's (any other cell draws the pair and takes its half: the same value).
+  void add_noise(int t, double t0, std::int64_t step, double dt) {
+    const std::uint64_t step_seed =
+        grid::mix_hash(grid::mix_hash(noise.seed, std::bit_cast<std::uint64_t>(t0)),
+                       static_cast<std::uint64_t>(step));
+    const double root_dt = std::sqrt(dt);
+    const box cells = mine(t);
+    const auto last = static_cast<std::size_t>(nd - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double sigma = noise_std[i];
+      if (sigma == 0.0) {
+        continue;
+      }
+      field<double>& f = sys.buffer(0, i);
+      const std::uint64_t seed = grid::mix_hash(step_seed, i);
+      const auto add = [&](const grid::index3& x, double z) {
+        double& value = f(x[0], x[1], x[2]);
+        value += root_dt * (sigma * z); // py-pde: sqrt(dt) * (sqrt(noise / volume) * randn)
+      };
+      // Rows along the last dimension, whose neighbouring cells have consecutive keys.
+      box rows = cells;
+      rows.hi[last] = rows.lo[last] + 1;
+      grid::for_each_index(rows, [&](index_t a, index_t b, index_t c) {
+        grid::index3 x{a, b, c};
+        index_t& q = x[last];
+        while (q < cells.hi[last]) {
+          const std::uint64_t cell = grid::global_index(f, x[0], x[1], x[2]);
+          const std::array<double, 2> z = grid::normal_pair_hash(seed, cell / 2);
+          if (cell % 2 == 0 && q + 1 < cells.hi[last]) {
+            add(x, z[0]);
+            ++q;
+            add(x, z[1]);
+            ++q;
+          } else {
+            add(x, z[cell % 2]);
+            ++q;
+          }
+        }
+      });
+    }
+  }
 
   void ensure(buffer_set& b, const char* name) {
     if (b.fields.empty()) {
@@ -215,6 +264,11 @@ void explicit_integrator::impl::fixed(double t0, std::int64_t first, std::int64_
           const std::vector<double*> next = origins(1);
           evaluate(th, 0, time, {rhs_sink::kind::step, dt, next, readonly(pc), {}});
           swap_solution(th, trial);
+        }
+        // Euler-Maruyama (py-pde: state += dt·f, then state += sqrt(dt)·noise), on this
+        // thread's cells only; the next evaluation begins with a barrier.
+        if (!noise_std.empty()) {
+          add_noise(th, t0, first + s, dt);
         }
         continue;
       }
@@ -430,9 +484,35 @@ explicit_integrator::explicit_integrator(explicit_system& system)
 
 explicit_integrator::~explicit_integrator() = default;
 
+void explicit_integrator::set_noise(additive_noise noise) {
+  const std::string who = impl_->sys.name();
+  if (noise.variance.size() != impl_->n) {
+    throw usage_error(who + ": the noise needs one variance per component (" +
+                      std::to_string(impl_->n) + "), got " + std::to_string(noise.variance.size()));
+  }
+  if (!(noise.cell_volume > 0.0) || !std::isfinite(noise.cell_volume)) {
+    throw usage_error(who + ": the noise's cell volume must be positive, got " +
+                      number_text(noise.cell_volume));
+  }
+  std::vector<double> std_dev;
+  for (double v : noise.variance) {
+    if (!(v >= 0.0) || !std::isfinite(v)) {
+      throw usage_error(who + ": a noise variance must be finite and not negative, got " +
+                        number_text(v));
+    }
+    std_dev.push_back(std::sqrt(v / noise.cell_volume)); // py-pde: sqrt(noise / cell_volume)
+  }
+  impl_->noise_std = noise.any() ? std::move(std_dev) : std::vector<double>{};
+  impl_->noise = std::move(noise);
+}
+
 void explicit_integrator::advance_steps(double t0, std::int64_t first, std::int64_t steps,
                                         double dt, time_scheme scheme, step_stats& stats) {
   const std::string who = impl_->sys.name();
+  if (!impl_->noise_std.empty() && scheme != time_scheme::euler) {
+    throw usage_error(who + ": with noise only Euler steps (Euler-Maruyama) are taken; the " +
+                      "Runge-Kutta schemes do not support noise");
+  }
   if (!(dt > 0.0)) {
     throw usage_error(who + ": the time step must be positive, got " + number_text(dt));
   }
@@ -456,6 +536,10 @@ double explicit_integrator::advance_adaptive(double t, double t_end, double& dt,
   const std::string who = impl_->sys.name();
   if (!(tolerance > 0.0) || !(dt > 0.0)) {
     throw usage_error(who + ": adaptive stepping needs a positive tolerance and first step");
+  }
+  if (!impl_->noise_std.empty()) {
+    throw usage_error(who + ": with noise the steps must be fixed (Euler-Maruyama); adaptive "
+                            "steps do not support noise");
   }
   if (scheme == time_scheme::rk4) {
     throw usage_error(who + ": rk4 is fixed-step only; use euler or rkf45 when adaptive");

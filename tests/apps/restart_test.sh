@@ -10,8 +10,9 @@
 #  4. SIGKILL mid-run: the file opens and every frame in it equals the reference frame.
 # The root attribute `status` says how each file's run stands: finished, stopped (SIGTERM) or,
 # after SIGKILL, still running; and SIGTERM sent to mpiexec alone stops the run as well.
-# Usage: restart_test.sh MPIEXEC APP CONFIG WORKDIR [fixed|adaptive|semi|semi_adaptive]
-# (semi: the semi-implicit scheme with fixed steps of 0.25; semi_adaptive: adaptive)
+# Usage: restart_test.sh MPIEXEC APP CONFIG WORKDIR [fixed|adaptive|semi|semi_adaptive|noise]
+# (semi: the semi-implicit scheme with fixed steps of 0.25; semi_adaptive: adaptive; noise: fixed
+# Euler steps with additive noise)
 set -euo pipefail
 mpiexec=$1 app=$2 config=$3 work=$4 mode=${5:-fixed}
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
@@ -20,6 +21,8 @@ common=(--config "$config" --set grid.shape=[40,32] --set time.dt=0.01 --set out
 semi=(--set time.scheme=semi_implicit --set time.dt=0.25)
 [ "$mode" = semi ] && common+=("${semi[@]}")
 [ "$mode" = semi_adaptive ] && common+=("${semi[@]}" --set time.adaptive=true --set time.tolerance=1e-4)
+noise=(--set noise.variance.c=1e-3 --set noise.seed=3) # Euler-Maruyama steps
+[ "$mode" = noise ] && common+=("${noise[@]}")
 fail() { echo "FAIL: $*"; exit 1; }
 status() { /usr/bin/python3 -c "import h5py; v = h5py.File('$1', 'r').attrs.get('status', b''); print(v.decode() if isinstance(v, bytes) else v)"; }
 expect_status() { [ "$(status "$1")" = "$2" ] || fail "$1: status $(status "$1"), expected $2"; }
@@ -67,6 +70,7 @@ mid=(--config "$config" --set grid.shape=[40,32] --set time.dt=0.01 --set output
 [ "$mode" = adaptive ] && mid+=(--set time.adaptive=true --set time.tolerance=1e-5)
 [ "$mode" = semi ] && mid+=("${semi[@]}")
 [ "$mode" = semi_adaptive ] && mid+=("${semi[@]}" --set time.adaptive=true --set time.tolerance=1e-4)
+[ "$mode" = noise ] && mid+=("${noise[@]}")
 # A stop in the chunk of steps that reaches a scheduled frame comes at that frame instead (about
 # one stop in eight for adaptive steps): the run is then repeated, up to twice, so that the stop
 # frame inside an interval is what is tested.
@@ -154,6 +158,7 @@ long=(--config "$config" --set grid.shape=[40,32] --set time.dt=0.01 --set outpu
 [ "$mode" = adaptive ] && long+=(--set time.adaptive=true --set time.tolerance=1e-5)
 [ "$mode" = semi ] && long+=("${semi[@]}")
 [ "$mode" = semi_adaptive ] && long+=("${semi[@]}" --set time.adaptive=true --set time.tolerance=1e-4)
+[ "$mode" = noise ] && long+=("${noise[@]}")
 echo "== 4. SIGKILL"
 # Killed after 3 s, or after 6 or 12 when a loaded machine had written only the initial frame by
 # then (a kept frame beyond t = 0 is what this section tests).

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "layouts.hpp"
@@ -92,6 +94,39 @@ TEST(Parallel, RandomFieldIsTheSameForEveryLayout) {
     EXPECT_LT(hi, 0.51);
     EXPECT_GT(hi - lo, 0.015); // actually random, not constant
   }
+}
+
+// normal_hash: mean 0, variance 1, the normal's skewness and kurtosis, and the fraction beyond
+// two standard deviations (each to five standard errors over 10^5 keys); a pure function of
+// (seed, key), and mix_hash seeds give independent streams.
+TEST(Parallel, NormalHashIsStandardNormal) {
+  const int n = 100000;
+  std::array<double, 4> moment{};
+  int beyond_two = 0;
+  double cross = 0.0;
+  for (int x = 0; x < n; ++x) {
+    const auto key = static_cast<std::uint64_t>(x);
+    const double z = grid::normal_hash(5, key);
+    ASSERT_EQ(z, grid::normal_hash(5, key));
+    double power = 1.0;
+    for (double& m : moment) {
+      power *= z;
+      m += power / n;
+    }
+    beyond_two += std::abs(z) > 2.0 ? 1 : 0;
+    cross += z * grid::normal_hash(grid::mix_hash(5, 1), key) / n;
+  }
+  const double se = 1.0 / std::sqrt(static_cast<double>(n));
+  EXPECT_LT(std::abs(moment[0]), 5 * se);
+  EXPECT_LT(std::abs(moment[1] - 1.0), 5 * std::sqrt(2.0) * se);
+  EXPECT_LT(std::abs(moment[2]), 5 * std::sqrt(15.0) * se);
+  EXPECT_LT(std::abs(moment[3] - 3.0), 5 * std::sqrt(96.0) * se);
+  const double tail = 0.0455003; // P(|z| > 2) of the standard normal
+  EXPECT_LT(std::abs(beyond_two / static_cast<double>(n) - tail),
+            5 * std::sqrt(tail * (1 - tail)) * se);
+  EXPECT_LT(std::abs(cross), 5 * se);
+  EXPECT_NE(grid::mix_hash(5, 1), grid::mix_hash(5, 2));
+  EXPECT_NE(grid::mix_hash(5, 1), grid::mix_hash(6, 1));
 }
 
 TEST(Parallel, ExactSumAndMeanAreTheSameOnEveryLayout) {

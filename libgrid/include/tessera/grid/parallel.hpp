@@ -5,6 +5,7 @@
 
 #include "tessera/grid/field.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,6 +64,13 @@ void broadcast(const comm::communicator& c, std::string& bytes, int root = 0);
 /// broadcast() over the decomposition's communicator. Collective.
 void broadcast(const decomposition& d, std::string& bytes, int root = 0);
 
+/// Where the value at local index (i, j, k) of `f` sits in the global array that gather()
+/// returns (C order, global shape, one more along a staggered dimension): a cell's key that
+/// every layout agrees on, e.g. for counter-based random numbers.
+template <class T>
+[[nodiscard]] std::uint64_t global_index(const field<T>& f, index_t i, index_t j,
+                                         index_t k) noexcept;
+
 /// The global array (interior values, C order, global shape; one more along a staggered
 /// dimension) on rank `root`; an empty vector elsewhere. Collective. For tests and small grids.
 template <class T>
@@ -71,9 +79,25 @@ template <class T>
 template <class T>
 void scatter(const std::vector<T>& global, field<T>& f, int root = 0);
 
+/// 64 random bits determined only by (seed, key) (the SplitMix64 finaliser of a Weyl sequence
+/// position): what uniform_hash() draws from, and a way to derive independent seeds, e.g.
+/// mix_hash(seed, step) for the random numbers of one step.
+[[nodiscard]] std::uint64_t mix_hash(std::uint64_t seed, std::uint64_t key) noexcept;
+
 /// A uniform random number in [0, 1) determined only by (seed, key): counter-based
 /// (SplitMix64 finaliser), so it does not depend on which rank or thread asks.
 [[nodiscard]] double uniform_hash(std::uint64_t seed, std::uint64_t key) noexcept;
+
+/// Two independent standard normal random numbers (mean 0, variance 1) determined only by
+/// (seed, pair): the Box-Muller transform (r cos θ, r sin θ) of uniform_hash(b, 0) and
+/// uniform_hash(b, 1), b = mix_hash(seed, pair).
+[[nodiscard]] std::array<double, 2> normal_pair_hash(std::uint64_t seed,
+                                                     std::uint64_t pair) noexcept;
+
+/// A standard normal random number determined only by (seed, key): element key % 2 of
+/// normal_pair_hash(seed, key / 2), so keys 2m and 2m + 1 can be drawn together (each key a
+/// value of its own, for every key).
+[[nodiscard]] double normal_hash(std::uint64_t seed, std::uint64_t key) noexcept;
 
 /// Sets every interior value to low + (high - low)·uniform_hash(seed, global linear index):
 /// the same field for every decomposition and thread count.

@@ -91,9 +91,15 @@ public:
   double advance_fixed(double t, double t_end, double dt, ch_scheme scheme,
                        ch_stats* stats = nullptr);
 
+  /// Adds additive Gaussian white noise to every explicit Euler step from now on (py-pde's
+  /// `noise`; explicit_integrator::set_noise). Noise is drawn from each step's segment start
+  /// and number, so advance_steps(), which knows neither, is then refused (usage_error), as are
+  /// schemes other than fixed Euler steps.
+  void set_noise(const additive_noise& noise);
+
   /// Exactly `steps` (≥ 0) fixed steps of size dt. The equation is autonomous, so splitting a
   /// segment into several calls gives bit for bit the state of one call; the time is the
-  /// caller's (fixed_end of the whole segment).
+  /// caller's (fixed_end of the whole segment). Refused with noise.
   void advance_steps(std::int64_t steps, double dt, ch_scheme scheme, ch_stats* stats = nullptr);
 
   /// py-pde's step count for a fixed-step segment from t to t_end: max(1, ceil((t_end − t)/dt)).
@@ -153,6 +159,8 @@ private:
   /// A step of h by step doubling with `scheme`'s stabilisation and result (the halves, or
   /// their extrapolation); returns the largest |halves − whole| over every rank (NaN if any).
   double doubled_step(double h, ch_scheme scheme);
+  /// Throws usage_error if set_noise() gave noise (the semi-implicit steps take none).
+  void refuse_noise() const;
 
   struct impl;
   cahn_hilliard_params params_;

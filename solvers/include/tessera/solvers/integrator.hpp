@@ -77,6 +77,27 @@ struct step_clock {
 /// schemes.
 [[nodiscard]] double real_stability_interval(time_scheme scheme, bool adaptive = false) noexcept;
 
+/// Additive Gaussian white noise, py-pde's `noise`: a fixed Euler step of dt (Euler-Maruyama)
+/// adds sqrt(dt)·(sqrt(variance[i] / cell_volume)·ξ) to component i of every cell after the
+/// deterministic update. ξ is standard normal and a function of the seed, the step and the
+/// cell alone: for step n of a segment that began at t0, ξ = grid::normal_hash(s, c) with
+/// s = mix_hash(mix_hash(mix_hash(seed, bits of t0), n), i) and c = grid::global_index of the
+/// cell: the same on every layout and after a restart.
+struct additive_noise {
+  std::vector<double> variance{}; ///< per component (none: no noise; 0: none on it)
+  double cell_volume = 1.0;       ///< the product of the spacings
+  std::uint64_t seed = 0;
+  /// True if any component has noise.
+  [[nodiscard]] bool any() const noexcept {
+    for (double v : variance) {
+      if (v != 0.0) {
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
 /// The integrators, bound to one system (which must outlive them). They keep their scratch
 /// fields (stages, rate, trial states) between calls, made on first use.
 class explicit_integrator {
@@ -86,9 +107,14 @@ public:
   explicit_integrator(const explicit_integrator&) = delete;
   explicit_integrator& operator=(const explicit_integrator&) = delete;
 
+  /// Adds `noise` to every fixed Euler step from now on (usage_error for a negative or
+  /// non-finite variance, or one per component missing; its components must match the
+  /// system's). Steps of other schemes, and adaptive steps, are then refused, as py-pde does.
+  void set_noise(additive_noise noise);
+
   /// Fixed steps number first, first + 1, ..., first + steps − 1 of a segment that began at t0
   /// (step n starts at time t0 + n·dt, py-pde's rule). Splitting a segment into several calls
-  /// gives bit for bit the state of one call. `scheme` is euler or rk4.
+  /// gives bit for bit the state of one call. `scheme` is euler or rk4 (euler alone with noise).
   void advance_steps(double t0, std::int64_t first, std::int64_t steps, double dt,
                      time_scheme scheme, step_stats& stats);
 
@@ -96,7 +122,7 @@ public:
   /// controller's next step. Stops at t_end, or earlier after `max_steps` accepted steps;
   /// continuing from the returned time with the returned dt is bit for bit one uninterrupted
   /// call. Throws numerical_error if the step falls below dt_min. Returns the time reached.
-  /// `scheme` is euler or rkf45.
+  /// `scheme` is euler or rkf45. Refused (usage_error) with noise.
   double advance_adaptive(double t, double t_end, double& dt, double tolerance, time_scheme scheme,
                           step_stats& stats,
                           std::int64_t max_steps = std::numeric_limits<std::int64_t>::max());
