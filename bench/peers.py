@@ -27,6 +27,8 @@ Workloads, each measured for tessera and its peers in the same run:
   non-oscillatory limiter. tessera: the mpdata app. PyMPDATA: Solver + Stepper with periodic
   sides and NUMBA_NUM_THREADS numba threads; PyMPDATA-MPI: its CartesianScenario (split along
   dimension 0) on 2 ranks.
+* kpz_noise: py-pde's additive noise (Euler-Maruyama), KPZ with noise on N x N, one core:
+  tessera's pde app on configs/pde_kpz_noise.toml against py-pde's PDE(..., noise=0.5).
 * pi: the seed paper's Fig. 1 workload on 2 ranks, n_times allreduce calls of a midpoint sum
   over n_intervals = n_times / x: tessera's pi_bench (libcomm), mpi4py and numba-mpi.
 
@@ -166,10 +168,12 @@ def pypde_cases(spec, comm):
     from pde.solvers.explicit_mpi import ExplicitMPISolver
 
     cases = {}
+    dt = spec.get("dt", CH_DT)
     for n in spec["sizes"]:
         grid = pde.CartesianGrid([[0, n], [0, n]], [n, n], periodic=True)
         state = pde.ScalarField.random_uniform(grid, 0.49, 0.51, rng=np.random.default_rng(0))
-        equation = pde.PDE({"c": EXPRESSION})
+        equation = pde.PDE({spec.get("field", "c"): spec.get("equation", EXPRESSION)},
+                           noise=spec.get("noise", 0.0))
         if comm is not None:
             solver = ExplicitMPISolver(equation, scheme="euler", backend="numba",
                                        decomposition=[2, -1])
@@ -178,13 +182,13 @@ def pypde_cases(spec, comm):
         holder = {"solver": solver, "state": state, "t": 0.0}
 
         def warm_up(h=holder):
-            h["stepper"] = h["solver"].make_stepper(h["state"], dt=CH_DT)  # compiles
-            h["t"] = h["stepper"](h["state"], 0.0, 0.5 * CH_DT)  # one step
+            h["stepper"] = h["solver"].make_stepper(h["state"], dt=dt)  # compiles
+            h["t"] = h["stepper"](h["state"], 0.0, 0.5 * dt)  # one step
 
         def run(command, h=holder):
             steps = command["steps"]
             # py-pde takes ceil((t_end - t_start) / dt) steps: ask for steps - 0.5 of them.
-            h["t"] = h["stepper"](h["state"], h["t"], h["t"] + (steps - 0.5) * CH_DT)
+            h["t"] = h["stepper"](h["state"], h["t"], h["t"] + (steps - 0.5) * dt)
             return None
 
         cases[str(n)] = {"warm_up": warm_up, "run": run}
@@ -585,6 +589,39 @@ def cahn_hilliard(ctx, cfg):
     return rows
 
 
+KPZ_NOISE_DT = 0.05
+
+
+def kpz_noise(ctx, cfg):
+    """py-pde's additive noise: KPZ (nu = 1, lmbda = 0.5) with noise variance 0.5, fixed Euler
+    (Euler-Maruyama) steps of 0.05, periodic N x N of unit cells, one core. tessera: the pde app
+    on configs/pde_kpz_noise.toml; py-pde: PDE({"h": the same equation}, noise=0.5),
+    ExplicitSolver(scheme="euler", backend="numba"), one numba thread."""
+    config = ["--config", str(REPO / "configs" / "pde_kpz_noise.toml")]
+    worker = ctx.worker("py-pde", {"kind": "pypde", "sizes": cfg["noise_sizes"], "field": "h",
+                                   "equation": "1.0*laplace(h) + 0.5*gradient_squared(h)",
+                                   "noise": 0.5, "dt": KPZ_NOISE_DT})
+    ctx.notes.append(f"kpz_noise, 1 core: loadavg {loadavg()}")
+    rows = []
+    for n in cfg["noise_sizes"]:
+        steps = steps_for(n * n, cfg["noise_work"])
+        t_end = f"{(steps - 0.5) * KPZ_NOISE_DT:.10g}"
+        settings = [f"grid.shape=[{n},{n}]", f"time.t_end={t_end}", f"output.interval={t_end}"]
+
+        def measure(settings=settings, n=n, steps=steps):
+            seconds = app_seconds(ctx, "pde", config, settings, steps, 1, 1, r"after (\d+) steps")
+            return {str(n): seconds / steps / (n * n) * 1e9}
+        side = Side("tessera", "1x1", measure)
+        peer = peer_side(ctx, "py-pde", "1x1", worker, str(n),
+                         worker and peer_ns(worker, str(n), steps, n * n))
+        interleave(f"kpz_noise {n}^2, 1 core, {steps} steps", [side, peer], cfg["reps"])
+        rows += rows_for("kpz_noise", 1, "ns/cell/step", [(peer, side)],
+                         lambda _: "euler_maruyama_dt0.05", lambda sub: f"{sub}^2")
+    if worker is not None:
+        worker.close()
+    return rows
+
+
 MPDATA_SCHEMES = (("iters2", 2, False), ("iters3_fct", 3, True))
 
 
@@ -673,7 +710,7 @@ def pi(ctx, cfg):
                     lambda x: f"x={x}", lambda x: f"n_intervals={max(1, n_times // x)}")
 
 
-WORKLOADS = {"cahn_hilliard": cahn_hilliard, "mpdata": mpdata, "pi": pi}
+WORKLOADS = {"cahn_hilliard": cahn_hilliard, "mpdata": mpdata, "pi": pi, "kpz_noise": kpz_noise}
 
 
 def print_table(ctx, rows, as_csv, argv):
@@ -728,10 +765,12 @@ def main():
 
     if args.quick:
         cfg = {"ch_sizes": [64], "ch_work": 4e6, "mp_sizes": [64], "mp_work": 1e6,
-               "pi_n_times": 2000, "pi_x_max": 2, "reps": 2}
+               "pi_n_times": 2000, "pi_x_max": 2, "noise_sizes": [64], "noise_work": 1e6,
+               "reps": 2}
     else:
         cfg = {"ch_sizes": [256, 512, 1024], "ch_work": 3e8, "mp_sizes": [512, 1024],
-               "mp_work": 1e8, "pi_n_times": 10000, "pi_x_max": 10, "reps": 5}
+               "mp_work": 1e8, "pi_n_times": 10000, "pi_x_max": 10, "noise_sizes": [256, 512],
+               "noise_work": 5e7, "reps": 5}
     if args.reps:
         cfg["reps"] = max(1, args.reps)
     ctx = Context(args)

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <numbers>
 #include <span>
 #include <string>
 
@@ -256,18 +255,76 @@ double uniform_hash(std::uint64_t seed, std::uint64_t key) noexcept {
   return static_cast<double>(mix_hash(seed, key) >> 11) * 0x1.0p-53; // 53 random bits → [0, 1)
 }
 
-std::array<double, 2> normal_pair_hash(std::uint64_t seed, std::uint64_t pair) noexcept {
-  // Through mix_hash first: the streams of two seeds derived by mix_hash are then no shifted
-  // copies of each other (before its finaliser, the hash is linear in seed and key).
-  const std::uint64_t bits = mix_hash(seed, pair);
-  const double u1 = 1.0 - uniform_hash(bits, 0); // (0, 1]: the logarithm stays finite
-  const double angle = 2.0 * std::numbers::pi * uniform_hash(bits, 1);
-  const double r = std::sqrt(-2.0 * std::log(u1));
-  return {r * std::cos(angle), r * std::sin(angle)};
+namespace {
+
+/// The ziggurat's tables (Marsaglia and Tsang, "The ziggurat method for generating random
+/// variables", J. Stat. Softw. 5(8), 2000: their RNOR with 128 layers): kn, the fast-accept
+/// bounds of the 32-bit value; wn, the layers' widths per unit of it; fn, the density at the
+/// layers' edges.
+struct ziggurat_tables {
+  std::array<std::uint32_t, 128> kn{};
+  std::array<double, 128> wn{};
+  std::array<double, 128> fn{};
+};
+
+constexpr double ziggurat_edge = 3.442619855899; // r: where the tail begins
+
+const ziggurat_tables& ziggurat() {
+  static const ziggurat_tables t = [] {
+    ziggurat_tables z;
+    const double m1 = 2147483648.0;        // 2^31
+    const double vn = 9.91256303526217e-3; // each layer's area
+    double dn = ziggurat_edge;
+    double tn = dn;
+    const double q = vn / std::exp(-0.5 * dn * dn);
+    z.kn[0] = static_cast<std::uint32_t>((dn / q) * m1);
+    z.kn[1] = 0;
+    z.wn[0] = q / m1;
+    z.wn[127] = dn / m1;
+    z.fn[0] = 1.0;
+    z.fn[127] = std::exp(-0.5 * dn * dn);
+    for (std::size_t i = 126; i >= 1; --i) {
+      dn = std::sqrt(-2.0 * std::log(vn / dn + std::exp(-0.5 * dn * dn)));
+      z.kn[i + 1] = static_cast<std::uint32_t>((dn / tn) * m1);
+      tn = dn;
+      z.fn[i] = std::exp(-0.5 * dn * dn);
+      z.wn[i] = dn / m1;
+    }
+    return z;
+  }();
+  return t;
 }
 
+} // namespace
+
 double normal_hash(std::uint64_t seed, std::uint64_t key) noexcept {
-  return normal_pair_hash(seed, key / 2)[key % 2];
+  const ziggurat_tables& z = ziggurat();
+  std::uint64_t bits = mix_hash(seed, key);
+  for (std::uint64_t attempt = 1;; ++attempt) {
+    // The value from the high 32 bits, the layer from the low 7: independent bits.
+    const auto hz = static_cast<std::int32_t>(static_cast<std::uint32_t>(bits >> 32U));
+    const std::size_t iz = bits & 127U;
+    const auto magnitude = static_cast<std::uint32_t>(std::abs(static_cast<std::int64_t>(hz)));
+    const double x = static_cast<double>(hz) * z.wn[iz];
+    if (magnitude < z.kn[iz]) {
+      return x; // inside the layer's rectangle: 98.8 % of draws
+    }
+    if (iz == 0) { // the tail beyond r, by Marsaglia's method
+      double tail = 0.0;
+      double y = 0.0;
+      std::uint64_t k = 0;
+      do {
+        tail = -std::log(1.0 - uniform_hash(bits, k)) / ziggurat_edge;
+        y = -std::log(1.0 - uniform_hash(bits, k + 1));
+        k += 2;
+      } while (y + y < tail * tail);
+      return hz > 0 ? ziggurat_edge + tail : -ziggurat_edge - tail;
+    }
+    if (z.fn[iz] + uniform_hash(bits, 0) * (z.fn[iz - 1] - z.fn[iz]) < std::exp(-0.5 * x * x)) {
+      return x; // under the density in the layer's wedge
+    }
+    bits = mix_hash(bits, attempt);
+  }
 }
 
 template <class T>

@@ -72,15 +72,13 @@ struct explicit_integrator::impl {
 
   /// Adds sqrt(dt)·σ_i·ξ to thread t's cells of the solution (slot 0) after step `step` of the
   /// segment that began at t0 (additive_noise says how ξ is drawn), so every layout adds the
-  /// same. Cells 2m and 2m + 1 of a row share one Box-Muller pair, drawn once where both are
-  /// this thread's (any other cell draws the pair and takes its half: the same value).
+  /// same.
   void add_noise(int t, double t0, std::int64_t step, double dt) {
     const std::uint64_t step_seed =
         grid::mix_hash(grid::mix_hash(noise.seed, std::bit_cast<std::uint64_t>(t0)),
                        static_cast<std::uint64_t>(step));
     const double root_dt = std::sqrt(dt);
     const box cells = mine(t);
-    const auto last = static_cast<std::size_t>(nd - 1);
     for (std::size_t i = 0; i < n; ++i) {
       const double sigma = noise_std[i];
       if (sigma == 0.0) {
@@ -88,29 +86,9 @@ struct explicit_integrator::impl {
       }
       field<double>& f = sys.buffer(0, i);
       const std::uint64_t seed = grid::mix_hash(step_seed, i);
-      const auto add = [&](const grid::index3& x, double z) {
-        double& value = f(x[0], x[1], x[2]);
-        value += root_dt * (sigma * z); // py-pde: sqrt(dt) * (sqrt(noise / volume) * randn)
-      };
-      // Rows along the last dimension, whose neighbouring cells have consecutive keys.
-      box rows = cells;
-      rows.hi[last] = rows.lo[last] + 1;
-      grid::for_each_index(rows, [&](index_t a, index_t b, index_t c) {
-        grid::index3 x{a, b, c};
-        index_t& q = x[last];
-        while (q < cells.hi[last]) {
-          const std::uint64_t cell = grid::global_index(f, x[0], x[1], x[2]);
-          const std::array<double, 2> z = grid::normal_pair_hash(seed, cell / 2);
-          if (cell % 2 == 0 && q + 1 < cells.hi[last]) {
-            add(x, z[0]);
-            ++q;
-            add(x, z[1]);
-            ++q;
-          } else {
-            add(x, z[cell % 2]);
-            ++q;
-          }
-        }
+      grid::for_each_index(cells, [&](index_t a, index_t b, index_t c) {
+        const double z = grid::normal_hash(seed, grid::global_index(f, a, b, c));
+        f(a, b, c) += root_dt * (sigma * z); // py-pde: sqrt(dt) * (sqrt(noise / volume) * randn)
       });
     }
   }

@@ -96,13 +96,14 @@ TEST(Parallel, RandomFieldIsTheSameForEveryLayout) {
   }
 }
 
-// normal_hash: mean 0, variance 1, the normal's skewness and kurtosis, and the fraction beyond
-// two standard deviations (each to five standard errors over 10^5 keys); a pure function of
-// (seed, key), and mix_hash seeds give independent streams.
+// normal_hash: mean 0, variance 1, the normal's skewness and kurtosis, its distribution function
+// at points in the ziggurat's rectangles, wedges and tail (beyond 3.4426), each to five standard
+// errors over 10^6 keys; a pure function of (seed, key); mix_hash seeds give independent streams.
 TEST(Parallel, NormalHashIsStandardNormal) {
-  const int n = 100000;
+  const int n = 1000000;
   std::array<double, 4> moment{};
-  int beyond_two = 0;
+  const std::array<double, 9> at{-4.0, -3.5, -2.0, -1.0, -0.3, 0.0, 0.7, 1.8, 3.6};
+  std::array<int, 9> below{};
   double cross = 0.0;
   for (int x = 0; x < n; ++x) {
     const auto key = static_cast<std::uint64_t>(x);
@@ -113,7 +114,9 @@ TEST(Parallel, NormalHashIsStandardNormal) {
       power *= z;
       m += power / n;
     }
-    beyond_two += std::abs(z) > 2.0 ? 1 : 0;
+    for (std::size_t q = 0; q < at.size(); ++q) {
+      below[q] += z < at[q] ? 1 : 0;
+    }
     cross += z * grid::normal_hash(grid::mix_hash(5, 1), key) / n;
   }
   const double se = 1.0 / std::sqrt(static_cast<double>(n));
@@ -121,9 +124,11 @@ TEST(Parallel, NormalHashIsStandardNormal) {
   EXPECT_LT(std::abs(moment[1] - 1.0), 5 * std::sqrt(2.0) * se);
   EXPECT_LT(std::abs(moment[2]), 5 * std::sqrt(15.0) * se);
   EXPECT_LT(std::abs(moment[3] - 3.0), 5 * std::sqrt(96.0) * se);
-  const double tail = 0.0455003; // P(|z| > 2) of the standard normal
-  EXPECT_LT(std::abs(beyond_two / static_cast<double>(n) - tail),
-            5 * std::sqrt(tail * (1 - tail)) * se);
+  for (std::size_t q = 0; q < at.size(); ++q) {
+    const double p = 0.5 * std::erfc(-at[q] / std::sqrt(2.0)); // the normal's P(z < at)
+    EXPECT_LT(std::abs(below[q] / static_cast<double>(n) - p), 5 * std::sqrt(p * (1 - p)) * se)
+        << "P(z < " << at[q] << ") = " << p;
+  }
   EXPECT_LT(std::abs(cross), 5 * se);
   EXPECT_NE(grid::mix_hash(5, 1), grid::mix_hash(5, 2));
   EXPECT_NE(grid::mix_hash(5, 1), grid::mix_hash(6, 1));

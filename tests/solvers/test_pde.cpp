@@ -770,7 +770,7 @@ double mean_of(const std::vector<double>& x) {
 // noiseless component untouched; the same bits on every layout and however the steps are split
 // into calls; another seed, other noise.
 TEST(PdeNoise, EulerMaruyamaWithPyPdesVariance) {
-  // Odd extents: rank and thread pieces start at odd cells, splitting Box-Muller pairs.
+  // Odd extents: rank and thread pieces start at odd cells.
   grid::decomposition alone(comm::self(), {{63, 47}, {true, true}, {}, 0, 1, 1});
   const auto one = noisy_run(alone, 1, 1, 7);
   const double n = 63.0 * 47.0;

@@ -88,15 +88,10 @@ void scatter(const std::vector<T>& global, field<T>& f, int root = 0);
 /// (SplitMix64 finaliser), so it does not depend on which rank or thread asks.
 [[nodiscard]] double uniform_hash(std::uint64_t seed, std::uint64_t key) noexcept;
 
-/// Two independent standard normal random numbers (mean 0, variance 1) determined only by
-/// (seed, pair): the Box-Muller transform (r cos θ, r sin θ) of uniform_hash(b, 0) and
-/// uniform_hash(b, 1), b = mix_hash(seed, pair).
-[[nodiscard]] std::array<double, 2> normal_pair_hash(std::uint64_t seed,
-                                                     std::uint64_t pair) noexcept;
-
-/// A standard normal random number determined only by (seed, key): element key % 2 of
-/// normal_pair_hash(seed, key / 2), so keys 2m and 2m + 1 can be drawn together (each key a
-/// value of its own, for every key).
+/// A standard normal random number (mean 0, variance 1) determined only by (seed, key):
+/// Marsaglia and Tsang's ziggurat (128 layers) on the bits of mix_hash(seed, key), hashed again
+/// for each rejected try (about 1.3 % of draws). About 4 ns a number; exact in distribution up
+/// to its 32-bit resolution within a layer.
 [[nodiscard]] double normal_hash(std::uint64_t seed, std::uint64_t key) noexcept;
 
 /// Sets every interior value to low + (high - low)·uniform_hash(seed, global linear index):
