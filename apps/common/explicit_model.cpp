@@ -165,6 +165,7 @@ void explicit_model::resume_clock(double t, std::int64_t step,
   clock_ = solvers::resume_clock(
       {t, stored[0].value, stored[1].value, static_cast<std::int64_t>(stored[2].value)}, adaptive_,
       dt_);
+  clock_.step = step; // the noise continues with the run's step count
 }
 
 bool explicit_model::advance_to(double target, std::int64_t max_steps) {

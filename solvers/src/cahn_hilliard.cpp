@@ -87,7 +87,7 @@ struct cahn_hilliard::impl final : explicit_system {
   std::array<double, 3> inv_dx2{};
   std::array<index_t, 3> stride{};
   explicit_integrator integrator;
-  bool noisy = false; // set_noise() gave noise: advance_steps (no times) is refused
+  bool noisy = false; // set_noise() gave noise: the semi-implicit steps are refused
 
   /// What semi-implicit steps need, made on the first one: the Helmholtz multigrid and the
   /// right-hand side, the intermediate w = (b − ∇²) c', the new state, the stabilisation
@@ -482,10 +482,6 @@ void cahn_hilliard::set_noise(const additive_noise& noise) {
 
 void cahn_hilliard::advance_steps(std::int64_t steps, double dt, ch_scheme scheme,
                                   ch_stats* stats) {
-  if (impl_->noisy) {
-    throw usage_error("cahn_hilliard: with noise, steps need their times: use advance_fixed or "
-                      "advance_segment");
-  }
   ch_stats local;
   // The equation is autonomous: the steps' times do not matter.
   impl_->integrator.advance_steps(0.0, 0, steps, dt, scheme, stats != nullptr ? *stats : local);
@@ -596,6 +592,7 @@ bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptiv
       }
     }
     clock.segment_steps += chunk;
+    clock.step += chunk;
     done = clock.segment_steps == steps;
     clock.t = done ? fixed_end(clock.segment_start, steps, clock.dt)
                    : clock.segment_start + static_cast<double>(clock.segment_steps) * clock.dt;
@@ -616,6 +613,7 @@ bool cahn_hilliard::advance_segment(ch_clock& clock, double target, bool adaptiv
         ++accepted;
         clock.t += h;
         ++clock.segment_steps;
+        ++clock.step;
       } else {
         ++s.rejected;
         grid::for_each_index(m.c.interior(), [&](index_t i, index_t j, index_t k) {

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -69,14 +68,12 @@ struct explicit_integrator::impl {
   double shared_error = 0.0; // written by thread 0 between barriers
   additive_noise noise;
   std::vector<double> noise_std; // sqrt(variance / cell_volume) per component; empty: no noise
+  std::int64_t step_count = 0;   // the number of the next fixed step: the noise's counter
 
-  /// Adds sqrt(dt)·σ_i·ξ to thread t's cells of the solution (slot 0) after step `step` of the
-  /// segment that began at t0 (additive_noise says how ξ is drawn), so every layout adds the
-  /// same.
-  void add_noise(int t, double t0, std::int64_t step, double dt) {
-    const std::uint64_t step_seed =
-        grid::mix_hash(grid::mix_hash(noise.seed, std::bit_cast<std::uint64_t>(t0)),
-                       static_cast<std::uint64_t>(step));
+  /// Adds sqrt(dt)·σ_i·ξ to thread t's cells of the solution (slot 0) after step number `step`
+  /// of the run (additive_noise says how ξ is drawn), so every layout adds the same.
+  void add_noise(int t, std::int64_t step, double dt) {
+    const std::uint64_t step_seed = grid::mix_hash(noise.seed, static_cast<std::uint64_t>(step));
     const double root_dt = std::sqrt(dt);
     const box cells = mine(t);
     for (std::size_t i = 0; i < n; ++i) {
@@ -246,7 +243,7 @@ void explicit_integrator::impl::fixed(double t0, std::int64_t first, std::int64_
         // Euler-Maruyama (py-pde: state += dt·f, then state += sqrt(dt)·noise), on this
         // thread's cells only; the next evaluation begins with a barrier.
         if (!noise_std.empty()) {
-          add_noise(th, t0, first + s, dt);
+          add_noise(th, step_count + s, dt);
         }
         continue;
       }
@@ -283,6 +280,7 @@ void explicit_integrator::impl::fixed(double t0, std::int64_t first, std::int64_
       }
     }
   });
+  step_count += steps;
   stats.accepted += steps;
   stats.rhs_evaluations += steps * (scheme == time_scheme::rk4 ? 4 : 1);
   stats.dt_min = stats.dt_min == 0.0 ? dt : std::min(stats.dt_min, dt);
@@ -547,14 +545,17 @@ bool explicit_integrator::advance_segment(step_clock& clock, double target, bool
     const std::int64_t before = s.accepted;
     clock.t = advance_adaptive(clock.t, target, clock.dt, tolerance, scheme, s, max_steps);
     clock.segment_steps += s.accepted - before; // a record only: adaptive steps resume from t, dt
+    clock.step += s.accepted - before;
     done = !(clock.t < target);
   } else {
     // A segment restarted with a t_end inside it may already hold more steps than it needs.
     const std::int64_t steps =
         std::max(clock.segment_steps, fixed_steps(clock.segment_start, target, clock.dt));
     const std::int64_t chunk = std::min(steps - clock.segment_steps, max_steps);
+    impl_->step_count = clock.step; // the noise's counter continues the run's
     advance_steps(clock.segment_start, clock.segment_steps, chunk, clock.dt, scheme, s);
     clock.segment_steps += chunk;
+    clock.step += chunk;
     done = clock.segment_steps == steps;
     clock.t = done ? fixed_end(clock.segment_start, steps, clock.dt)
                    : clock.segment_start + static_cast<double>(clock.segment_steps) * clock.dt;

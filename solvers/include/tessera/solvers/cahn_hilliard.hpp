@@ -92,14 +92,13 @@ public:
                        ch_stats* stats = nullptr);
 
   /// Adds additive Gaussian white noise to every explicit Euler step from now on (py-pde's
-  /// `noise`; explicit_integrator::set_noise). Noise is drawn from each step's segment start
-  /// and number, so advance_steps(), which knows neither, is then refused (usage_error), as are
-  /// schemes other than fixed Euler steps.
+  /// `noise`; explicit_integrator::set_noise); schemes other than fixed Euler steps are then
+  /// refused (usage_error).
   void set_noise(const additive_noise& noise);
 
   /// Exactly `steps` (≥ 0) fixed steps of size dt. The equation is autonomous, so splitting a
   /// segment into several calls gives bit for bit the state of one call; the time is the
-  /// caller's (fixed_end of the whole segment). Refused with noise.
+  /// caller's (fixed_end of the whole segment).
   void advance_steps(std::int64_t steps, double dt, ch_scheme scheme, ch_stats* stats = nullptr);
 
   /// py-pde's step count for a fixed-step segment from t to t_end: max(1, ceil((t_end − t)/dt)).

@@ -54,6 +54,9 @@ struct step_clock {
   double dt = 0.0;                ///< the fixed step, or the adaptive controller's next trial step
   double segment_start = 0.0;     ///< time at which the current segment began
   std::int64_t segment_steps = 0; ///< accepted steps taken in it so far
+  /// Accepted steps since the run began, over every segment (a restart restores it from the
+  /// step count it stored): what additive noise is drawn from.
+  std::int64_t step = 0;
 };
 
 /// The clock of a run continued from a stored frame: `stored` holds the frame's time, its next
@@ -80,9 +83,11 @@ struct step_clock {
 /// Additive Gaussian white noise, py-pde's `noise`: a fixed Euler step of dt (Euler-Maruyama)
 /// adds sqrt(dt)·(sqrt(variance[i] / cell_volume)·ξ) to component i of every cell after the
 /// deterministic update. ξ is standard normal and a function of the seed, the step and the
-/// cell alone: for step n of a segment that began at t0, ξ = grid::normal_hash(s, c) with
-/// s = mix_hash(mix_hash(mix_hash(seed, bits of t0), n), i) and c = grid::global_index of the
-/// cell: the same on every layout and after a restart.
+/// cell alone: ξ = grid::normal_hash(mix_hash(mix_hash(seed, n), i), grid::global_index of the
+/// cell), n the step's number since the run began (step_clock::step through advance_segment;
+/// through advance_steps, the steps the integrator took before). So the noise is the same on
+/// every layout, however the steps are split into calls or output intervals, and after a
+/// restart.
 struct additive_noise {
   std::vector<double> variance{}; ///< per component (none: no noise; 0: none on it)
   double cell_volume = 1.0;       ///< the product of the spacings
