@@ -738,8 +738,8 @@ void h5_writer::write_frame(double time, std::int64_t step,
                                               std::to_string(names_.size()));
   const bool root = decomp_->rank() == 0;
   check_free_space(fields, scalars.size());
-  bool new_series = false;
   std::set<std::string> seen;
+  std::vector<std::string> fresh; // series this frame adds to the file
   for (const auto& [name, value] : scalars) {
     if (!seen.insert(name).second) {
       throw usage_error::from("tessera::grid::h5_writer",
@@ -753,19 +753,16 @@ void h5_writer::write_frame(double time, std::int64_t step,
       throw usage_error::from("tessera::grid::h5_writer",
                               "a per-frame series cannot be named '" + name + "', " + problem);
     }
+    fresh.push_back(name);
   }
-  for (const auto& [name, value] : scalars) { // every name checked: now create the new ones
-    if (std::find(series_.begin(), series_.end(), name) != series_.end()) {
-      continue;
-    }
+  for (const auto& name : fresh) { // every name checked: now create the new ones
     if (H5Lexists(file_, name.c_str(), H5P_DEFAULT) <= 0) {
       h5_id created(create_series(file_, name.c_str(), H5T_NATIVE_DOUBLE), H5Dclose);
       require(created.valid(), "cannot create /" + name + " in " + path_);
     }
     series_.push_back(name);
-    new_series = true;
   }
-  if (!layout_written_ || geometry_changed_ || descriptions_changed_ || new_series) {
+  if (!layout_written_ || geometry_changed_ || descriptions_changed_ || !fresh.empty()) {
     write_layout();
   }
   h5_id dxpl = collective_transfer();

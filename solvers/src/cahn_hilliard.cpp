@@ -87,7 +87,6 @@ struct cahn_hilliard::impl final : explicit_system {
   std::array<double, 3> inv_dx2{};
   std::array<index_t, 3> stride{};
   explicit_integrator integrator;
-  bool noisy = false; // set_noise() gave noise: the semi-implicit steps are refused
 
   /// What semi-implicit steps need, made on the first one: the Helmholtz multigrid and the
   /// right-hand side, the intermediate w = (b − ∇²) c', the new state, the stabilisation
@@ -463,13 +462,12 @@ double cahn_hilliard::advance_fixed(double t, double t_end, double dt, ch_scheme
     throw usage_error("cahn_hilliard: the time step must be positive, got " + number_text(dt));
   }
   const std::int64_t steps = fixed_steps(t, t_end, dt);
-  ch_stats local;
-  impl_->integrator.advance_steps(t, 0, steps, dt, scheme, stats != nullptr ? *stats : local);
+  advance_steps(steps, dt, scheme, stats);
   return fixed_end(t, steps, dt);
 }
 
 void cahn_hilliard::refuse_noise() const {
-  if (impl_->noisy) {
+  if (impl_->integrator.has_noise()) {
     throw usage_error("cahn_hilliard: with noise only Euler steps (Euler-Maruyama) are taken; "
                       "the semi-implicit schemes do not support noise");
   }
@@ -477,7 +475,6 @@ void cahn_hilliard::refuse_noise() const {
 
 void cahn_hilliard::set_noise(const additive_noise& noise) {
   impl_->integrator.set_noise(noise);
-  impl_->noisy = noise.any();
 }
 
 void cahn_hilliard::advance_steps(std::int64_t steps, double dt, ch_scheme scheme,

@@ -66,14 +66,14 @@ struct explicit_integrator::impl {
   std::vector<double> thread_max;
   std::vector<char> thread_nan;
   double shared_error = 0.0; // written by thread 0 between barriers
-  additive_noise noise;
+  std::uint64_t noise_seed = 0;
   std::vector<double> noise_std; // sqrt(variance / cell_volume) per component; empty: no noise
   std::int64_t step_count = 0;   // the number of the next fixed step: the noise's counter
 
   /// Adds sqrt(dt)·σ_i·ξ to thread t's cells of the solution (slot 0) after step number `step`
   /// of the run (additive_noise says how ξ is drawn), so every layout adds the same.
   void add_noise(int t, std::int64_t step, double dt) {
-    const std::uint64_t step_seed = grid::mix_hash(noise.seed, static_cast<std::uint64_t>(step));
+    const std::uint64_t step_seed = grid::mix_hash(noise_seed, static_cast<std::uint64_t>(step));
     const double root_dt = std::sqrt(dt);
     const box cells = mine(t);
     for (std::size_t i = 0; i < n; ++i) {
@@ -460,7 +460,7 @@ explicit_integrator::explicit_integrator(explicit_system& system)
 
 explicit_integrator::~explicit_integrator() = default;
 
-void explicit_integrator::set_noise(additive_noise noise) {
+void explicit_integrator::set_noise(const additive_noise& noise) {
   const std::string who = impl_->sys.name();
   if (noise.variance.size() != impl_->n) {
     throw usage_error(who + ": the noise needs one variance per component (" +
@@ -479,7 +479,11 @@ void explicit_integrator::set_noise(additive_noise noise) {
     std_dev.push_back(std::sqrt(v / noise.cell_volume)); // py-pde: sqrt(noise / cell_volume)
   }
   impl_->noise_std = noise.any() ? std::move(std_dev) : std::vector<double>{};
-  impl_->noise = std::move(noise);
+  impl_->noise_seed = noise.seed;
+}
+
+bool explicit_integrator::has_noise() const noexcept {
+  return !impl_->noise_std.empty();
 }
 
 void explicit_integrator::advance_steps(double t0, std::int64_t first, std::int64_t steps,

@@ -115,7 +115,9 @@ public:
   /// Adds `noise` to every fixed Euler step from now on (usage_error for a negative or
   /// non-finite variance, or one per component missing; its components must match the
   /// system's). Steps of other schemes, and adaptive steps, are then refused, as py-pde does.
-  void set_noise(additive_noise noise);
+  void set_noise(const additive_noise& noise);
+  /// True if set_noise() gave noise to any component.
+  [[nodiscard]] bool has_noise() const noexcept;
 
   /// Fixed steps number first, first + 1, ..., first + steps − 1 of a segment that began at t0
   /// (step n starts at time t0 + n·dt, py-pde's rule). Splitting a segment into several calls
