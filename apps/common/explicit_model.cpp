@@ -1,6 +1,7 @@
 #include "explicit_model.hpp"
 
 #include <tessera/driver/config.hpp>
+#include <tessera/number_text.hpp>
 
 #include <algorithm>
 #include <array>
@@ -90,6 +91,7 @@ void explicit_model::read_time_keys(driver::config& cfg, const driver::grid_setu
 void explicit_model::read_noise_keys(driver::config& cfg, const driver::grid_setup& g,
                                      const std::vector<std::string>& fields) {
   noise_ = {};
+  noise_fields_ = fields;
   noise_.seed = static_cast<std::uint64_t>(
       cfg.get_int("noise.seed", 0,
                   "seed of the noise (the same seed: the same noise on every "
@@ -127,6 +129,23 @@ void explicit_model::read_semi_implicit_keys(driver::config& cfg,
       "semi_implicit: relative residual of each multigrid solve (0: 1e-3 x time.tolerance, at "
       "most 1e-6, with adaptive steps; 1e-10 with fixed steps)",
       driver::non_negative());
+}
+
+std::string explicit_model::start_details() const {
+  std::string text = "; " + scheme_name() +
+                     (adaptive_ ? ", adaptive (tolerance " + number_text(tolerance_) + ")"
+                                : ", fixed dt " + number_text(dt_));
+  std::string noisy;
+  for (std::size_t i = 0; i < noise_.variance.size() && i < noise_fields_.size(); ++i) {
+    if (noise_.variance[i] != 0.0) {
+      noisy += (noisy.empty() ? "" : ", ") + noise_fields_[i] + " (variance " +
+               number_text(noise_.variance[i]) + ")";
+    }
+  }
+  if (!noisy.empty()) {
+    text += "; additive noise on " + noisy + ", seed " + std::to_string(noise_.seed);
+  }
+  return text;
 }
 
 std::string explicit_model::scheme_name() const {

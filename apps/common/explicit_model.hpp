@@ -32,6 +32,8 @@ public:
   [[nodiscard]] std::vector<driver::series_value> restart_state() const override;
   /// Adaptive runs: the totals of accepted and rejected steps.
   [[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> final_attributes() const override;
+  /// "; <time.scheme>, fixed dt" or ", adaptive (tolerance T)", and the noise if there is any.
+  [[nodiscard]] std::string start_details() const override;
 
 protected:
   /// Reads time.adaptive, time.tolerance and time.scheme (at the caller's point in the reading
@@ -84,6 +86,7 @@ private:
   double dt_ = 1e-3;
   solvers::time_scheme scheme_ = solvers::time_scheme::euler;
   solvers::additive_noise noise_;
+  std::vector<std::string> noise_fields_; // the names of noise_.variance's entries
   solvers::step_clock clock_;
   solvers::step_stats stats_;
 };

@@ -98,7 +98,16 @@ int parse_command_line(int argc, char** argv, const model_info& info, const mode
       ->check(CLI::IsMember({"auto", "bar", "lines", "none"}));
   cli.add_flag("-q,--quiet", quiet, "no progress output (--progress=none)");
   cli.add_flag("--version", version, "print the version of tessera, MPI and HDF5 and exit");
-  cli.footer([&] { return keys_text(make); });
+  cli.footer([&] {
+    // The keys are described from the defaults (an expression model's fields are the default
+    // equation's): with a file, say where that file's own keys are shown.
+    const std::string with_file =
+        out.config_file.empty() && sets.empty()
+            ? std::string()
+            : "\nThe keys below are described for the defaults; --print-config with the same\n"
+              "--config and --set prints every key of that configuration.\n";
+    return with_file + keys_text(make);
+  });
   std::string failure;
   try {
     cli.parse(argc, argv);

@@ -22,7 +22,9 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <thread>
+#include <variant>
 
 namespace tessera::driver {
 
@@ -41,6 +43,22 @@ double value_at(const std::string& path, const std::string& name, std::int64_t f
                        " entries, but the file has " + std::to_string(frame + 1) + " frames");
   }
   return values[static_cast<std::size_t>(frame)];
+}
+
+/// Whether `set` (an output.file setting) names the existing file `path`, e.g. --output F with
+/// --restart F: a restart appends to the file it continues, so that setting changes nothing.
+bool names_file(const setting& set, const std::string& path) {
+  const auto* text = std::get_if<std::string>(&set.value);
+  if (text == nullptr) {
+    return false;
+  }
+  std::string name = *text;
+  if (set.is_toml_text && name.size() >= 2 && (name.front() == '"' || name.front() == '\'') &&
+      name.back() == name.front()) {
+    name = name.substr(1, name.size() - 2);
+  }
+  std::error_code ignored;
+  return std::filesystem::equivalent(name, path, ignored);
 }
 
 } // namespace
@@ -384,7 +402,7 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
                        " continues an earlier run's output, the .h5 file its output.file named");
       }
       for (const auto& set : s.opts.settings) {
-        if (set.key == "output.file") {
+        if (set.key == "output.file" && !names_file(set, path)) {
           throw config_error(set.origin + ": a restart appends to the file it continues (" +
                                  *s.opts.restart +
                                  "); to continue under another name, copy the file and restart "
@@ -645,9 +663,9 @@ void simulation::start() {
     for (const std::string& note : s.notes) {
       say(s.group, "note: %s\n", note.c_str());
     }
-    say(s.group, "%s: %s on %d rank(s) x %d thread(s), output %s%s\n", s.info.name.c_str(),
+    say(s.group, "%s: %s on %d rank(s) x %d thread(s), output %s%s%s\n", s.info.name.c_str(),
         s.cfg->source().c_str(), s.d->size(), s.d->threads(), s.out_path.c_str(),
-        s.restarting ? " (continued)" : "");
+        s.restarting ? " (continued)" : "", s.m->start_details().c_str());
   }
   // A stop request is looked for (collectively) about every 2e5 cell updates per rank: it comes
   // within a millisecond or so of work, and costs no more than a per-step reduction would.
@@ -814,12 +832,17 @@ int simulation::finish() {
   const double wall = comm::wtime() - s.wall0;
   const double halo = grid::halo_seconds() - s.halo0;
   const double updates = s.cells * static_cast<double>(s.steps_now() - s.first_step);
+  // After a restart the step count is the whole run's, the models' counts (rejected steps,
+  // right-hand sides, cycles) and the rates below are this job's: say which steps those are.
+  const std::string this_job =
+      s.restarting ? ", " + std::to_string(s.steps_now() - s.first_step) + " of them in this job"
+                   : std::string();
   if (s.info.clock == clock_kind::steps) {
-    say(s.group, "done: %lld steps%s\n", static_cast<long long>(s.step),
+    say(s.group, "done: %lld steps%s%s\n", static_cast<long long>(s.step), this_job.c_str(),
         s.m->summary_details().c_str());
   } else {
-    say(s.group, "done: t = %g after %lld steps%s\n", s.now(),
-        static_cast<long long>(s.steps_now()), s.m->summary_details().c_str());
+    say(s.group, "done: t = %g after %lld steps%s%s\n", s.now(),
+        static_cast<long long>(s.steps_now()), this_job.c_str(), s.m->summary_details().c_str());
   }
   say(s.group,
       "wall %.3f s: halo exchange %.3f s, output %.3f s, compute %.3f s; %.3g cell updates/s per "

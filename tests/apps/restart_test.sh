@@ -41,9 +41,14 @@ attr() { /usr/bin/python3 -c "import h5py; v = h5py.File('$1', 'r').attrs['$2'];
 born=$(attr half.h5 created)
 sleep 1.1 # a restart in the same second could not tell the two times apart
 # No layout flags: the stored mpi_dims (2 ranks), threads and thread_dim are the first job's, and
-# the follow-up job takes its own (automatic process grid, OMP_NUM_THREADS threads).
-OMP_NUM_THREADS=1 "$mpiexec" -n 4 "$app" --restart half.h5 --set time.t_end=6.0 --quiet
+# the follow-up job takes its own (automatic process grid, OMP_NUM_THREADS threads). --output
+# naming the file continued changes nothing; the summary tells the whole run's steps from this
+# job's.
+OMP_NUM_THREADS=1 "$mpiexec" -n 4 "$app" --restart half.h5 --output half.h5 --set time.t_end=6.0 \
+  --quiet > restart.log 2>&1 || { cat restart.log; fail "the restart failed"; }
 same ref.h5 half.h5
+grep -Eq "^done: t = 6 after [0-9]+ steps, [0-9]+ of them in this job" restart.log \
+  || { cat restart.log; fail "the summary does not say which steps were this job's"; }
 [ "$(attr half.h5 threads)" = "[1]" ] || fail "the restart ran $(attr half.h5 threads) threads, not OMP_NUM_THREADS=1"
 [ "$(attr half.h5 created)" = "$born" ] || fail "the restart changed 'created' ($born -> $(attr half.h5 created))"
 [ "$(attr half.h5 history | grep -c 'frames appended')" = 1 ] || fail "history: $(attr half.h5 history)"

@@ -165,6 +165,15 @@ TEST(Simulation, RestartIsTheUninterruptedRun) {
                 "time.dt and time.t_start the file was written with (h5dump -a /config " +
                 half + " shows them)");
   EXPECT_EQ(grid::read_dataset(half, "step").size(), 9U); // frames at t = 0, 0.125, ..., 1
+  // An output.file naming the file the restart continues (--output F with --restart F) changes
+  // nothing and is accepted, as a flag value and as TOML text.
+  driver::run_options same = again;
+  same.settings = {{"time.t_end", "1.25", true, "--set"}, {"output.file", half, false, "--output"}};
+  (void)run_to_end(std::make_unique<growth>(), same);
+  same.settings = {{"time.t_end", "1.5", true, "--set"},
+                   {"output.file", "\"" + half + "\"", true, "--set"}};
+  (void)run_to_end(std::make_unique<growth>(), same);
+  EXPECT_EQ(grid::read_dataset(half, "time").back(), 1.5);
 }
 
 TEST(Simulation, ErrorsAreAgreedOnByEveryRank) {

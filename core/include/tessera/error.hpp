@@ -15,11 +15,24 @@
 /// libcomm adds `comm::mpi_error` (an MPI call failed), also derived from `tessera::error`.
 /// The family lives in the umbrella namespace because every library uses it and none owns it.
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 namespace tessera {
+
+/// An immutable text shared by the copies of an exception: copying an exception must not throw
+/// (it is copied while it propagates), and copying a std::string may.
+class shared_text {
+public:
+  explicit shared_text(std::string text)
+      : text_(std::make_shared<const std::string>(std::move(text))) {}
+  [[nodiscard]] const std::string& get() const noexcept { return *text_; }
+
+private:
+  std::shared_ptr<const std::string> text_;
+};
 
 /// The base of every error tessera throws: catch this to catch them all.
 class error : public std::runtime_error {
@@ -28,7 +41,7 @@ public:
   /// The message without its source, e.g. "n_iters must be at least 1" of "mpdata: n_iters must
   /// be at least 1" (all of it for errors not made by a from()): what a front end shows under a
   /// source of its own (a configuration key) without cutting the message apart.
-  [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+  [[nodiscard]] const std::string& reason() const noexcept { return reason_.get(); }
 
 protected:
   /// The error "<source>: <reason>".
@@ -36,7 +49,7 @@ protected:
       : std::runtime_error(source + ": " + reason), reason_(reason) {}
 
 private:
-  std::string reason_;
+  shared_text reason_;
 };
 
 /// A call was made with arguments that cannot work. When the offending argument is a named
@@ -52,12 +65,12 @@ public:
     return {source, reason, std::move(option)};
   }
   /// The solver option at fault ("" if the error is not about one option).
-  [[nodiscard]] const std::string& option() const noexcept { return option_; }
+  [[nodiscard]] const std::string& option() const noexcept { return option_.get(); }
 
 private:
   usage_error(const std::string& source, const std::string& reason, std::string option)
       : error(source, reason), option_(std::move(option)) {}
-  std::string option_;
+  shared_text option_;
 };
 
 /// A configuration value is wrong: the message names the source (file or flag), the key and
@@ -67,10 +80,10 @@ public:
   explicit config_error(const std::string& what, std::string key = {})
       : error(what), key_(std::move(key)) {}
   /// The dotted key path at fault ("" for a file-level error, e.g. a TOML syntax error).
-  [[nodiscard]] const std::string& key() const noexcept { return key_; }
+  [[nodiscard]] const std::string& key() const noexcept { return key_.get(); }
 
 private:
-  std::string key_;
+  shared_text key_;
 };
 
 /// A file or file-system operation failed; the message names the file and the object.

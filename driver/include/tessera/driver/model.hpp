@@ -227,6 +227,9 @@ public:
   /// The simulated time of the frame being written (during diagnostics()), and of the last one
   /// after it.
   [[nodiscard]] double frame_time() const noexcept { return frame_time_; }
+  /// Text the start line adds after the output file, e.g. "; euler, fixed dt; additive noise on
+  /// c (variance 0.01), seed 7": how the configuration steps the equation.
+  [[nodiscard]] virtual std::string start_details() const { return {}; }
   /// Text the end summary adds after the step count, e.g. " (3 rejected), 812 right-hand sides".
   [[nodiscard]] virtual std::string summary_details() const { return {}; }
   /// Cell updates one step costs, relative to one (e.g. stages per step): spaces the checks for

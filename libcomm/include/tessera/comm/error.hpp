@@ -24,14 +24,14 @@ public:
   /// The raw error code returned by MPI.
   [[nodiscard]] int code() const noexcept { return code_; }
   /// The name of the failed MPI function.
-  [[nodiscard]] const std::string& operation() const noexcept { return operation_; }
+  [[nodiscard]] const std::string& operation() const noexcept { return operation_.get(); }
   /// Rank in MPI_COMM_WORLD of the process that raised it (-1 if MPI was not running).
   [[nodiscard]] int world_rank() const noexcept { return world_rank_; }
 
 private:
   int code_;
   int error_class_;
-  std::string operation_;
+  shared_text operation_;
   int world_rank_;
 };
 
