@@ -929,6 +929,10 @@ void read_field(const std::string& path, const std::string& name, field<double>&
     fail(mismatch);
   }
   const bool framed = rank == d.ndim() + 1;
+  if (!framed && frame) { // a frame asked of a single array would read that array, silently
+    fail(path + ":/" + name + " holds one array, not frames; frame " + std::to_string(*frame) +
+         " does not exist");
+  }
   std::vector<hsize_t> start;
   std::vector<hsize_t> count;
   if (framed) {
