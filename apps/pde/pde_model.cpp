@@ -62,6 +62,13 @@ public:
             driver::clock_kind::model, 100.0, 1e-3};
   }
 
+  // The file names the dimensions as the expressions do (x along dimension 0, as in py-pde), not
+  // by the ParaView axes they are shown along: ds.c.sel(x=...) is the equations' x.
+  [[nodiscard]] driver::output_axes axes() const override {
+    const std::vector<std::string> xyz{"x", "y", "z"};
+    return {{xyz.begin(), xyz.begin() + definition_.ndim}};
+  }
+
   void configure(driver::config& cfg, const driver::grid_setup& g) override {
     spacing_ = g.spacing;
     definition_ = {};

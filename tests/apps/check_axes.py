@@ -2,7 +2,10 @@
 read the way users read it, with xarray: the shallow-water file's x and y centred on the origin,
 the sphere's lon and lat in radians at the solver's cell centres.
 
-Usage: check_axes.py FILE shallow_water|sphere"""
+The pde file's x, y are its expressions' (dimension 0 first): du/dt = x + 10 y from u = 0
+gives u = t (x + 10 y) at the coordinates xarray shows.
+
+Usage: check_axes.py FILE shallow_water|sphere|pde"""
 import sys
 
 import numpy as np
@@ -25,6 +28,14 @@ def main():
                         (np.arange(nlat) + 0.5) * np.pi / nlat - np.pi / 2]
             axes = ("X", "Y")
             assert ds["lat"].attrs["units"] == "radians", ds["lat"].attrs
+        elif kind == "pde":
+            field, names = ds["u"], ("x", "y")
+            spacing = [float(ds[n][1] - ds[n][0]) for n in names]
+            expected = [(np.arange(ds.sizes[n]) + 0.5) * h for n, h in zip(names, spacing)]
+            axes = ("X", "Y")
+            last = field.isel(time=-1)
+            want = float(ds["time"][-1]) * (ds["x"] + 10 * ds["y"])
+            np.testing.assert_allclose(last.values, want.transpose(*names).values, rtol=1e-12)
         else:
             sys.exit(f"unknown kind {kind}")
         assert field.dims == ("time",) + names, field.dims
