@@ -7,8 +7,10 @@
 #include <tessera/driver.hpp>
 #include <tessera/solvers/cahn_hilliard.hpp>
 #include <tessera/solvers/cahn_hilliard_form.hpp>
+#include <tessera/solvers/expression.hpp>
 #include <tessera/solvers/expression_pde.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -197,6 +199,58 @@ public:
 
   [[nodiscard]] bool semi_implicit() const noexcept { return solvers::is_semi_implicit(scheme()); }
 
+  /// The fill of initial.<field>.expression = `text`: checked now (parsed and planned, no field
+  /// and no operator in it: there is no state yet to take them of), evaluated when the field is
+  /// filled.
+  [[nodiscard]] driver::initial_fill initial_expression(driver::config& c, const std::string& key,
+                                                        const std::string& field,
+                                                        const std::string& text) const {
+    solvers::pde_definition def;
+    def.ndim = definition_.ndim;
+    def.spacing = definition_.spacing;
+    def.constants = definition_.constants;
+    def.equations = {{field, text}};
+    solvers::pde_plan plan;
+    try {
+      const solvers::expr_node tree = solvers::parse_expression(text);
+      const auto operators = solvers::pde_operator_names(def.ndim);
+      std::vector<const solvers::expr_node*> open{&tree};
+      while (!open.empty()) {
+        const solvers::expr_node* n = open.back();
+        open.pop_back();
+        const bool is_field =
+            n->what == solvers::expr_node::kind::name &&
+            std::any_of(definition_.equations.begin(), definition_.equations.end(),
+                        [&](const auto& e) { return e.first == n->text; });
+        const bool is_operator =
+            n->what == solvers::expr_node::kind::call &&
+            std::find(operators.begin(), operators.end(), n->text) != operators.end();
+        if (is_field || is_operator) {
+          c.fail(key, "\"" + n->text +
+                          "\": an initial expression takes the coordinates x, y, z, "
+                          "t (0), the constants and functions, not " +
+                          (is_field ? "a field" : "an operator") + " (there is no state yet)");
+        }
+        for (const auto& a : n->args) {
+          open.push_back(&a);
+        }
+      }
+      plan = solvers::make_pde_plan(def);
+    } catch (const solvers::expression_error& e) {
+      c.fail(key, e.what());
+    }
+    return [plan, field](grid::field<double>& f) {
+      // No operator: no ghost cell is read, so every side may take the default condition.
+      solvers::expression_pde values(f.decomp(), plan, {grid::boundary<double>{}},
+                                     {.backend = solvers::pde_backend::interpreted});
+      grid::field<double> out = values.make_field(field);
+      values.rhs(0.0, {&out});
+      grid::for_each_index(f.interior(), [&](grid::index_t i, grid::index_t j, grid::index_t k) {
+        f(i, j, k) = out(i, j, k);
+      });
+    };
+  }
+
   [[nodiscard]] std::vector<driver::state_decl> state_fields() const override {
     std::vector<driver::state_decl> out;
     for (const auto& [name, rhs] : definition_.equations) {
@@ -207,6 +261,23 @@ public:
            .initial = {.type = "random_uniform", .value = 0.5, .low = 0.49, .high = 0.51}});
     }
     return out;
+  }
+  // py-pde's ScalarField.from_expression: the initial state as an expression of the coordinates
+  // and the constants, evaluated cell by cell by the expression solver's interpreter (so the
+  // same bits on every layout).
+  [[nodiscard]] std::vector<driver::initial_kind> initial_kinds() override {
+    return {{"expression",
+             "a function of the coordinates x, y, z (cell centres) and [equation.constants], as "
+             "py-pde's from_expression, e.g. \"0.5 + 0.1*sin(2*pi*x/64)\"",
+             [this](driver::config& c, const std::string& s, const std::string& field) {
+               const std::string key = s + ".expression";
+               const std::string text = c.require_string(
+                   key, "the initial values: an expression of x, y, z and the constants");
+               if (text.empty() || c.describing_only()) {
+                 return driver::initial_fill{};
+               }
+               return initial_expression(c, key, field, text);
+             }}};
   }
   [[nodiscard]] int halo() const override { return plan_.halo; }
   [[nodiscard]] std::string halo_reason() const override {
