@@ -72,6 +72,17 @@ std::vector<variant_reader> builtin_kinds(const state_decl& field, const grid_se
            grid::fill_random_uniform(f, static_cast<std::uint64_t>(seed), low, high);
          };
        }},
+      {"random_normal",
+       "normally distributed random values (py-pde's random_normal), the same on "
+       "every layout",
+       [&fill](config& c, const std::string& s) {
+         const double mean = c.get_double(s + ".mean", 0.0, "mean");
+         const double std = c.get_double(s + ".std", 1.0, "standard deviation", non_negative());
+         const auto seed = c.get_int(s + ".seed", 0, "random seed", 0);
+         fill = [=](grid::field<double>& f) {
+           grid::fill_random_normal(f, static_cast<std::uint64_t>(seed), mean, std);
+         };
+       }},
       {"file", "a dataset of an HDF5 file (e.g. a frame of an earlier run)",
        [&fill, &field](config& c, const std::string& s) {
          const file_source src = read_file_source(c, s, field.name);

@@ -340,6 +340,13 @@ void fill_random_uniform(field<T>& f, std::uint64_t seed, T low, T high) {
   });
 }
 
+template <class T>
+void fill_random_normal(field<T>& f, std::uint64_t seed, T mean, T std) {
+  for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) {
+    f(i, j, k) = mean + std * static_cast<T>(normal_hash(seed, global_index(f, i, j, k)));
+  });
+}
+
 #define TESSERA_GRID_INSTANTIATE(T)                                                                \
   template T global_sum(const field<T>&);                                                          \
   template T global_min(const field<T>&);                                                          \
@@ -348,6 +355,7 @@ void fill_random_uniform(field<T>& f, std::uint64_t seed, T low, T high) {
   template std::vector<T> gather(const field<T>&, int);                                            \
   template void scatter(const std::vector<T>&, field<T>&, int);                                    \
   template void fill_random_uniform(field<T>&, std::uint64_t, T, T);                               \
+  template void fill_random_normal(field<T>&, std::uint64_t, T, T);                                \
   template std::uint64_t global_index(const field<T>&, index_t, index_t, index_t) noexcept;        \
   template bool all_finite(const field<T>&);
 TESSERA_GRID_INSTANTIATE(double)
