@@ -93,6 +93,36 @@ struct simulation::impl {
   double wall0 = 0.0, io_seconds = 0.0, halo0 = 0.0;
   bool started = false, stopped = false, finished = false;
   std::vector<std::string> notes; ///< said once the run starts (rounded times, ...)
+  // time.stop_when_steady (py-pde's SteadyStateTracker): the state at the last check, its time.
+  bool stop_when_steady = false, steady = false;
+  double steady_atol = 0.0, steady_rtol = 0.0, steady_since = 0.0;
+  std::vector<std::vector<double>> steady_reference;
+
+  /// Compares the state with the one of the last call (the first call only records it): true,
+  /// on every rank, when every cell of every state field changed by at most (steady_atol +
+  /// steady_rtol |value|) per unit time since then. Collective.
+  bool became_steady() {
+    const double t = now();
+    const bool compare = !steady_reference.empty();
+    steady_reference.resize(fields.size());
+    int moving = 0;
+    for (std::size_t q = 0; q < fields.size(); ++q) {
+      const grid::field<double>& f = *fields[q];
+      std::vector<double>& before = steady_reference[q];
+      before.resize(static_cast<std::size_t>(f.interior().volume()));
+      std::size_t n = 0;
+      grid::for_each_index(f.interior(), [&](grid::index_t i, grid::index_t j, grid::index_t k) {
+        const double u = f(i, j, k);
+        if (compare && !(std::abs(u - before[n]) <=
+                         (steady_atol + steady_rtol * std::abs(u)) * (t - steady_since))) {
+          moving = 1;
+        }
+        before[n++] = u;
+      });
+    }
+    steady_since = t;
+    return compare && comm::allreduce(moving, comm::op::max, group) == 0;
+  }
 
   [[nodiscard]] bool own_clock() const { return info.clock == clock_kind::model; }
   [[nodiscard]] double now() const {
@@ -354,6 +384,17 @@ void simulation::impl::read_keys() {
       refuse_unresolved_step(c, "output.interval", interval, t_start, t_end);
     }
   }
+  stop_when_steady = c.get_bool(
+      "time.stop_when_steady", false,
+      "end the run at the first frame where the state is steady (py-pde's SteadyStateTracker): "
+      "every cell changed since the previous frame by at most (steady_atol + steady_rtol |value|) "
+      "per unit time");
+  steady_atol =
+      c.get_double("time.steady_atol", 1e-8,
+                   "stop_when_steady: absolute rate tolerance (per unit time)", non_negative());
+  steady_rtol =
+      c.get_double("time.steady_rtol", 1e-5,
+                   "stop_when_steady: relative rate tolerance (per unit time)", non_negative());
   setup.dt = dt;
   output = c.get_string("output.file", info.name + ".h5", "HDF5 output file (with .xdmf sidecar)");
   if (!c.describing_only() && output.size() >= 5 &&
@@ -678,6 +719,9 @@ void simulation::start() {
   if (!s.restarting) {
     s.write_frame();
   }
+  if (s.stop_when_steady) {
+    (void)s.became_steady(); // the reference of the first frame's check
+  }
   s.started = true;
 }
 
@@ -732,7 +776,7 @@ void simulation::impl::write_frame() {
 
 bool simulation::next_frame() {
   auto& s = *impl_;
-  if (!s.started || s.stopped || s.finished) {
+  if (!s.started || s.stopped || s.finished || s.steady) {
     return false;
   }
   model& m = *s.m;
@@ -784,6 +828,10 @@ bool simulation::next_frame() {
     s.stopped = true;
     return false;
   }
+  if (s.stop_when_steady && s.became_steady()) {
+    s.steady = true;
+    return false;
+  }
   return true;
 }
 
@@ -824,6 +872,9 @@ int simulation::finish() {
       s.out->attribute(name, std::vector<std::int64_t>{value});
     }
     s.out->attribute("status", std::string("finished"));
+    if (s.steady) {
+      s.out->attribute("steady_time", s.now());
+    }
     s.out->close();
   });
   if (s.opts.silent) {
@@ -843,6 +894,12 @@ int simulation::finish() {
   } else {
     say(s.group, "done: t = %g after %lld steps%s%s\n", s.now(),
         static_cast<long long>(s.steps_now()), this_job.c_str(), s.m->summary_details().c_str());
+  }
+  if (s.steady) {
+    say(s.group,
+        "steady at t = %.17g: no cell changed by more than %g + %g |value| per unit time since "
+        "the frame before (time.stop_when_steady)\n",
+        s.now(), s.steady_atol, s.steady_rtol);
   }
   say(s.group,
       "wall %.3f s: halo exchange %.3f s, output %.3f s, compute %.3f s; %.3g cell updates/s per "
