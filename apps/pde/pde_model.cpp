@@ -132,7 +132,7 @@ public:
     }
     // Boundary conditions, applied to every operator's argument in an equation (py-pde's bc):
     // [boundary] for every equation, refined by [boundary_<field>] for that field's equation.
-    const std::vector sides{driver::neumann_side(), driver::dirichlet_side()};
+    const std::vector sides{driver::neumann_side(), driver::dirichlet_side(), driver::mixed_side()};
     sides_.clear();
     sides_.push_back(driver::read_boundary(cfg, "boundary", sides, driver::all_sides({"neumann"})));
     for (const auto& [name, rhs] : definition_.equations) {

@@ -14,6 +14,11 @@ side_type constant_side() {
 side_type extrapolated_side() {
   return {"extrapolated", "ghost cells extrapolated from the edge", false, false, false};
 }
+side_type mixed_side() {
+  return {"mixed", "Robin: outward normal derivative + value * u = const on the face",
+          true,    false,
+          false,   true};
+}
 
 side_specs all_sides(const side_spec& s) {
   side_specs out;
@@ -48,9 +53,11 @@ side_spec read_side(config& cfg, const std::string& path, const std::vector<side
     std::string params = "type";
     bool value = false;
     bool derivative = false;
+    bool constant = false;
     for (const auto& t : accepted) {
       value = value || t.takes_value;
       derivative = derivative || t.takes_derivative;
+      constant = constant || t.takes_const;
     }
     for (const auto& t : accepted) {
       if (t.takes_derivative) {
@@ -62,8 +69,14 @@ side_spec read_side(config& cfg, const std::string& path, const std::vector<side
         params += ", value (" + t.name + ")";
       }
     }
+    for (const auto& t : accepted) {
+      if (t.takes_const) {
+        params += ", const (" + t.name + ")";
+      }
+    }
     for (const auto& key : cfg.keys(path)) { // also refuses a side that is not a table
-      if (key != "type" && !(key == "value" && value) && !(key == "derivative" && derivative)) {
+      if (key != "type" && !(key == "value" && value) && !(key == "derivative" && derivative) &&
+          !(key == "const" && constant)) {
         cfg.fail(path + "." + key, "unknown key; a side takes " + params);
       }
     }
@@ -92,6 +105,9 @@ side_spec read_side(config& cfg, const std::string& path, const std::vector<side
     s.derivative =
         cfg.get_double(path + ".derivative", 0.0, "outward normal derivative (" + type->name + ")");
   }
+  if (type->takes_const) {
+    s.constant = cfg.get_double(path + ".const", 0.0, "constant term (" + type->name + ")");
+  }
   return s;
 }
 
@@ -107,6 +123,7 @@ side_specs read_boundary(config& cfg, const std::string& section,
     // The parameters the accepted types take, so that --help names them too.
     std::string valued;
     std::string derived;
+    std::string constant;
     for (const auto& t : accepted) {
       if (t.takes_value) {
         valued += (valued.empty() ? "" : ", ") + t.name;
@@ -114,6 +131,13 @@ side_specs read_boundary(config& cfg, const std::string& section,
       if (t.takes_derivative) {
         derived += (derived.empty() ? "" : ", ") + t.name;
       }
+      if (t.takes_const) {
+        constant += (constant.empty() ? "" : ", ") + t.name;
+      }
+    }
+    if (!constant.empty()) {
+      (void)cfg.get_double(section + ".all.const", fallback[0][0].constant,
+                           "the constant term (" + constant + ")");
     }
     if (!valued.empty()) {
       (void)cfg.get_double(section + ".all.value", fallback[0][0].value,
@@ -184,6 +208,9 @@ grid::boundary<double> to_grid_boundary(const side_specs& sides,
         c = grid::side_condition<double>::constant(s.value);
       } else if (s.type == "extrapolated") {
         c = grid::side_condition<double>::extrapolated();
+      } else if (s.type == "mixed") {
+        c = grid::side_condition<double>::mixed(s.value, s.constant,
+                                                spacing[static_cast<std::size_t>(d)]);
       } else {
         throw usage_error("tessera::driver::to_grid_boundary: \"" + s.type +
                           "\" is not a built-in side type; map it to a grid::side_condition");

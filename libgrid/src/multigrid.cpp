@@ -52,6 +52,7 @@ const char* kind_name(kind k) {
   case kind::dirichlet: return "dirichlet";
   case kind::constant: return "constant";
   case kind::extrapolated: return "extrapolated";
+  case kind::mixed: return "mixed";
   case kind::custom: return "custom";
   case kind::mapped: return "mapped";
   }

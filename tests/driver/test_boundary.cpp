@@ -54,6 +54,31 @@ TEST(Boundary, AllFirstThenSidesAndTheShorthand) {
   EXPECT_EQ(again.to_toml(), effective);
 }
 
+TEST(Boundary, MixedSidesTakeValueAndConst) {
+  auto cfg = driver::config::from_text(
+      "[boundary]\nall = { type = \"mixed\", value = 0.5, const = -1.0 }\n\"x+\" = \"mixed\"\n",
+      "f", {});
+  const auto s =
+      driver::read_boundary(cfg, "boundary", {driver::neumann_side(), driver::mixed_side()});
+  EXPECT_EQ(s[0][0].value, 0.5);
+  EXPECT_EQ(s[0][0].constant, -1.0);
+  EXPECT_EQ(s[0][1].constant, 0.0); // the shorthand: both parameters 0
+  const auto b = driver::to_grid_boundary(s, {2.0, 1.0, 1.0});
+  EXPECT_EQ(b.side(0, -1).type, grid::side_condition<double>::kind::mixed);
+  EXPECT_EQ(b.side(0, -1).gamma, 0.5);
+  EXPECT_EQ(b.side(0, -1).value, -1.0);
+  EXPECT_EQ(b.side(0, -1).spacing, 2.0);
+  EXPECT_NO_THROW(cfg.reject_unknown());
+  EXPECT_EQ(message_of([] {
+              auto other = driver::config::from_text(
+                  "[boundary]\nall = { type = \"neumann\", const = 1.0 }\n", "f", {});
+              (void)driver::read_boundary(other, "boundary",
+                                          {driver::neumann_side(), driver::dirichlet_side()});
+            }),
+            "f: boundary.all.const: unknown key; a side takes type, derivative (neumann), value "
+            "(dirichlet)");
+}
+
 TEST(Boundary, DefaultsAreRecorded) {
   auto cfg = driver::config::from_text("", "f", {});
   const auto s = driver::read_boundary(cfg, "boundary", {driver::constant_side()});

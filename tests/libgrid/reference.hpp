@@ -80,6 +80,12 @@ extended fill(const tessera::grid::decomposition& d, int halo, int staggered_dim
                 break;
               case kind::dirichlet: ghost = 2.0 * c.value - cell(g - 1); break;
               case kind::constant: ghost = c.value; break;
+              case kind::mixed: { // py-pde's virtual point, at distance (2g - 1)·h
+                const double dx = static_cast<double>(2 * g - 1) * c.spacing;
+                ghost = 2.0 * dx * c.value / (2.0 + dx * c.gamma) +
+                        (2.0 - dx * c.gamma) / (2.0 + dx * c.gamma) * cell(g - 1);
+                break;
+              }
               case kind::extrapolated:
                 ghost = cell(0) + static_cast<double>(g) * (cell(0) - (n > 1 ? cell(1) : cell(0)));
                 break;

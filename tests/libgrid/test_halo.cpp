@@ -69,14 +69,14 @@ struct layout {
   }
 };
 
-grid::boundary<double> mixed_conditions() {
+grid::boundary<double> assorted_conditions() {
   using sc = grid::side_condition<double>;
   grid::boundary<double> b;
   b.side(0, -1) = sc::neumann(0.5, 2.0);
   b.side(0, +1) = sc::dirichlet(3.0);
   b.side(1, -1) = sc::extrapolated();
   b.side(1, +1) = sc::constant(-2.0);
-  b.side(2, -1) = sc::dirichlet(-1.0);
+  b.side(2, -1) = sc::mixed(0.5, -1.0, 2.0); // Robin: ∂n u + 0.5 u = -1, cells of size 2
   b.side(2, +1) = sc::neumann();
   return b;
 }
@@ -98,7 +98,7 @@ long check_layout(const layout& l) {
     }
     f(i, j, k) = pattern(gi, gj, gk);
   });
-  const auto bc = mixed_conditions();
+  const auto bc = assorted_conditions();
   grid::halo_options options{l.mode};
   options.after_barrier = l.after_barrier;
   grid::halo_plan<double> plan({&f}, {bc}, options);

@@ -22,6 +22,7 @@ struct side_spec {
   std::string key{};       ///< where it was configured, e.g. "boundary.all" ("" for a default)
   double value = 0.0;      ///< for types that take a value (dirichlet, constant, ...)
   double derivative = 0.0; ///< for types that take an outward normal derivative (neumann)
+  double constant = 0.0; ///< for types that take a constant term (mixed: β of ∂n u + γ u = β)
 };
 
 /// sides[d][0] is the low side of dimension d, sides[d][1] the high side.
@@ -34,14 +35,17 @@ struct side_type {
   bool takes_value = false;      ///< reads `value`
   bool value_required = false;   ///< `value` has no default
   bool takes_derivative = false; ///< reads `derivative` (default 0)
+  bool takes_const = false;      ///< reads `const` (default 0)
 };
 
 /// The built-in types: neumann (derivative), dirichlet (value, required), constant (value,
-/// default 0), extrapolated.
+/// default 0), extrapolated, mixed (value and const).
 [[nodiscard]] side_type neumann_side();
 [[nodiscard]] side_type dirichlet_side();
 [[nodiscard]] side_type constant_side();
 [[nodiscard]] side_type extrapolated_side();
+/// py-pde's mixed (Robin) side ∂n u + γ u = β: `value` is γ, `const` β (both default 0).
+[[nodiscard]] side_type mixed_side();
 
 /// The same side on every side.
 [[nodiscard]] side_specs all_sides(const side_spec& s);

@@ -21,6 +21,7 @@ struct side_condition {
     dirichlet,    ///< ghost_g = 2v - mirror_g             (value v on the face)
     constant,     ///< ghost_g = v
     extrapolated, ///< ghost_g = edge + g·(edge - next)    (linear, from the two outermost cells)
+    mixed,        ///< ∂n u + γ u = β on the face (Robin; py-pde's "mixed"): see mixed()
     custom,       ///< a user function fills the ghost region
     mapped,       ///< ghost = v · (an owned cell elsewhere, on any rank): see mapped()
   };
@@ -38,6 +39,8 @@ struct side_condition {
   T value{}; ///< v for dirichlet and constant; h·s for neumann; the factor of a mapped side
   custom_fn fn;
   source_fn source;
+  T gamma{};    ///< mixed: γ
+  T spacing{1}; ///< mixed: the cell size h along the side's dimension
 
   [[nodiscard]] static side_condition none() { return {}; }
   /// Zero-gradient by default; `derivative` is the outward normal derivative, `spacing` the cell
@@ -52,6 +55,13 @@ struct side_condition {
     return {kind::constant, ghost_value, {}, {}};
   }
   [[nodiscard]] static side_condition extrapolated() { return {kind::extrapolated, T{}, {}, {}}; }
+  /// The Robin condition ∂n u + γ u = β (outward normal derivative, cell size `spacing`), as
+  /// py-pde's mixed condition: ghost layer g, at distance d = (2g - 1)·h from its mirror cell,
+  /// is 2dβ/(2 + dγ) + (2 - dγ)/(2 + dγ)·mirror_g (py-pde's operations for g = 1; γ = 0 is
+  /// neumann's derivative β).
+  [[nodiscard]] static side_condition mixed(T gamma, T beta, T spacing) {
+    return {kind::mixed, beta, {}, {}, gamma, spacing};
+  }
   [[nodiscard]] static side_condition custom(custom_fn f) {
     return {kind::custom, T{}, std::move(f), {}};
   }
@@ -145,6 +155,13 @@ void apply_side_condition(field<T>& f, const side_condition<T>& c, int dim, int 
         case kind::neumann: ghost = *mirror + static_cast<T>(2 * g - 1) * c.value; break;
         case kind::dirichlet: ghost = T{2} * c.value - *mirror; break;
         case kind::constant: ghost = c.value; break;
+        case kind::mixed: {
+          const T dx = static_cast<T>(2 * g - 1) * c.spacing;
+          const T constant = T{2} * dx * c.value / (T{2} + dx * c.gamma);
+          const T factor = (T{2} - dx * c.gamma) / (T{2} + dx * c.gamma);
+          ghost = constant + factor * *mirror;
+          break;
+        }
         case kind::extrapolated: {
           const T e = o[edge_offset];
           const T next = n > 1 ? o[edge_offset + inward] : e;

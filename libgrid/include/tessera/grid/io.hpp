@@ -151,8 +151,9 @@ private:
 
 /// Reads dataset `name` of `path` into the interior of `f` (each rank reads its own block).
 /// The dataset has the field's global shape, or one more leading dimension of frames, of which
-/// `frame` is taken (default: the last; a frame of a dataset without frames is an error). Collective. Throws io_error with the file, the
-/// dataset and the shapes on any mismatch, on every rank.
+/// `frame` is taken (default: the last; a frame of a dataset without frames is an error).
+/// Collective. Throws io_error with the file, the dataset and the shapes on any mismatch, on every
+/// rank.
 void read_field(const std::string& path, const std::string& name, field<double>& f,
                 std::optional<std::int64_t> frame = std::nullopt);
 
