@@ -273,8 +273,12 @@ public:
                const std::string key = s + ".expression";
                const std::string text = c.require_string(
                    key, "the initial values: an expression of x, y, z and the constants");
-               if (text.empty() || c.describing_only()) {
+               if (c.describing_only()) {
                  return driver::initial_fill{};
+               }
+               if (text.find_first_not_of(" \t\n") == std::string::npos) {
+                 c.fail(key, "is empty; give the initial values as an expression of x, y, z and "
+                             "the constants, e.g. \"0.5 + 0.1*sin(x)\"");
                }
                return initial_expression(c, key, field, text);
              }}};

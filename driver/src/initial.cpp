@@ -77,10 +77,11 @@ std::vector<variant_reader> builtin_kinds(const state_decl& field, const grid_se
        "every layout",
        [&fill](config& c, const std::string& s) {
          const double mean = c.get_double(s + ".mean", 0.0, "mean");
-         const double std = c.get_double(s + ".std", 1.0, "standard deviation", non_negative());
+         const double deviation =
+             c.get_double(s + ".std", 1.0, "standard deviation", non_negative());
          const auto seed = c.get_int(s + ".seed", 0, "random seed", 0);
          fill = [=](grid::field<double>& f) {
-           grid::fill_random_normal(f, static_cast<std::uint64_t>(seed), mean, std);
+           grid::fill_random_normal(f, static_cast<std::uint64_t>(seed), mean, deviation);
          };
        }},
       {"file", "a dataset of an HDF5 file (e.g. a frame of an earlier run)",

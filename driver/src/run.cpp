@@ -720,7 +720,7 @@ void simulation::start() {
     s.write_frame();
   }
   if (s.stop_when_steady) {
-    (void)s.became_steady(); // the reference of the first frame's check
+    s.check([&] { (void)s.became_steady(); }); // the reference of the first frame's check
   }
   s.started = true;
 }
@@ -828,9 +828,11 @@ bool simulation::next_frame() {
     s.stopped = true;
     return false;
   }
-  if (s.stop_when_steady && s.became_steady()) {
-    s.steady = true;
-    return false;
+  if (s.stop_when_steady) {
+    s.check([&] { s.steady = s.became_steady(); });
+    if (s.steady) {
+      return false;
+    }
   }
   return true;
 }
@@ -872,8 +874,10 @@ int simulation::finish() {
       s.out->attribute(name, std::vector<std::int64_t>{value});
     }
     s.out->attribute("status", std::string("finished"));
-    if (s.steady) {
-      s.out->attribute("steady_time", s.now());
+    // NaN when not steady: a restarted file may hold the time an earlier job stopped steady at.
+    if (s.stop_when_steady || s.restarting) {
+      s.out->attribute("steady_time",
+                       s.steady ? s.now() : std::numeric_limits<double>::quiet_NaN());
     }
     s.out->close();
   });

@@ -341,9 +341,9 @@ void fill_random_uniform(field<T>& f, std::uint64_t seed, T low, T high) {
 }
 
 template <class T>
-void fill_random_normal(field<T>& f, std::uint64_t seed, T mean, T std) {
+void fill_random_normal(field<T>& f, std::uint64_t seed, T mean, T deviation) {
   for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) {
-    f(i, j, k) = mean + std * static_cast<T>(normal_hash(seed, global_index(f, i, j, k)));
+    f(i, j, k) = mean + deviation * static_cast<T>(normal_hash(seed, global_index(f, i, j, k)));
   });
 }
 

@@ -5,8 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
 namespace comm = tessera::comm;
 namespace driver = tessera::driver;
+
+// Exceptions are copied while they propagate: copying one must not throw.
+static_assert(std::is_nothrow_copy_constructible_v<driver::run_error>);
 
 TEST(Agreement, NothingHappensWhenEveryRankIsFine) {
   EXPECT_NO_THROW(driver::agree(true, "unused"));

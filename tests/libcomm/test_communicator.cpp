@@ -2,8 +2,12 @@
 #include "test_support.hpp"
 
 #include <set>
+#include <type_traits>
 
 namespace comm = tessera::comm;
+
+// Exceptions are copied while they propagate: copying one must not throw.
+static_assert(std::is_nothrow_copy_constructible_v<comm::mpi_error>);
 
 TEST(Environment, QueriesAgreeWithMpi) {
   EXPECT_TRUE(comm::initialized());

@@ -24,12 +24,16 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace comm = tessera::comm;
 namespace grid = tessera::grid;
 namespace solvers = tessera::solvers;
 using grid::index_t;
+
+// Exceptions are copied while they propagate: copying one must not throw.
+static_assert(std::is_nothrow_copy_constructible_v<solvers::expression_error>);
 
 namespace {
 

@@ -26,8 +26,10 @@ namespace tessera {
 /// (it is copied while it propagates), and copying a std::string may.
 class shared_text {
 public:
+  /// Holds `text` (allocates; the copies share it and never allocate).
   explicit shared_text(std::string text)
       : text_(std::make_shared<const std::string>(std::move(text))) {}
+  /// The text, valid as long as this object or a copy of it lives.
   [[nodiscard]] const std::string& get() const noexcept { return *text_; }
 
 private:

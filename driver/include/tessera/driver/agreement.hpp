@@ -35,13 +35,13 @@ public:
   /// The kind of error the reporter saw.
   [[nodiscard]] error_kind kind() const noexcept { return kind_; }
   /// For a config_error, its key ("time.dt"); else empty.
-  [[nodiscard]] const std::string& key() const noexcept { return key_; }
+  [[nodiscard]] const std::string& key() const noexcept { return key_.get(); }
 
 private:
   int exit_code_;
   int reporter_;
   error_kind kind_;
-  std::string key_;
+  shared_text key_;
 };
 
 /// Collective over `c`: if `ok` is false on any rank, the message of the lowest such rank is sent

@@ -36,7 +36,7 @@ struct side_condition {
       std::function<index3(const index3& ghost, const index3& extent, centring where)>;
 
   kind type = kind::none;
-  T value{}; ///< v for dirichlet and constant; h·s for neumann; the factor of a mapped side
+  T value{}; ///< v for dirichlet and constant; h·s for neumann; β for mixed; a mapped side's factor
   custom_fn fn;
   source_fn source;
   T gamma{};    ///< mixed: γ

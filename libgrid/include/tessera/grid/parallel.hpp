@@ -99,9 +99,9 @@ void scatter(const std::vector<T>& global, field<T>& f, int root = 0);
 template <class T>
 void fill_random_uniform(field<T>& f, std::uint64_t seed, T low, T high);
 
-/// Sets every interior value to mean + std·normal_hash(seed, global linear index): normally
+/// Sets every interior value to mean + deviation·normal_hash(seed, global linear index): normally
 /// distributed values, the same field for every decomposition and thread count.
 template <class T>
-void fill_random_normal(field<T>& f, std::uint64_t seed, T mean, T std);
+void fill_random_normal(field<T>& f, std::uint64_t seed, T mean, T deviation);
 
 } // namespace tessera::grid

@@ -29,14 +29,14 @@ public:
   expression_error(const std::string& message, const std::string& text, std::size_t position,
                    std::size_t equation = 0);
   /// The message without the expression and caret.
-  [[nodiscard]] const std::string& message() const noexcept { return message_; }
+  [[nodiscard]] const std::string& message() const noexcept { return message_.get(); }
   /// Byte offset of the fault in the expression.
   [[nodiscard]] std::size_t position() const noexcept { return position_; }
   /// Index of the equation the expression belongs to.
   [[nodiscard]] std::size_t equation() const noexcept { return equation_; }
 
 private:
-  std::string message_;
+  shared_text message_;
   std::size_t position_;
   std::size_t equation_;
 };
