@@ -24,7 +24,6 @@
 #include <sstream>
 #include <system_error>
 #include <thread>
-#include <variant>
 
 namespace tessera::driver {
 
@@ -43,22 +42,6 @@ double value_at(const std::string& path, const std::string& name, std::int64_t f
                        " entries, but the file has " + std::to_string(frame + 1) + " frames");
   }
   return values[static_cast<std::size_t>(frame)];
-}
-
-/// Whether `set` (an output.file setting) names the existing file `path`, e.g. --output F with
-/// --restart F: a restart appends to the file it continues, so that setting changes nothing.
-bool names_file(const setting& set, const std::string& path) {
-  const auto* text = std::get_if<std::string>(&set.value);
-  if (text == nullptr) {
-    return false;
-  }
-  std::string name = *text;
-  if (set.is_toml_text && name.size() >= 2 && (name.front() == '"' || name.front() == '\'') &&
-      name.back() == name.front()) {
-    name = name.substr(1, name.size() - 2);
-  }
-  std::error_code ignored;
-  return std::filesystem::equivalent(name, path, ignored);
 }
 
 } // namespace
@@ -442,15 +425,6 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
                        " is not the output of a tessera run (it has no /step); " + flag +
                        " continues an earlier run's output, the .h5 file its output.file named");
       }
-      for (const auto& set : s.opts.settings) {
-        if (set.key == "output.file" && !names_file(set, path)) {
-          throw config_error(set.origin + ": a restart appends to the file it continues (" +
-                                 *s.opts.restart +
-                                 "); to continue under another name, copy the file and restart "
-                                 "the copy",
-                             "output.file");
-        }
-      }
       // Another model's file has other fields and series: continuing it would mix the two.
       std::string writer;
       try {
@@ -483,6 +457,20 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
     }
     s.read_keys();
     s.cfg->reject_unknown();
+    // A restart appends to the file it continues: an output.file set for this job (as the
+    // configuration reads it) must name that file, e.g. --output F with --restart F.
+    const bool output_set =
+        std::any_of(s.opts.settings.begin(), s.opts.settings.end(),
+                    [](const setting& set) { return set.key == "output.file"; });
+    std::error_code ignored;
+    if (s.opts.restart && output_set &&
+        !std::filesystem::equivalent(s.output, *s.opts.restart, ignored)) {
+      throw config_error(s.cfg->origin("output.file") +
+                             ": a restart appends to the file it continues (" + *s.opts.restart +
+                             "); to continue under another name, copy the file and restart the "
+                             "copy",
+                         "output.file");
+    }
   });
   s.agree_on_configuration();
 }
