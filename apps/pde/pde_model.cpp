@@ -7,6 +7,7 @@
 #include <tessera/driver.hpp>
 #include <tessera/solvers/cahn_hilliard.hpp>
 #include <tessera/solvers/cahn_hilliard_form.hpp>
+#include <tessera/solvers/coordinate_expression.hpp>
 #include <tessera/solvers/expression.hpp>
 #include <tessera/solvers/expression_pde.hpp>
 
@@ -199,56 +200,23 @@ public:
 
   [[nodiscard]] bool semi_implicit() const noexcept { return solvers::is_semi_implicit(scheme()); }
 
-  /// The fill of initial.<field>.expression = `text`: checked now (parsed and planned, no field
-  /// and no operator in it: there is no state yet to take them of), evaluated when the field is
-  /// filled.
+  /// The fill of initial.<field>.expression = `text`: checked now (no field and no operator in
+  /// it: there is no state yet to take them of), evaluated when the field is filled.
   [[nodiscard]] driver::initial_fill initial_expression(driver::config& c, const std::string& key,
-                                                        const std::string& field,
                                                         const std::string& text) const {
-    solvers::pde_definition def;
-    def.ndim = definition_.ndim;
-    def.spacing = definition_.spacing;
-    def.constants = definition_.constants;
-    def.equations = {{field, text}};
-    solvers::pde_plan plan;
+    std::vector<std::string> fields;
+    for (const auto& e : definition_.equations) {
+      fields.push_back(e.first);
+    }
     try {
-      const solvers::expr_node tree = solvers::parse_expression(text);
-      const auto operators = solvers::pde_operator_names(def.ndim);
-      std::vector<const solvers::expr_node*> open{&tree};
-      while (!open.empty()) {
-        const solvers::expr_node* n = open.back();
-        open.pop_back();
-        const bool is_field =
-            n->what == solvers::expr_node::kind::name &&
-            std::any_of(definition_.equations.begin(), definition_.equations.end(),
-                        [&](const auto& e) { return e.first == n->text; });
-        const bool is_operator =
-            n->what == solvers::expr_node::kind::call &&
-            std::find(operators.begin(), operators.end(), n->text) != operators.end();
-        if (is_field || is_operator) {
-          c.fail(key, "\"" + n->text +
-                          "\": an initial expression takes the coordinates x, y, z, "
-                          "t (0), the constants and functions, not " +
-                          (is_field ? "a field" : "an operator") + " (there is no state yet)");
-        }
-        for (const auto& a : n->args) {
-          open.push_back(&a);
-        }
-      }
-      plan = solvers::make_pde_plan(def);
+      auto values = std::make_shared<const solvers::coordinate_expression>(
+          text, definition_.ndim, definition_.spacing, definition_.constants, fields);
+      return [values](grid::field<double>& f) { values->fill(f); };
     } catch (const solvers::expression_error& e) {
       c.fail(key, e.what());
+    } catch (const usage_error& e) {
+      c.fail(key, e.what());
     }
-    return [plan, field](grid::field<double>& f) {
-      // No operator: no ghost cell is read, so every side may take the default condition.
-      solvers::expression_pde values(f.decomp(), plan, {grid::boundary<double>{}},
-                                     {.backend = solvers::pde_backend::interpreted});
-      grid::field<double> out = values.make_field(field);
-      values.rhs(0.0, {&out});
-      grid::for_each_index(f.interior(), [&](grid::index_t i, grid::index_t j, grid::index_t k) {
-        f(i, j, k) = out(i, j, k);
-      });
-    };
   }
 
   [[nodiscard]] std::vector<driver::state_decl> state_fields() const override {
@@ -269,18 +237,14 @@ public:
     return {{"expression",
              "a function of the coordinates x, y, z (cell centres) and [equation.constants], as "
              "py-pde's from_expression, e.g. \"0.5 + 0.1*sin(2*pi*x/64)\"",
-             [this](driver::config& c, const std::string& s, const std::string& field) {
+             [this](driver::config& c, const std::string& s, const std::string& /*field*/) {
                const std::string key = s + ".expression";
                const std::string text = c.require_string(
                    key, "the initial values: an expression of x, y, z and the constants");
                if (c.describing_only()) {
                  return driver::initial_fill{};
                }
-               if (text.find_first_not_of(" \t\n") == std::string::npos) {
-                 c.fail(key, "is empty; give the initial values as an expression of x, y, z and "
-                             "the constants, e.g. \"0.5 + 0.1*sin(x)\"");
-               }
-               return initial_expression(c, key, field, text);
+               return initial_expression(c, key, text);
              }}};
   }
   [[nodiscard]] int halo() const override { return plan_.halo; }

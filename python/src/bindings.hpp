@@ -35,6 +35,8 @@ void bind_mpi(py::module_& m);
 void bind_grid(py::module_& m);
 /// The Helmholtz multigrid (libgrid's grid::multigrid) on fields made from Python.
 void bind_multigrid(py::module_& m);
+/// Fields filled from an expression of the coordinates (the expression solver's language).
+void bind_expression(py::module_& m);
 /// Runs of the models registered in models.cpp, driven frame by frame.
 void bind_simulation(py::module_& m);
 

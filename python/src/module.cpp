@@ -9,5 +9,6 @@ PYBIND11_MODULE(_tessera, m) {
   tessera::python::bind_mpi(m);
   tessera::python::bind_grid(m);
   tessera::python::bind_multigrid(m);
+  tessera::python::bind_expression(m);
   tessera::python::bind_simulation(m);
 }

@@ -207,6 +207,40 @@ def test_random_field_is_the_same_on_every_layout(rank, size):
         assert ga.min() >= -1.0 and ga.max() < 1.0
 
 
+def test_fill_expression_is_the_formula_at_the_cell_centres(rank, size):
+    # py-pde's from_expression: x, y at the cell centres, t and constants as given; the same
+    # bits on every layout and thread count; ghosts untouched.
+    gathered = []
+    for dims, threads in ((None, 1), ([size, 1], 2), ([1, size], 1)):
+        d = tessera.Decomposition([12, 9], periodic=[False, True], mpi_dims=dims, threads=threads)
+        f = tessera.Field(d, 1)
+        f.fill(-7.0)
+        f.fill_expression("a + sin(2*pi*x/15)*y**2 - t", spacing=[0.5, 0.25],
+                          constants={"a": 3.0}, t=0.5)
+        assert (f.ghosted[0, :] == -7.0).all()
+        gathered.append(f.gather())
+    if rank == 0:
+        x = (np.arange(12)[:, None] + 0.5) * 0.5
+        y = (np.arange(9)[None, :] + 0.5) * 0.25
+        np.testing.assert_allclose(gathered[0], 3.0 + np.sin(2 * np.pi * x / 15) * y**2 - 0.5,
+                                   rtol=0, atol=1e-14)
+        for g in gathered[1:]:
+            np.testing.assert_array_equal(g, gathered[0])
+
+
+def test_fill_expression_errors_point_at_the_fault(size):
+    f = tessera.Field(tessera.Decomposition([8, 8]), 1)
+    with pytest.raises(tessera.ConfigError, match="'laplace' is an operator") as e:
+        f.fill_expression("1 + laplace(x)")
+    assert "  1 + laplace(x)\n      ^" in str(e.value)
+    with pytest.raises(tessera.ConfigError, match="unknown name 'k'"):
+        f.fill_expression("k*x")
+    with pytest.raises(tessera.UsageError, match="spacing needs 2 values"):
+        f.fill_expression("x", spacing=[1.0])
+    with pytest.raises(tessera.UsageError, match="the expression is empty"):
+        f.fill_expression(" ")
+
+
 def test_bad_specs_raise_usage_errors_on_every_rank(size):
     with pytest.raises(tessera.UsageError, match="mpi_dims \\[3, 5\\] needs 15 ranks"):
         tessera.Decomposition([30, 30], mpi_dims=[3, 5])

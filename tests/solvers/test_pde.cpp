@@ -7,6 +7,7 @@
 #include <tessera/grid.hpp>
 #include <tessera/solvers/cahn_hilliard.hpp>
 #include <tessera/solvers/cahn_hilliard_form.hpp>
+#include <tessera/solvers/coordinate_expression.hpp>
 #include <tessera/solvers/expression_pde.hpp>
 
 #include <gtest/gtest.h>
@@ -728,6 +729,73 @@ TEST(PdeTime, StepTimesAndCellCentres) {
     });
     EXPECT_EQ(grid::reduce_sum(d, static_cast<double>(bad)), 0.0);
   }
+}
+
+// ---- values from an expression of the coordinates (py-pde's from_expression) ------------------
+
+// The values at the cell centres, as the formula gives them in double precision, on a 2-D and a
+// 3-D grid of every layout, at the time asked for; ghosts untouched; the same bits everywhere.
+TEST(PdeCoordinateExpression, CellCentresOnEveryLayout) {
+  const std::array<double, 3> spacing{0.5, 0.25, 2.0};
+  const solvers::coordinate_expression e("a + sin(2*pi*x/15)*y**2 - z*t", 3, spacing, {{"a", 3.0}});
+  EXPECT_EQ(e.text(), "a + sin(2*pi*x/15)*y**2 - z*t");
+  for (const int nd : {2, 3}) {
+    const solvers::coordinate_expression values(nd == 2 ? "a + sin(2*pi*x/15)*y**2 - t"
+                                                        : "a + sin(2*pi*x/15)*y**2 - z*t",
+                                                nd, spacing, {{"a", 3.0}});
+    const std::vector<index_t> shape =
+        nd == 2 ? std::vector<index_t>{12, 9} : std::vector<index_t>{8, 6, 5};
+    for (const auto& dims : test_layouts::factorisations(comm::size(), nd)) {
+      for (int threads = 1; threads <= 2; ++threads) {
+        grid::decomposition d(
+            comm::world(),
+            {shape, std::vector<bool>(static_cast<std::size_t>(nd), false), dims, 0, threads, 1});
+        grid::field<double> f(d, 1, grid::centring::cells(), "u");
+        f.fill(-7.0);
+        values.fill(f, 0.5);
+        long bad = 0;
+        grid::for_each_index(f.with_ghosts(), [&](index_t i, index_t j, index_t k) {
+          const bool inside = f.interior().contains(i, j, k);
+          const double x = (static_cast<double>(f.to_global(0, i)) + 0.5) * spacing[0];
+          const double y = (static_cast<double>(f.to_global(1, j)) + 0.5) * spacing[1];
+          const double z =
+              nd == 3 ? (static_cast<double>(f.to_global(2, k)) + 0.5) * spacing[2] : 1.0;
+          const double expected =
+              inside ? 3.0 + std::sin(2 * M_PI * x / 15) * (y * y) - z * 0.5 : -7.0;
+          bad += std::abs(f(i, j, k) - expected) > 1e-14 ? 1 : 0;
+        });
+        EXPECT_EQ(grid::reduce_sum(d, static_cast<double>(bad)), 0.0)
+            << nd << "-D, " << dims.size() << " dims, " << threads << " threads";
+      }
+    }
+  }
+}
+
+// What an expression of the coordinates may not hold is refused with the position of the fault.
+TEST(PdeCoordinateExpression, RefusesFieldsOperatorsAndBlanks) {
+  const std::array<double, 3> h{1, 1, 1};
+  const auto fault = [&](const std::string& text) -> std::string {
+    try {
+      const solvers::coordinate_expression e(text, 2, h, {}, {"u", "v"});
+    } catch (const solvers::expression_error& err) {
+      return err.message() + " @" + std::to_string(err.position());
+    } catch (const tessera::usage_error& err) {
+      return err.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(fault("x + 2*v").rfind("'v' is a field", 0), 0U) << fault("x + 2*v");
+  EXPECT_NE(fault("x + 2*v").find(" @6"), std::string::npos);
+  EXPECT_EQ(fault("1 + laplace(x)").rfind("'laplace' is an operator", 0), 0U);
+  EXPECT_EQ(fault("d_dz(x)"), "'d_dz' differentiates along z, but the grid is 2-D @0");
+  EXPECT_EQ(fault("coordinate_expression_value__").rfind("unknown name", 0), 0U);
+  EXPECT_EQ(fault("x + w").rfind("unknown name 'w'", 0), 0U) << fault("x + w");
+  EXPECT_EQ(fault("  ").rfind("the expression is empty", 0), 0U);
+  EXPECT_EQ(fault("sin(x) + exp(-y) + pi"), "accepted");
+  grid::decomposition d(comm::world(), {{4, 4, 4}, {true, true, true}, {}, 0, 1, 1});
+  grid::field<double> f(d, 1, grid::centring::cells(), "u");
+  const solvers::coordinate_expression two_d("x", 2, h);
+  EXPECT_THROW(two_d.fill(f), tessera::usage_error);
 }
 
 // ---- additive noise (py-pde's noise, Euler-Maruyama) -------------------------------------------

@@ -1,0 +1,46 @@
+#pragma once
+/// \file
+/// py-pde's `ScalarField.from_expression`: a field's values from an expression of the cell
+/// centres `x`, `y`, `z`, the time `t`, named constants and the element-wise functions of the
+/// expression language (tessera/solvers/expression.hpp), with no field and no operator in it.
+/// Evaluated by the expression solver's interpreter, cell by cell, so a field gets the same bits
+/// on every layout.
+
+#include "tessera/solvers/pde_plan.hpp"
+
+#include <tessera/grid/field.hpp>
+
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera::solvers {
+
+/// An expression of the coordinates, checked and planned once, evaluated into any cell-centred
+/// field of `ndim` dimensions.
+class coordinate_expression {
+public:
+  /// Parses and plans `text` for a grid of `ndim` dimensions (1-3) with cells of `spacing`
+  /// (length units per cell; coordinates are cell centres, (global index + 1/2)·spacing).
+  /// Throws expression_error at the fault: a syntax error, an unknown name, an operator, or one
+  /// of `field_names` (names the caller's fields have, refused with "not a field" rather than
+  /// "unknown name"); usage_error if `text` is blank.
+  coordinate_expression(const std::string& text, int ndim, const std::array<double, 3>& spacing,
+                        std::vector<std::pair<std::string, double>> constants = {},
+                        const std::vector<std::string>& field_names = {});
+
+  /// Sets the interior of `f` to the expression's values at its cell centres at time `t`
+  /// (ghosts untouched). `f` must be cell-centred with the expression's dimension count.
+  /// Collective over f's decomposition.
+  void fill(grid::field<double>& f, double t = 0.0) const;
+
+  /// The expression as written.
+  [[nodiscard]] const std::string& text() const noexcept { return text_; }
+
+private:
+  std::string text_;
+  pde_plan plan_;
+};
+
+} // namespace tessera::solvers

@@ -1,0 +1,93 @@
+// Values from an expression of the coordinates: the expression solver's plan of a one-equation
+// system whose right-hand side is the expression, evaluated once by the interpreter.
+#include "tessera/solvers/coordinate_expression.hpp"
+
+#include "tessera/solvers/expression.hpp"
+#include "tessera/solvers/expression_pde.hpp"
+
+#include <tessera/grid/boundary.hpp>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera::solvers {
+
+namespace {
+
+/// The one-equation system's state: a name no expression can reach (the walk below refuses it
+/// like any other unknown name), so the expression cannot read its own field.
+const char* const value_name = "coordinate_expression_value__";
+
+/// Throws expression_error at the first name or call `text` may not use: an operator, one of the
+/// caller's field names, or the hidden state.
+void refuse_state_and_operators(const std::string& text, const expr_node& tree, int ndim,
+                                const std::vector<std::string>& field_names) {
+  const auto operators = pde_operator_names(ndim);
+  std::vector<const expr_node*> open{&tree};
+  while (!open.empty()) {
+    const expr_node* n = open.back();
+    open.pop_back();
+    const auto listed = [&](const std::vector<std::string>& names) {
+      return std::find(names.begin(), names.end(), n->text) != names.end();
+    };
+    if (n->what == expr_node::kind::name && listed(field_names)) {
+      throw expression_error("'" + n->text +
+                                 "' is a field: an expression of the coordinates takes x, y, z, "
+                                 "t, the constants and the functions, not fields (there is no "
+                                 "state to read them from)",
+                             text, n->position);
+    }
+    if (n->what == expr_node::kind::name && n->text == value_name) {
+      throw expression_error("unknown name '" + n->text + "'", text, n->position);
+    }
+    if (n->what == expr_node::kind::call && listed(operators)) {
+      throw expression_error("'" + n->text +
+                                 "' is an operator: an expression of the coordinates takes x, y, "
+                                 "z, t, the constants and the functions, not operators (there is "
+                                 "no field to apply them to)",
+                             text, n->position);
+    }
+    for (const auto& a : n->args) {
+      open.push_back(&a);
+    }
+  }
+}
+
+} // namespace
+
+coordinate_expression::coordinate_expression(const std::string& text, int ndim,
+                                             const std::array<double, 3>& spacing,
+                                             std::vector<std::pair<std::string, double>> constants,
+                                             const std::vector<std::string>& field_names)
+    : text_(text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw usage_error("the expression is empty: give the values as an expression of the "
+                      "coordinates, e.g. \"0.5 + 0.1*sin(x)\"");
+  }
+  refuse_state_and_operators(text, parse_expression(text), ndim, field_names);
+  pde_definition def;
+  def.ndim = ndim;
+  def.spacing = spacing;
+  def.constants = std::move(constants);
+  def.equations = {{value_name, text}};
+  plan_ = make_pde_plan(def);
+}
+
+void coordinate_expression::fill(grid::field<double>& f, double t) const {
+  if (f.decomp().ndim() != plan_.definition.ndim || f.where().staggered_dim >= 0) {
+    throw usage_error("coordinate_expression::fill: the field must be cell-centred with " +
+                      std::to_string(plan_.definition.ndim) + " dimensions");
+  }
+  // No operator: no ghost cell is read, so every side may take the default condition.
+  expression_pde values(f.decomp(), plan_, {grid::boundary<double>{}},
+                        {.backend = pde_backend::interpreted});
+  grid::field<double> out = values.make_field(f.name());
+  values.rhs(t, {&out});
+  grid::for_each_index(f.interior(), [&](grid::index_t i, grid::index_t j, grid::index_t k) {
+    f(i, j, k) = out(i, j, k);
+  });
+}
+
+} // namespace tessera::solvers
