@@ -1,7 +1,8 @@
 # Runs two commands (the same configuration on two layouts, or two configurations that must
 # agree) and requires bit-identical output fields (h5diff without tolerance), every frame:
 # DATASET of run A (default /c) against DATASET_B of run B (default the same name); with
-# VALUES_ONLY, only the values (h5py), not the dataset's attributes.
+# VALUES_ONLY, only the values (h5py), not the dataset's attributes. Then CHECK, if given (a
+# |-separated command), with run A's file as its last argument.
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 string(REPLACE "|" ";" COMMAND_A "${COMMAND_A}")
@@ -31,3 +32,12 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the two layouts differ:\n${out}")
 endif()
 message(STATUS "bit-identical output on both layouts")
+if(DEFINED CHECK AND NOT CHECK STREQUAL "")
+  string(REPLACE "|" ";" CHECK "${CHECK}")
+  execute_process(COMMAND ${CHECK} ${WORK_DIR}/A.h5 RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE out TIMEOUT 100)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "the check failed (${rc}):\n${out}")
+  endif()
+  message(STATUS "${out}")
+endif()
