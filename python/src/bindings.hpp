@@ -40,9 +40,10 @@ void bind_expression(py::module_& m);
 /// Runs of the models registered in models.cpp, driven frame by frame.
 void bind_simulation(py::module_& m);
 
-/// (dim, side, kind, value) from the Python package (tessera._boundary.sides): one side's
-/// condition; a Neumann value is the derivative times the cell size.
-using side_spec = std::tuple<int, int, std::string, double>;
+/// (dim, side, kind, value, const, spacing) from the Python package (tessera._boundary.sides):
+/// one side's condition; a Neumann value is the derivative times the cell size; a mixed side's
+/// value is γ and const β, with `spacing` the cell size along the side's dimension.
+using side_spec = std::tuple<int, int, std::string, double, double, double>;
 
 /// The side conditions `sides` name; a bad side or kind is a usage_error starting with `who`.
 [[nodiscard]] grid::boundary<double> to_boundary(const std::vector<side_spec>& sides,

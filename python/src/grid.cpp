@@ -105,7 +105,7 @@ std::tuple<std::vector<grid::index_t>, std::vector<grid::index_t>> box_tuple(con
 grid::boundary<double> to_boundary(const std::vector<side_spec>& sides, const char* who) {
   using cond = grid::side_condition<double>;
   grid::boundary<double> b;
-  for (const auto& [dim, side, kind, value] : sides) {
+  for (const auto& [dim, side, kind, value, constant, spacing] : sides) {
     if (dim < 0 || dim > 2 || (side != -1 && side != 1)) {
       throw usage_error(std::string(who) + ": no side " + std::to_string(side) + " of dimension " +
                         std::to_string(dim));
@@ -121,9 +121,11 @@ grid::boundary<double> to_boundary(const std::vector<side_spec>& sides, const ch
       c = cond::constant(value);
     } else if (kind == "extrapolated") {
       c = cond::extrapolated();
+    } else if (kind == "mixed") {
+      c = cond::mixed(value, constant, spacing);
     } else {
       throw usage_error(std::string(who) + ": unknown side condition '" + kind +
-                        "' (none, neumann, dirichlet, constant, extrapolated)");
+                        "' (none, neumann, dirichlet, constant, extrapolated, mixed)");
     }
     b.side(dim, side) = c;
   }

@@ -9,7 +9,9 @@ A specification is a dict from sides to conditions::
 Types: ``none`` (ghosts left as they are), ``neumann`` (``derivative``, default 0: outward
 derivative, with the cell size from ``spacing``), ``dirichlet`` (``value``, required: the value on
 the face), ``constant`` (``value``, default 0: the ghosts' value), ``extrapolated`` (linear from
-the two outermost cells). Sides of periodic dimensions are ignored.
+the two outermost cells), ``mixed`` (py-pde's Robin condition: outward derivative + ``value`` * u
+= ``const`` on the face, both default 0, with the cell size from ``spacing``). Sides of periodic
+dimensions are ignored.
 """
 
 from ._errors import UsageError
@@ -21,6 +23,7 @@ _KEYS = {
     "dirichlet": {"value": None},
     "constant": {"value": 0.0},
     "extrapolated": {},
+    "mixed": {"value": 0.0, "const": 0.0},
 }
 
 
@@ -44,7 +47,8 @@ def _condition(where, spec):
 
 
 def sides(spec, ndim, spacing=None):
-    """[(dim, side, kind, value)] for the compiled module: every side of an ndim-D grid."""
+    """[(dim, side, kind, value, const, spacing)] for the compiled module: every side of an ndim-D
+    grid."""
     if spec is None:
         return []
     if not isinstance(spec, dict):
@@ -71,5 +75,5 @@ def sides(spec, ndim, spacing=None):
             value = float(values["derivative"]) * float(spacing[d])
         else:
             value = float(values.get("value", 0.0))
-        out.append((d, s, kind, value))
+        out.append((d, s, kind, value, float(values.get("const", 0.0)), float(spacing[d])))
     return out

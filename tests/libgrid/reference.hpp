@@ -4,6 +4,7 @@
 // dimensions before it — the textbook definition the parallel exchange must reproduce.
 #include <tessera/grid.hpp>
 
+#include <cmath>
 #include <vector>
 
 namespace reference {
@@ -82,8 +83,10 @@ extended fill(const tessera::grid::decomposition& d, int halo, int staggered_dim
               case kind::constant: ghost = c.value; break;
               case kind::mixed: { // py-pde's virtual point, at distance (2g - 1)·h
                 const double dx = static_cast<double>(2 * g - 1) * c.spacing;
-                ghost = 2.0 * dx * c.value / (2.0 + dx * c.gamma) +
-                        (2.0 - dx * c.gamma) / (2.0 + dx * c.gamma) * cell(g - 1);
+                const double factor = (2.0 - dx * c.gamma) / (2.0 + dx * c.gamma);
+                ghost = std::isfinite(factor)
+                            ? 2.0 * dx * c.value / (2.0 + dx * c.gamma) + factor * cell(g - 1)
+                            : -cell(g - 1);
                 break;
               }
               case kind::extrapolated:

@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -316,6 +317,32 @@ TEST(Halo, CrossStencilBitIdenticalToGlobal) {
       }
     }
   }
+}
+
+// A mixed side whose factor (2 − dγ)/(2 + dγ) is not finite takes py-pde's replacement, ghost =
+// −mirror: on the first ghost layer for dγ = −2 (d = h), on every layer for γ = ∞; the second
+// layer of dγ = −2 (d = 3h) keeps the formula.
+TEST(Halo, MixedSideWithoutAFiniteFactorMirrorsNegated) {
+  using sc = grid::side_condition<double>;
+  grid::decomposition d(comm::self(), {{6}, {false}, {}, 0, 1, 2});
+  grid::field<double> f(d, 2);
+  grid::for_each_index(f.interior(), [&](index_t i, index_t j, index_t k) {
+    f(i, j, k) = 1.0 + static_cast<double>(i * i);
+  });
+  const double h = 0.5;
+  grid::boundary<double> b;
+  b.side(0, -1) = sc::mixed(-2.0 / h, 3.0, h);
+  b.side(0, +1) = sc::mixed(std::numeric_limits<double>::infinity(), 3.0, h);
+  grid::halo_plan<double>({&f}, {b}).exchange();
+  const index_t lo = f.interior().lo[0];
+  const index_t hi = f.interior().hi[0];
+  EXPECT_EQ(f(lo - 1, 0, 0), -f(lo, 0, 0));
+  const double d2 = 3 * h;
+  EXPECT_EQ(f(lo - 2, 0, 0),
+            2.0 * d2 * 3.0 / (2.0 + d2 * (-2.0 / h)) +
+                (2.0 - d2 * (-2.0 / h)) / (2.0 + d2 * (-2.0 / h)) * f(lo + 1, 0, 0));
+  EXPECT_EQ(f(hi, 0, 0), -f(hi - 1, 0, 0));
+  EXPECT_EQ(f(hi + 1, 0, 0), -f(hi - 2, 0, 0));
 }
 
 TEST(HaloErrors, HaloWiderThanPiecesIsRefused) {

@@ -134,6 +134,38 @@ def test_halo_exchange_matches_numpy(size, halo, threads, mode):
             np.testing.assert_array_equal(f.ghosted, block, err_msg="%s %s" % (periodic, dims))
 
 
+@pytest.mark.parametrize("halo", [1, 2])
+def test_mixed_sides_are_pypdes_virtual_point(size, halo):
+    # py-pde's mixed (Robin) condition: outward derivative + gamma u = beta; ghost layer g at
+    # distance d = (2g - 1) h from its mirror cell is 2 d beta/(2 + d gamma) + (2 - d gamma)/(2 +
+    # d gamma) * mirror, and -mirror where that factor is not finite (d gamma = -2).
+    h = 0.5
+    shape = [8, 6]
+    g = global_pattern(shape)
+    for gamma_low in (0.5, -2.0 / h):
+        d = tessera.Decomposition(shape, periodic=[False, True], mpi_dims=[size, 1],
+                                  min_piece=halo)
+        f = tessera.Field(d, halo)
+        f.interior[...] = g[f.local_slices]
+        f.exchange_halos({"x-": {"type": "mixed", "value": gamma_low, "const": -1.0},
+                          "x+": "mixed"}, spacing=[h, 1.0])
+        lo, hi = d.local_box
+        for side, gamma, beta in ((-1, gamma_low, -1.0), (1, 0.0, 0.0)):
+            if (side < 0 and lo[0] != 0) or (side > 0 and hi[0] != shape[0]):
+                continue  # not this rank's edge
+            for layer in range(1, halo + 1):
+                dist = (2 * layer - 1) * h
+                mirror = g[layer - 1] if side < 0 else g[shape[0] - layer]
+                factor = (2 - dist * gamma) / (2 + dist * gamma) if 2 + dist * gamma else None
+                expected = (-mirror if factor is None
+                            else 2 * dist * beta / (2 + dist * gamma) + factor * mirror)
+                row = halo - layer if side < 0 else halo + (hi[0] - lo[0]) - 1 + layer
+                np.testing.assert_array_equal(f.ghosted[row, halo:-halo], expected,
+                                              err_msg="gamma %s side %d layer %d" % (gamma, side, layer))
+    with pytest.raises(tessera.UsageError, match="unknown key 'derivative' for type 'mixed'"):
+        tessera.HaloPlan([f], {"all": {"type": "mixed", "derivative": 1.0}})
+
+
 def test_granule_sets_where_pieces_start(size):
     # 100 rows with granule 8: pieces start at multiples of 8 (32, 32, 36 on 3 ranks), and a
     # field on them gathers back to the global array.

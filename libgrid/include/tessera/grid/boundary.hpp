@@ -7,6 +7,7 @@
 #include "tessera/grid/field.hpp"
 
 #include <array>
+#include <cmath>
 #include <functional>
 
 namespace tessera::grid {
@@ -58,7 +59,8 @@ struct side_condition {
   /// The Robin condition ∂n u + γ u = β (outward normal derivative, cell size `spacing`), as
   /// py-pde's mixed condition: ghost layer g, at distance d = (2g - 1)·h from its mirror cell,
   /// is 2dβ/(2 + dγ) + (2 - dγ)/(2 + dγ)·mirror_g (py-pde's operations for g = 1; γ = 0 is
-  /// neumann's derivative β).
+  /// neumann's derivative β). Where the factor is not finite (dγ = −2, or γ infinite) the ghost
+  /// is −mirror_g, as py-pde replaces it.
   [[nodiscard]] static side_condition mixed(T gamma, T beta, T spacing) {
     return {kind::mixed, beta, {}, {}, gamma, spacing};
   }
@@ -157,8 +159,12 @@ void apply_side_condition(field<T>& f, const side_condition<T>& c, int dim, int 
         case kind::constant: ghost = c.value; break;
         case kind::mixed: {
           const T dx = static_cast<T>(2 * g - 1) * c.spacing;
-          const T constant = T{2} * dx * c.value / (T{2} + dx * c.gamma);
-          const T factor = (T{2} - dx * c.gamma) / (T{2} + dx * c.gamma);
+          T constant = T{2} * dx * c.value / (T{2} + dx * c.gamma);
+          T factor = (T{2} - dx * c.gamma) / (T{2} + dx * c.gamma);
+          if (!std::isfinite(factor)) { // dx·γ = −2 (or γ infinite): py-pde's replacement
+            constant = T{0};
+            factor = T{-1};
+          }
           ghost = constant + factor * *mirror;
           break;
         }
