@@ -57,6 +57,10 @@ struct simulation::impl {
   grid::halo_options halo;
   double t_start = 0.0, t_end = 0.0, dt = 1.0, interval = 0.0;
   std::int64_t total_steps = 0, frame_steps = 1; ///< clocks time and steps
+  /// output.times or output.interval_growth: the frames' times before t_end (clock model) and
+  /// their steps (clock time); empty: a frame every interval (frame_steps).
+  std::vector<double> frame_times;
+  std::vector<std::int64_t> frame_step_list;
   std::string output;
   std::vector<state_decl> decls;
   std::vector<initial_fill> fills;
@@ -108,6 +112,30 @@ struct simulation::impl {
   }
 
   [[nodiscard]] bool own_clock() const { return info.clock == clock_kind::model; }
+
+  /// Reads output.times and output.interval_growth (clocks time and model) into frame_times
+  /// and, for clock time, frame_step_list.
+  void read_frame_times(config& c);
+
+  /// The time of frame k ≥ 1 (clock model): t_start + k·interval, or the k-th listed time, and
+  /// t_end after the last.
+  [[nodiscard]] double frame_time(std::int64_t k) const {
+    if (frame_times.empty()) {
+      return std::min(t_start + static_cast<double>(k) * interval, t_end);
+    }
+    return k <= static_cast<std::int64_t>(frame_times.size())
+               ? frame_times[static_cast<std::size_t>(k - 1)]
+               : t_end;
+  }
+
+  /// The step of the next frame after step `now` (clocks time and steps).
+  [[nodiscard]] std::int64_t next_frame_step(std::int64_t now) const {
+    if (frame_step_list.empty()) {
+      return std::min(total_steps, (now / frame_steps + 1) * frame_steps);
+    }
+    const auto next = std::upper_bound(frame_step_list.begin(), frame_step_list.end(), now);
+    return next == frame_step_list.end() ? total_steps : *next;
+  }
   [[nodiscard]] double now() const {
     if (own_clock()) {
       return m->time();
@@ -195,6 +223,88 @@ void refuse_unresolved_step(const config& c, const std::string& key, double span
 }
 
 } // namespace
+
+void simulation::impl::read_frame_times(config& c) {
+  const bool listed = c.has("output.times");
+  const double growth = c.get_double(
+      "output.interval_growth", 1.0,
+      "each interval between frames is this factor times the one before, from output.interval "
+      "(py-pde's LogarithmicInterrupts; 1: evenly spaced)",
+      at_least(1.0));
+  std::vector<double> times;
+  if (listed || c.describing_only()) {
+    times = c.get_doubles("output.times", 0, {},
+                          "the simulated times of the frames (py-pde's list of interrupts), "
+                          "ascending, after time.t_start (those after time.t_end wait for a "
+                          "restart that reaches them; t_end's frame is always written); instead "
+                          "of output.interval",
+                          {});
+  }
+  if (c.describing_only()) {
+    return;
+  }
+  // A restart's stored configuration holds every key, output.interval's default among them.
+  if (listed && (growth != 1.0 || (!opts.restart && c.has("output.interval")))) {
+    c.fail("output.times", "lists the frames' times; give it or output.interval (with "
+                           "output.interval_growth), not both");
+  }
+  if (listed) {
+    double before = t_start;
+    std::size_t later = 0;
+    for (const double t : times) {
+      if (!(t > before)) {
+        c.fail("output.times",
+               number_text(t) + " is not after " +
+                   (before == t_start ? "time.t_start = " + number_text(t_start)
+                                      : "the time before it, " + number_text(before)) +
+                   "; list the times in ascending order, after time.t_start");
+      }
+      before = t;
+      if (t > t_end) { // kept for a restart with a later t_end
+        ++later;
+      } else {
+        frame_times.push_back(t);
+      }
+    }
+    if (later > 0) {
+      notes.push_back(c.origin("output.times") + ": output.times: " + std::to_string(later) +
+                      " of the times lie after time.t_end = " + number_text(t_end) +
+                      ": no frame there in this run (a restart with a later time.t_end writes "
+                      "them)");
+    }
+  } else if (growth > 1.0) {
+    // Gaps interval, interval·growth, interval·growth², ... from t_start, summed in this order
+    // on every rank.
+    double t = t_start;
+    double gap = interval;
+    while (t + gap < t_end) {
+      t += gap;
+      gap *= growth;
+      frame_times.push_back(t);
+    }
+  }
+  if (frame_times.empty() || info.clock != clock_kind::time) {
+    return;
+  }
+  // Fixed steps: each frame at the nearest whole step.
+  const std::string key = listed ? "output.times" : "output.interval_growth";
+  bool rounded = false;
+  for (const double t : frame_times) {
+    const std::int64_t at = std::min<std::int64_t>(total_steps, std::llround((t - t_start) / dt));
+    if (at < 1 || (!frame_step_list.empty() && at <= frame_step_list.back())) {
+      c.fail(key, "the frame at t = " + number_text(t) + " falls on the same whole step of " +
+                      "time.dt = " + number_text(dt) + " as the one before it (or on the start); " +
+                      "frames need at least one step between them");
+    }
+    rounded = rounded ||
+              std::abs(static_cast<double>(at) * dt - (t - t_start)) > 1e-9 * std::abs(t - t_start);
+    frame_step_list.push_back(at);
+  }
+  if (rounded) {
+    notes.push_back(c.origin(key) + ": " + key + ": frames come at the nearest whole steps of " +
+                    "time.dt = " + number_text(dt) + "; the file's /time holds when each came");
+  }
+}
 
 void simulation::impl::agree_on_configuration() const {
   const std::string mine = cfg->to_toml();
@@ -316,6 +426,12 @@ void simulation::impl::read_keys() {
     frame_steps = c.get_int("output.interval", std::max<std::int64_t>(1, total_steps / 10),
                             "steps between output frames", 1);
     t_end = static_cast<double>(total_steps) * dt;
+    for (const char* key : {"output.times", "output.interval_growth"}) {
+      if (!c.describing_only() && c.has(key)) {
+        c.fail(key, info.name + " counts steps (time.n_steps): its frames come every " +
+                        "output.interval steps; " + key + " is for models with a simulated time");
+      }
+    }
   } else {
     t_start = c.get_double("time.t_start", 0.0, "start time");
     t_end = c.get_double("time.t_end", info.t_end, "end time");
@@ -366,6 +482,7 @@ void simulation::impl::read_keys() {
     if (!c.describing_only()) {
       refuse_unresolved_step(c, "output.interval", interval, t_start, t_end);
     }
+    read_frame_times(c);
   }
   stop_when_steady = c.get_bool(
       "time.stop_when_steady", false,
@@ -773,8 +890,7 @@ bool simulation::next_frame() {
     if (s.step >= s.total_steps) {
       return false;
     }
-    const std::int64_t target =
-        std::min(s.total_steps, (s.step / s.frame_steps + 1) * s.frame_steps);
+    const std::int64_t target = s.next_frame_step(s.step);
     while (s.step < target) {
       const std::int64_t chunk = std::min(target - s.step, s.check_every);
       s.check([&] { m.advance_steps(chunk, s.dt); });
@@ -787,15 +903,16 @@ bool simulation::next_frame() {
     s.bar->report(s.now(), s.step, s.dt);
     interrupted = s.step < s.total_steps && s.any_stop();
   } else {
-    // Frames lie at t_start + k·interval (and t_end). A restart from a stop frame first finishes
-    // the interval it stopped in; frames at or before position() are done already.
+    // Frames lie at t_start + k·interval, or the listed times (and t_end). A restart from a stop
+    // frame first finishes the interval it stopped in; frames at or before position() are done
+    // already.
     double target = 0.0;
     while (true) {
       if (!(m.time() < s.t_end || m.position() < m.time())) {
         return false;
       }
       ++s.frame_index;
-      target = std::min(s.t_start + static_cast<double>(s.frame_index) * s.interval, s.t_end);
+      target = s.frame_time(s.frame_index);
       if (target > m.position()) {
         break;
       }

@@ -4,7 +4,8 @@ Usage: check_pde_values.py KIND FILE, with KIND
   expression     u(t=0) = 3 + sin(2 pi x/15) y**2 at the file's coordinates (to 1e-14);
   random_normal  u(t=0) has mean 2 and standard deviation 0.5 (64 x 64 cells: within 5 and 10
                  standard errors);
-  mixed_side     the last frame is the steady state 1 + x (to 1e-6), reached before t = 1e5."""
+  mixed_side     the last frame is the steady state 1 + x (to 1e-6), reached before t = 1e5;
+  times T0,T1,.. the frames came at exactly these times (check_pde_values.py times FILE TIMES)."""
 import sys
 
 import h5py
@@ -30,6 +31,11 @@ def main():
             assert d < 1e-6, d
             assert f.attrs["steady_time"] < 1e5, f.attrs["steady_time"]
             print("max difference from 1 + x", d)
+        elif kind == "times":
+            expected = [float(t) for t in sys.argv[3].split(",")]
+            got = list(f["time"][:])
+            assert got == expected, f"frames at {got}, expected {expected}"
+            print("frames at", got)
         else:
             sys.exit(f"unknown kind {kind!r}")
 

@@ -125,6 +125,69 @@ TEST(Simulation, FramesTimesAndSeries) {
   EXPECT_EQ(grid::read_text_attribute(file, "solver"), "growth");
 }
 
+// output.times (py-pde's list of interrupts) and output.interval_growth (its logarithmic
+// interrupts): frames at those times (at whole steps of dt = 0.125) and at t_end; a restart
+// from the middle ends bit for bit as the whole run, with the same frames.
+TEST(Simulation, FramesAtListedAndGrowingTimes) {
+  const std::string listed = name("listed");
+  int frames = 0;
+  const auto whole = run_to_end(
+      std::make_unique<growth>(),
+      options_for(listed, {{"output.times", "[0.25, 0.375, 0.7]", true, "--set"}}), &frames);
+  EXPECT_EQ(frames, 5);
+  EXPECT_EQ(grid::read_dataset(listed, "time"),
+            (std::vector<double>{0.0, 0.25, 0.375, 0.75, 1.0})); // 0.7: the nearest step
+  EXPECT_EQ(grid::read_dataset(listed, "step"), (std::vector<double>{0, 2, 3, 6, 8}));
+  // Times after t_end wait for a restart that reaches them.
+  (void)run_to_end(
+      std::make_unique<growth>(),
+      options_for(name("later"), {{"output.times", "[0.5, 1.5, 2.0]", true, "--set"}}));
+  EXPECT_EQ(grid::read_dataset(name("later"), "time"), (std::vector<double>{0.0, 0.5, 1.0}));
+
+  const std::string half = name("listed_half");
+  (void)run_to_end(std::make_unique<growth>(),
+                   options_for(half, {{"output.times", "[0.25, 0.375, 0.7]", true, "--set"},
+                                      {"time.t_end", "0.5", true, "--set"}}));
+  EXPECT_EQ(grid::read_dataset(half, "time"), (std::vector<double>{0.0, 0.25, 0.375, 0.5}));
+  driver::run_options again;
+  again.restart = half;
+  again.settings = {{"time.t_end", "1.0", true, "--set"}};
+  again.progress = driver::progress_mode::none;
+  EXPECT_EQ(run_to_end(std::make_unique<growth>(), again), whole);
+  EXPECT_EQ(grid::read_dataset(half, "time"),
+            (std::vector<double>{0.0, 0.25, 0.375, 0.5, 0.75, 1.0}));
+
+  const std::string growing = name("growing");
+  (void)run_to_end(std::make_unique<growth>(),
+                   options_for(growing, {{"output.interval", "0.125", true, "--set"},
+                                         {"output.interval_growth", "2", true, "--set"}}));
+  EXPECT_EQ(grid::read_dataset(growing, "time"),
+            (std::vector<double>{0.0, 0.125, 0.375, 0.875, 1.0}));
+
+  const auto refused = [&](const std::string& key, const std::string& value,
+                           std::vector<driver::setting> more = {}) {
+    more.push_back({key, value, true, "--set"});
+    return error_of([&] {
+      (void)run_to_end(std::make_unique<growth>(), options_for(name("bad_times"), more));
+    });
+  };
+  EXPECT_EQ(refused("output.times", "[0.5, 0.25]"),
+            "--set: output.times: 0.25 is not after the time before it, 0.5; list the times in "
+            "ascending order, after time.t_start");
+  EXPECT_EQ(refused("output.times", "[0.0, 0.5]"),
+            "--set: output.times: 0.0 is not after time.t_start = 0.0; list the times in "
+            "ascending order, after time.t_start");
+  EXPECT_EQ(refused("output.times", "[0.5, 0.52]"),
+            "--set: output.times: the frame at t = 0.52 falls on the same whole step of time.dt "
+            "= 0.125 as the one before it (or on the start); frames need at least one step "
+            "between them");
+  EXPECT_EQ(refused("output.times", "[0.5]", {{"output.interval", "0.25", true, "--set"}}),
+            "--set: output.times: lists the frames' times; give it or output.interval (with "
+            "output.interval_growth), not both");
+  EXPECT_EQ(refused("output.interval_growth", "0.5"),
+            "--set: output.interval_growth: must be at least 1.0, got 0.5");
+}
+
 TEST(Simulation, EffectiveConfigurationHoldsEveryKey) {
   driver::simulation sim(std::make_unique<growth>(), options_for(name("config")));
   const std::string text = sim.effective_config();
