@@ -164,7 +164,7 @@ public:
     }
     const solvers::sphere_grid s = solvers::sphere_grid_of(shape_[0], shape_[1]);
     return {{"lon", "lat"},
-            {s.lambda0, s.phi0, 0.0},
+            std::array<double, 3>{s.lambda0, s.phi0, 0.0},
             "radians",
             std::array<double, 3>{s.dlambda, s.dphi, 1.0}};
   }

@@ -77,6 +77,7 @@ public:
     definition_ = {};
     definition_.ndim = g.ndim;
     definition_.spacing = g.spacing;
+    definition_.origin = g.origin;
     // [equation]: one right-hand side per field (the state, in the table's order), and the
     // constants in [equation.constants].
     std::vector<std::string> names;
@@ -210,7 +211,8 @@ public:
     }
     try {
       auto values = std::make_shared<const solvers::coordinate_expression>(
-          text, definition_.ndim, definition_.spacing, definition_.constants, fields);
+          text, definition_.ndim, definition_.spacing, definition_.origin, definition_.constants,
+          fields);
       return [values](grid::field<double>& f) { values->fill(f); };
     } catch (const solvers::expression_error& e) {
       c.fail(key, e.what());

@@ -74,8 +74,8 @@ public:
   // a cell below coordinate()'s first centre, so the file's centres are the model's.
   [[nodiscard]] driver::output_axes axes() const override {
     return {{"x", "y"},
-            {coordinate(0, 0) - 0.5 * grid_.spacing[0], coordinate(1, 0) - 0.5 * grid_.spacing[1],
-             0.0}};
+            std::array<double, 3>{coordinate(0, 0) - 0.5 * grid_.spacing[0],
+                                  coordinate(1, 0) - 0.5 * grid_.spacing[1], 0.0}};
   }
   [[nodiscard]] std::vector<driver::state_decl> state_fields() const override {
     const driver::initial_defaults drop{.type = "elliptic_drop", .builtin = {"file", "constant"}};

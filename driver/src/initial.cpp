@@ -36,7 +36,7 @@ void fill_by_position(grid::field<double>& f, const grid_setup& g, Fn&& fn) {
     std::array<double, 3> x{};
     for (int d = 0; d < g.ndim; ++d) {
       const auto du = static_cast<std::size_t>(d);
-      x[du] = (static_cast<double>(f.to_global(d, at[du])) + 0.5) * g.spacing[du];
+      x[du] = g.origin[du] + (static_cast<double>(f.to_global(d, at[du])) + 0.5) * g.spacing[du];
     }
     fn(f(i, j, k), x);
   });
@@ -48,7 +48,7 @@ std::vector<variant_reader> builtin_kinds(const state_decl& field, const grid_se
   const auto nd = static_cast<std::size_t>(g.ndim);
   std::vector<double> middle(nd);
   for (std::size_t e = 0; e < nd; ++e) {
-    middle[e] = static_cast<double>(g.shape[e]) * g.spacing[e] / 2;
+    middle[e] = g.origin[e] + static_cast<double>(g.shape[e]) * g.spacing[e] / 2;
   }
   const std::string positions = " (one entry per dimension; grid coordinates)";
   return {

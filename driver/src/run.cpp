@@ -374,10 +374,19 @@ void simulation::impl::read_keys() {
                               "per dimension: periodic, or sides from [boundary]");
   const auto spacing = c.get_doubles("grid.spacing", nd, std::vector<double>(nd, 1.0),
                                      "cell size per dimension (length)", positive());
+  const auto origin = c.get_doubles(
+      "grid.origin", nd, std::vector<double>(nd, 0.0),
+      "coordinates of the grid's low corner (the low face of cell 0) per dimension (length): "
+      "cell i's centre is origin + (i + 1/2) spacing (py-pde's grid bounds [origin, origin + "
+      "shape spacing])");
   for (std::size_t e = 0; e < nd; ++e) {
     setup.shape[e] = shape[e];
     setup.periodic[e] = spec.periodic[e];
     setup.spacing[e] = spacing[e];
+    setup.origin[e] = origin[e];
+    if (!c.describing_only() && !std::isfinite(origin[e])) {
+      c.fail("grid.origin", "must hold finite numbers, got " + number_text(origin[e]));
+    }
   }
   // [parallel]
   const std::string dims_doc = "ranks per dimension, or \"auto\" (product = rank count)";
@@ -505,6 +514,11 @@ void simulation::impl::read_keys() {
   }
   // The model's keys, then its state fields' initial conditions.
   m->configure(c, setup);
+  if (!c.describing_only() && m->axes().origin &&
+      std::any_of(setup.origin.begin(), setup.origin.end(), [](double x) { return x != 0.0; })) {
+    c.fail("grid.origin", info.name + " places its grid itself (its coordinates come from the "
+                                      "model); leave grid.origin out");
+  }
   decls = m->state_fields();
   const auto kinds = m->initial_kinds();
   fills.clear();
@@ -776,7 +790,7 @@ void simulation::start() {
     if (!axes.names.empty() && !s.restarting) { // a file appended to keeps its names
       s.out->dimension_names(axes.names);
     }
-    s.out->origin(axes.origin);
+    s.out->origin(axes.origin.value_or(s.setup.origin));
     s.out->length_units(axes.units);
     for (const auto& decl : s.decls) {
       s.out->describe(decl.name, decl.units, decl.long_name);

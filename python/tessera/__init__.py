@@ -157,18 +157,19 @@ def _field_repr(self):
 Field.__repr__ = _field_repr
 
 
-def _field_fill_expression(self, expression, spacing=None, constants=None, t=0.0):
+def _field_fill_expression(self, expression, spacing=None, constants=None, t=0.0, origin=None):
     """Collective: sets the interior to ``expression`` (a string, as in py-pde's
     ``ScalarField.from_expression``) at each cell centre: ``x``, ``y``, ``z`` are the centres
-    along dimensions 0, 1, 2, i.e. (global index + 1/2) * spacing (default 1 per cell), ``t`` the
-    time; ``constants`` a dict of named numbers; the functions and constants of the pde model's
+    along dimensions 0, 1, 2, i.e. origin + (global index + 1/2) * spacing (default origin 0 and
+    1 per cell: py-pde's grid bounds [origin, origin + shape * spacing]), ``t`` the time; ``constants`` a dict of named numbers; the functions and constants of the pde model's
     equations (docs/pde.md), no fields and no operators. Evaluated cell by cell by the expression
     solver's interpreter: the same bits on every layout. A bad expression is a ConfigError whose
     message points at the fault."""
     ndim = self.ndim
     spacing = [1.0] * ndim if spacing is None else [float(h) for h in spacing]
+    origin = [0.0] * ndim if origin is None else [float(x) for x in origin]
     pairs = [(str(k), float(v)) for k, v in (constants or {}).items()]
-    _tessera._fill_expression(self, str(expression), spacing, pairs, float(t))
+    _tessera._fill_expression(self, str(expression), spacing, origin, pairs, float(t))
 
 
 Field.fill_expression = _field_fill_expression

@@ -59,6 +59,7 @@ void refuse_state_and_operators(const std::string& text, const expr_node& tree, 
 
 coordinate_expression::coordinate_expression(const std::string& text, int ndim,
                                              const std::array<double, 3>& spacing,
+                                             const std::array<double, 3>& origin,
                                              std::vector<std::pair<std::string, double>> constants,
                                              const std::vector<std::string>& field_names)
     : text_(text) {
@@ -70,6 +71,7 @@ coordinate_expression::coordinate_expression(const std::string& text, int ndim,
   pde_definition def;
   def.ndim = ndim;
   def.spacing = spacing;
+  def.origin = origin;
   def.constants = std::move(constants);
   def.equations = {{value_name, text}};
   plan_ = make_pde_plan(def);

@@ -112,7 +112,8 @@ struct expression_pde::impl final : explicit_system {
         if (d.periodic(e)) {
           g = ((g % cells) + cells) % cells;
         }
-        c.push_back((static_cast<double>(g) + 0.5) * plan.definition.spacing[eu]);
+        c.push_back(plan.definition.origin[eu] +
+                    (static_cast<double>(g) + 0.5) * plan.definition.spacing[eu]);
       }
       coord_origin[eu] = c.data() + width;
     }

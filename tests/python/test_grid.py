@@ -248,12 +248,12 @@ def test_fill_expression_is_the_formula_at_the_cell_centres(rank, size):
         f = tessera.Field(d, 1)
         f.fill(-7.0)
         f.fill_expression("a + sin(2*pi*x/15)*y**2 - t", spacing=[0.5, 0.25],
-                          constants={"a": 3.0}, t=0.5)
+                          constants={"a": 3.0}, t=0.5, origin=[-1.0, 2.0])
         assert (f.ghosted[0, :] == -7.0).all()
         gathered.append(f.gather())
     if rank == 0:
-        x = (np.arange(12)[:, None] + 0.5) * 0.5
-        y = (np.arange(9)[None, :] + 0.5) * 0.25
+        x = -1.0 + (np.arange(12)[:, None] + 0.5) * 0.5
+        y = 2.0 + (np.arange(9)[None, :] + 0.5) * 0.25
         np.testing.assert_allclose(gathered[0], 3.0 + np.sin(2 * np.pi * x / 15) * y**2 - 0.5,
                                    rtol=0, atol=1e-14)
         for g in gathered[1:]:
@@ -269,6 +269,8 @@ def test_fill_expression_errors_point_at_the_fault(size):
         f.fill_expression("k*x")
     with pytest.raises(tessera.UsageError, match="spacing needs 2 values"):
         f.fill_expression("x", spacing=[1.0])
+    with pytest.raises(tessera.UsageError, match="origin needs 2 values"):
+        f.fill_expression("x", origin=[1.0, 2.0, 3.0])
     with pytest.raises(tessera.UsageError, match="the expression is empty"):
         f.fill_expression(" ")
 

@@ -733,16 +733,19 @@ TEST(PdeTime, StepTimesAndCellCentres) {
 
 // ---- values from an expression of the coordinates (py-pde's from_expression) ------------------
 
-// The values at the cell centres, as the formula gives them in double precision, on a 2-D and a
-// 3-D grid of every layout, at the time asked for; ghosts untouched; the same bits everywhere.
+// The values at the cell centres (origin + (i + 1/2)·spacing), as the formula gives them in double
+// precision, on a 2-D and a 3-D grid of every layout, at the time asked for; ghosts untouched;
+// the same bits everywhere.
 TEST(PdeCoordinateExpression, CellCentresOnEveryLayout) {
   const std::array<double, 3> spacing{0.5, 0.25, 2.0};
-  const solvers::coordinate_expression e("a + sin(2*pi*x/15)*y**2 - z*t", 3, spacing, {{"a", 3.0}});
+  const std::array<double, 3> origin{-3.0, 1.5, 0.25};
+  const solvers::coordinate_expression e("a + sin(2*pi*x/15)*y**2 - z*t", 3, spacing, origin,
+                                         {{"a", 3.0}});
   EXPECT_EQ(e.text(), "a + sin(2*pi*x/15)*y**2 - z*t");
   for (const int nd : {2, 3}) {
     const solvers::coordinate_expression values(nd == 2 ? "a + sin(2*pi*x/15)*y**2 - t"
                                                         : "a + sin(2*pi*x/15)*y**2 - z*t",
-                                                nd, spacing, {{"a", 3.0}});
+                                                nd, spacing, origin, {{"a", 3.0}});
     const std::vector<index_t> shape =
         nd == 2 ? std::vector<index_t>{12, 9} : std::vector<index_t>{8, 6, 5};
     for (const auto& dims : test_layouts::factorisations(comm::size(), nd)) {
@@ -756,10 +759,11 @@ TEST(PdeCoordinateExpression, CellCentresOnEveryLayout) {
         long bad = 0;
         grid::for_each_index(f.with_ghosts(), [&](index_t i, index_t j, index_t k) {
           const bool inside = f.interior().contains(i, j, k);
-          const double x = (static_cast<double>(f.to_global(0, i)) + 0.5) * spacing[0];
-          const double y = (static_cast<double>(f.to_global(1, j)) + 0.5) * spacing[1];
+          const double x = origin[0] + (static_cast<double>(f.to_global(0, i)) + 0.5) * spacing[0];
+          const double y = origin[1] + (static_cast<double>(f.to_global(1, j)) + 0.5) * spacing[1];
           const double z =
-              nd == 3 ? (static_cast<double>(f.to_global(2, k)) + 0.5) * spacing[2] : 1.0;
+              nd == 3 ? origin[2] + (static_cast<double>(f.to_global(2, k)) + 0.5) * spacing[2]
+                      : 1.0;
           const double expected =
               inside ? 3.0 + std::sin(2 * M_PI * x / 15) * (y * y) - z * 0.5 : -7.0;
           bad += std::abs(f(i, j, k) - expected) > 1e-14 ? 1 : 0;
@@ -776,7 +780,7 @@ TEST(PdeCoordinateExpression, RefusesFieldsOperatorsAndBlanks) {
   const std::array<double, 3> h{1, 1, 1};
   const auto fault = [&](const std::string& text) -> std::string {
     try {
-      const solvers::coordinate_expression e(text, 2, h, {}, {"u", "v"});
+      const solvers::coordinate_expression e(text, 2, h, {}, {}, {"u", "v"});
     } catch (const solvers::expression_error& err) {
       return err.message() + " @" + std::to_string(err.position());
     } catch (const tessera::usage_error& err) {

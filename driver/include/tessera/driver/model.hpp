@@ -57,6 +57,7 @@ struct grid_setup {
   grid::index3 shape{1, 1, 1};            ///< global cells per dimension (1 beyond ndim)
   std::array<bool, 3> periodic{};         ///< per dimension
   std::array<double, 3> spacing{1, 1, 1}; ///< cell size per dimension (length)
+  std::array<double, 3> origin{0, 0, 0};  ///< the low face of cell 0 (grid.origin; length)
   double dt = 1.0;                        ///< time.dt
 };
 
@@ -109,8 +110,10 @@ struct output_axes {
   /// Dimension 0 first, e.g. {"x", "y"}; empty: z, y, x counted from the last dimension (the
   /// ParaView axes the dimensions are shown along). x, y, z, lon and lat get CF's axis.
   std::vector<std::string> names{};
-  std::array<double, 3> origin{0.0, 0.0, 0.0}; ///< the grid's low corner, per dimension
-  std::string units = "1";                     ///< units of the coordinates, origin and spacing
+  /// The grid's low corner per dimension; empty: grid.origin (a model that places its grid
+  /// itself, such as a sphere's or one centred on 0, gives its own and refuses grid.origin).
+  std::optional<std::array<double, 3>> origin{};
+  std::string units = "1"; ///< units of the coordinates, origin and spacing
   /// The coordinates' cell size per dimension; empty: grid.spacing (a model whose geometry
   /// follows from the shape alone, such as a sphere's, gives its own).
   std::optional<std::array<double, 3>> spacing{};

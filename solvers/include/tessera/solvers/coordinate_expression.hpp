@@ -22,11 +22,13 @@ namespace tessera::solvers {
 class coordinate_expression {
 public:
   /// Parses and plans `text` for a grid of `ndim` dimensions (1-3) with cells of `spacing`
-  /// (length units per cell; coordinates are cell centres, (global index + 1/2)·spacing).
+  /// (length units per cell) whose low corner is at `origin`: coordinates are cell centres,
+  /// origin + (global index + 1/2)·spacing.
   /// Throws expression_error at the fault: a syntax error, an unknown name, an operator, or one
   /// of `field_names` (names the caller's fields have, refused with "not a field" rather than
   /// "unknown name"); usage_error if `text` is blank.
   coordinate_expression(const std::string& text, int ndim, const std::array<double, 3>& spacing,
+                        const std::array<double, 3>& origin = {0.0, 0.0, 0.0},
                         std::vector<std::pair<std::string, double>> constants = {},
                         const std::vector<std::string>& field_names = {});
 

@@ -41,6 +41,7 @@ struct pde_definition {
   std::vector<std::pair<std::string, double>> constants{};
   int ndim = 2;                           ///< grid dimensions (1-3)
   std::array<double, 3> spacing{1, 1, 1}; ///< cell size per dimension
+  std::array<double, 3> origin{0, 0, 0};  ///< the low face of cell 0: x = origin + (i + 1/2)·Δx
   /// Per equation: which boundary set (an index chosen by the caller, e.g. 0 for [boundary])
   /// its operators apply to their arguments; empty: 0 for every equation.
   std::vector<int> boundary_of_equation{};
@@ -87,7 +88,7 @@ struct pde_node {
     literal,    ///< a number: params[param]
     constant,   ///< a named constant: params[param]
     field,      ///< state component `index` at the cell
-    coordinate, ///< the cell centre along dimension `index`: (global index + 1/2)·Δx
+    coordinate, ///< the cell centre along dimension `index`: origin + (global index + 1/2)·Δx
     time,       ///< t
     negate,
     add,
