@@ -84,6 +84,44 @@ std::vector<variant_reader> builtin_kinds(const state_decl& field, const grid_se
            grid::fill_random_normal(f, static_cast<std::uint64_t>(seed), mean, deviation);
          };
        }},
+      {"random_harmonic",
+       "py-pde's random_harmonic: over the dimensions, the product (or sum) of sum_n a_n h(n x) "
+       "for n = 1..modes, x = 2 pi (i + 1/2)/cells, h = cos or sin, a_n uniform in [0, 1)",
+       [&fill, &g, nd](config& c, const std::string& s) {
+         const auto modes = c.get_int(s + ".modes", 3, "harmonics per dimension", 1, 1 << 20);
+         const bool sine = c.get_choice(s + ".harmonic", "cos", {"cos", "sin"},
+                                        "the harmonic function h") == "sin";
+         const bool add =
+             c.get_choice(s + ".combination", "product", {"product", "sum"},
+                          "how the dimensions' sums combine (py-pde's axis_combination)") == "sum";
+         const auto seed = c.get_int(s + ".seed", 0, "random seed of the amplitudes", 0);
+         // a_n of dimension e: the uniform hash of key e·modes + n − 1, the same on every rank.
+         std::vector<double> amplitude(nd * static_cast<std::size_t>(modes));
+         for (std::size_t q = 0; q < amplitude.size(); ++q) {
+           amplitude[q] = grid::uniform_hash(static_cast<std::uint64_t>(seed), q);
+         }
+         fill = [=, &g](grid::field<double>& f) {
+           grid::for_each_index(
+               f.interior(), [&](grid::index_t i, grid::index_t j, grid::index_t l) {
+                 const std::array<grid::index_t, 3> at{i, j, l};
+                 double v = add ? 0.0 : 1.0;
+                 for (std::size_t e = 0; e < nd; ++e) { // py-pde's centres of [0, 2 pi]
+                   const double x =
+                       (static_cast<double>(f.to_global(static_cast<int>(e), at[e])) + 0.5) *
+                       (2 * std::numbers::pi / static_cast<double>(g.shape[e]));
+                   double along = 0.0;
+                   for (std::int64_t n = 1; n <= modes; ++n) {
+                     const double nx = static_cast<double>(n) * x;
+                     along += amplitude[e * static_cast<std::size_t>(modes) +
+                                        static_cast<std::size_t>(n - 1)] *
+                              (sine ? std::sin(nx) : std::cos(nx));
+                   }
+                   v = add ? v + along : v * along;
+                 }
+                 f(i, j, l) = v;
+               });
+         };
+       }},
       {"file", "a dataset of an HDF5 file (e.g. a frame of an earlier run)",
        [&fill, &field](config& c, const std::string& s) {
          const file_source src = read_file_source(c, s, field.name);

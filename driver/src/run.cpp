@@ -61,6 +61,8 @@ struct simulation::impl {
   /// their steps (clock time); empty: a frame every interval (frame_steps).
   std::vector<double> frame_times;
   std::vector<std::int64_t> frame_step_list;
+  bool frames_listed = false; ///< frame_times (frame_step_list) replace the even spacing
+  std::optional<std::size_t> interval_note; ///< notes[i] says how output.interval was rounded
   std::string output;
   std::vector<state_decl> decls;
   std::vector<initial_fill> fills;
@@ -120,7 +122,7 @@ struct simulation::impl {
   /// The time of frame k ≥ 1 (clock model): t_start + k·interval, or the k-th listed time, and
   /// t_end after the last.
   [[nodiscard]] double frame_time(std::int64_t k) const {
-    if (frame_times.empty()) {
+    if (!frames_listed) {
       return std::min(t_start + static_cast<double>(k) * interval, t_end);
     }
     return k <= static_cast<std::int64_t>(frame_times.size())
@@ -130,7 +132,7 @@ struct simulation::impl {
 
   /// The step of the next frame after step `now` (clocks time and steps).
   [[nodiscard]] std::int64_t next_frame_step(std::int64_t now) const {
-    if (frame_step_list.empty()) {
+    if (!frames_listed) {
       return std::min(total_steps, (now / frame_steps + 1) * frame_steps);
     }
     const auto next = std::upper_bound(frame_step_list.begin(), frame_step_list.end(), now);
@@ -243,10 +245,21 @@ void simulation::impl::read_frame_times(config& c) {
   if (c.describing_only()) {
     return;
   }
-  // A restart's stored configuration holds every key, output.interval's default among them.
-  if (listed && (growth != 1.0 || (!opts.restart && c.has("output.interval")))) {
-    c.fail("output.times", "lists the frames' times; give it or output.interval (with "
-                           "output.interval_growth), not both");
+  // A restart's stored configuration holds every key, output.interval's default among them:
+  // there only an output.interval set for this job conflicts.
+  const bool stored = opts.restart && opts.config_file.empty() && !opts.config_text;
+  const bool interval_set =
+      stored ? std::any_of(opts.settings.begin(), opts.settings.end(),
+                           [](const setting& set) { return set.key == "output.interval"; })
+             : c.has("output.interval");
+  if (listed && interval_set) {
+    c.fail("output.times", "lists the frames' times; give it or output.interval, not both");
+  }
+  if (listed && growth != 1.0) {
+    c.fail("output.times", "lists the frames' times, and output.interval_growth (" +
+                               c.origin("output.interval_growth") + ") is " + number_text(growth) +
+                               "; give output.times or a growth, not both (set "
+                               "output.interval_growth = 1)");
   }
   if (listed) {
     double before = t_start;
@@ -266,6 +279,7 @@ void simulation::impl::read_frame_times(config& c) {
         frame_times.push_back(t);
       }
     }
+    frames_listed = true;
     if (later > 0) {
       notes.push_back(c.origin("output.times") + ": output.times: " + std::to_string(later) +
                       " of the times lie after time.t_end = " + number_text(t_end) +
@@ -273,18 +287,23 @@ void simulation::impl::read_frame_times(config& c) {
                       "them)");
     }
   } else if (growth > 1.0) {
+    frames_listed = true;
     // Gaps interval, interval·growth, interval·growth², ... from t_start, summed in this order
     // on every rank.
     double t = t_start;
-    double gap = interval;
+    // Fixed steps: from the interval rounded to whole steps, as growth 1 spaces the frames.
+    double gap = info.clock == clock_kind::time ? static_cast<double>(frame_steps) * dt : interval;
     while (t + gap < t_end) {
       t += gap;
       gap *= growth;
       frame_times.push_back(t);
     }
   }
-  if (frame_times.empty() || info.clock != clock_kind::time) {
+  if (!frames_listed || info.clock != clock_kind::time) {
     return;
+  }
+  if (interval_note) {
+    notes.erase(notes.begin() + static_cast<std::ptrdiff_t>(*interval_note));
   }
   // Fixed steps: each frame at the nearest whole step.
   const std::string key = listed ? "output.times" : "output.interval_growth";
@@ -478,6 +497,7 @@ void simulation::impl::read_keys() {
                         number_text(t_start + static_cast<double>(total_steps) * dt));
       }
       if (!c.describing_only() && c.has("output.interval") && not_whole(interval, frame_steps)) {
+        interval_note = notes.size(); // not true of listed or growing frames: dropped for them
         notes.push_back(c.origin("output.interval") +
                         ": output.interval: " + number_text(interval) +
                         " is not a whole number of steps of time.dt = " + number_text(dt) +
@@ -707,6 +727,19 @@ void simulation::start() {
           s.out_path.c_str(), static_cast<long long>(complete), static_cast<long long>(last));
     }
     m.check_restart(s.out_path);
+    // The file's coordinates start at the grid.origin it was written with (0 before the key).
+    config written = config::from_text(grid::read_text_attribute(s.out_path, "config"),
+                                       s.out_path + " (stored configuration)", {});
+    const auto nd = static_cast<std::size_t>(s.setup.ndim);
+    const auto was = written.get_doubles("grid.origin", nd, std::vector<double>(nd, 0.0), "");
+    if (!std::equal(was.begin(), was.end(), s.setup.origin.begin())) {
+      throw config_error(s.cfg->origin("grid.origin") +
+                             ": grid.origin: a restart continues on the grid the file was "
+                             "written on, whose coordinates start at the grid.origin stored in " +
+                             s.out_path + "; keep it (h5dump -a /config " + s.out_path +
+                             " shows it)",
+                         "grid.origin");
+    }
     for (auto* f : s.fields) {
       // Frames of another grid: the user changed grid.shape, which libgrid cannot name.
       if (grid::has_dataset(s.out_path, f->name())) {

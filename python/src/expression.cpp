@@ -22,6 +22,10 @@ void bind_expression(py::module_& m) {
          const std::vector<double>& origin,
          const std::vector<std::pair<std::string, double>>& constants, double t) {
         const int ndim = f.d->ndim();
+        if (f.f->where().staggered_dim >= 0) {
+          throw usage_error("tessera.Field.fill_expression: the field is staggered; expressions "
+                            "fill cell-centred fields");
+        }
         // Per dimension, padded to 3 with the defaults.
         const auto per_dimension = [&](const char* what, const std::vector<double>& given,
                                        double pad) {

@@ -86,6 +86,27 @@ TEST(Initial, BuiltInKinds) {
                                    (walls == "dirichlet" ? std::sin(k1 * x1) : std::cos(k1 * x1));
                 });
   }
+  // py-pde's random_harmonic: amplitudes a_n of dimension e from the uniform hash of
+  // e·modes + n − 1; the product (default) or the sum over the dimensions.
+  for (const std::string combination : {"product", "sum"}) {
+    expect_fill("[initial]\ntype = \"random_harmonic\"\nmodes = 2\nharmonic = \"sin\"\n"
+                "combination = \"" +
+                    combination + "\"\nseed = 5\n",
+                d, g, [&](auto, const std::array<index_t, 3>& i) {
+                  double v = combination == "sum" ? 0.0 : 1.0;
+                  for (int e = 0; e < 2; ++e) {
+                    const double cells = e == 0 ? 12.0 : 10.0;
+                    const double x = (static_cast<double>(i[static_cast<std::size_t>(e)]) + 0.5) *
+                                     (2 * std::numbers::pi / cells);
+                    const double along =
+                        grid::uniform_hash(5, static_cast<std::uint64_t>(2 * e)) * std::sin(x) +
+                        grid::uniform_hash(5, static_cast<std::uint64_t>(2 * e + 1)) *
+                            std::sin(2.0 * x);
+                    v = combination == "sum" ? v + along : v * along;
+                  }
+                  return v;
+                });
+  }
   // random_uniform is libgrid's layout-independent field.
   grid::field<double> reference(d, 1);
   grid::fill_random_uniform(reference, 7, -1.0, 2.0);

@@ -138,7 +138,14 @@ TEST(Simulation, FramesAtListedAndGrowingTimes) {
   EXPECT_EQ(grid::read_dataset(listed, "time"),
             (std::vector<double>{0.0, 0.25, 0.375, 0.75, 1.0})); // 0.7: the nearest step
   EXPECT_EQ(grid::read_dataset(listed, "step"), (std::vector<double>{0, 2, 3, 6, 8}));
-  // Times after t_end wait for a restart that reaches them.
+  // The nearest whole step (0.65: step 5.2 -> 5, t = 0.625); times after t_end wait for a
+  // restart that reaches them, also when no listed time is before it.
+  (void)run_to_end(std::make_unique<growth>(),
+                   options_for(name("nearest"), {{"output.times", "[0.65]", true, "--set"}}));
+  EXPECT_EQ(grid::read_dataset(name("nearest"), "time"), (std::vector<double>{0.0, 0.625, 1.0}));
+  (void)run_to_end(std::make_unique<growth>(),
+                   options_for(name("none"), {{"output.times", "[2.0]", true, "--set"}}));
+  EXPECT_EQ(grid::read_dataset(name("none"), "time"), (std::vector<double>{0.0, 1.0}));
   (void)run_to_end(
       std::make_unique<growth>(),
       options_for(name("later"), {{"output.times", "[0.5, 1.5, 2.0]", true, "--set"}}));
@@ -153,6 +160,13 @@ TEST(Simulation, FramesAtListedAndGrowingTimes) {
   again.restart = half;
   again.settings = {{"time.t_end", "1.0", true, "--set"}};
   again.progress = driver::progress_mode::none;
+  driver::run_options clash = again; // the stored times and an interval set for this job
+  clash.settings.push_back({"output.interval", "0.1", true, "--set"});
+  const std::string both = error_of([&] { (void)run_to_end(std::make_unique<growth>(), clash); });
+  EXPECT_NE(
+      both.find("output.times: lists the frames' times; give it or output.interval, not both"),
+      std::string::npos)
+      << both;
   EXPECT_EQ(run_to_end(std::make_unique<growth>(), again), whole);
   EXPECT_EQ(grid::read_dataset(half, "time"),
             (std::vector<double>{0.0, 0.25, 0.375, 0.5, 0.75, 1.0}));
@@ -182,8 +196,10 @@ TEST(Simulation, FramesAtListedAndGrowingTimes) {
             "= 0.125 as the one before it (or on the start); frames need at least one step "
             "between them");
   EXPECT_EQ(refused("output.times", "[0.5]", {{"output.interval", "0.25", true, "--set"}}),
-            "--set: output.times: lists the frames' times; give it or output.interval (with "
-            "output.interval_growth), not both");
+            "--set: output.times: lists the frames' times; give it or output.interval, not both");
+  EXPECT_EQ(refused("output.times", "[0.5]", {{"output.interval_growth", "2", true, "--set"}}),
+            "--set: output.times: lists the frames' times, and output.interval_growth (--set) is "
+            "2.0; give output.times or a growth, not both (set output.interval_growth = 1)");
   EXPECT_EQ(refused("output.interval_growth", "0.5"),
             "--set: output.interval_growth: must be at least 1.0, got 0.5");
 }
@@ -228,6 +244,14 @@ TEST(Simulation, RestartIsTheUninterruptedRun) {
                 "time.dt and time.t_start the file was written with (h5dump -a /config " +
                 half + " shows them)");
   EXPECT_EQ(grid::read_dataset(half, "step").size(), 9U); // frames at t = 0, 0.125, ..., 1
+  // Another grid.origin would move the grid the file's coordinates describe.
+  driver::run_options moved = again;
+  moved.settings = {{"time.t_end", "2.0", true, "--set"},
+                    {"grid.origin", "[1.0, 0.0]", true, "--set"}};
+  EXPECT_EQ(error_of([&] { (void)run_to_end(std::make_unique<growth>(), moved); }),
+            "--set: grid.origin: a restart continues on the grid the file was written on, whose "
+            "coordinates start at the grid.origin stored in " +
+                half + "; keep it (h5dump -a /config " + half + " shows it)");
   // An output.file naming the file the restart continues (--output F with --restart F) changes
   // nothing and is accepted, as a flag value and as TOML text.
   driver::run_options same = again;
