@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numbers>
 #include <string>
+#include <vector>
 
 namespace tessera::driver {
 
@@ -101,25 +102,35 @@ std::vector<variant_reader> builtin_kinds(const state_decl& field, const grid_se
            amplitude[q] = grid::uniform_hash(static_cast<std::uint64_t>(seed), q);
          }
          fill = [=, &g](grid::field<double>& f) {
-           grid::for_each_index(
-               f.interior(), [&](grid::index_t i, grid::index_t j, grid::index_t l) {
-                 const std::array<grid::index_t, 3> at{i, j, l};
-                 double v = add ? 0.0 : 1.0;
-                 for (std::size_t e = 0; e < nd; ++e) { // py-pde's centres of [0, 2 pi]
-                   const double x =
-                       (static_cast<double>(f.to_global(static_cast<int>(e), at[e])) + 0.5) *
-                       (2 * std::numbers::pi / static_cast<double>(g.shape[e]));
-                   double along = 0.0;
-                   for (std::int64_t n = 1; n <= modes; ++n) {
-                     const double nx = static_cast<double>(n) * x;
-                     along += amplitude[e * static_cast<std::size_t>(modes) +
-                                        static_cast<std::size_t>(n - 1)] *
-                              (sine ? std::sin(nx) : std::cos(nx));
-                   }
-                   v = add ? v + along : v * along;
-                 }
-                 f(i, j, l) = v;
-               });
+           // Each dimension's sum depends on that dimension's index alone: one table per
+           // dimension over this rank's interior, then one product (or sum) per cell.
+           const grid::box inside = f.interior();
+           std::array<std::vector<double>, 3> along;
+           for (std::size_t e = 0; e < nd; ++e) {
+             const int dim = static_cast<int>(e);
+             for (grid::index_t i = inside.lo[e]; i < inside.hi[e]; ++i) {
+               // py-pde's cell centres of [0, 2 pi]
+               const double x = (static_cast<double>(f.to_global(dim, i)) + 0.5) *
+                                (2 * std::numbers::pi / static_cast<double>(g.shape[e]));
+               double sum = 0.0;
+               for (std::int64_t n = 1; n <= modes; ++n) {
+                 const double nx = static_cast<double>(n) * x;
+                 sum += amplitude[e * static_cast<std::size_t>(modes) +
+                                  static_cast<std::size_t>(n - 1)] *
+                        (sine ? std::sin(nx) : std::cos(nx));
+               }
+               along[e].push_back(sum);
+             }
+           }
+           grid::for_each_index(inside, [&](grid::index_t i, grid::index_t j, grid::index_t l) {
+             const std::array<grid::index_t, 3> at{i, j, l};
+             double v = add ? 0.0 : 1.0;
+             for (std::size_t e = 0; e < nd; ++e) {
+               const double a = along[e][static_cast<std::size_t>(at[e] - inside.lo[e])];
+               v = add ? v + a : v * a;
+             }
+             f(i, j, l) = v;
+           });
          };
        }},
       {"file", "a dataset of an HDF5 file (e.g. a frame of an earlier run)",

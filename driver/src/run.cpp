@@ -61,8 +61,8 @@ struct simulation::impl {
   /// their steps (clock time); empty: a frame every interval (frame_steps).
   std::vector<double> frame_times;
   std::vector<std::int64_t> frame_step_list;
-  bool frames_listed = false; ///< frame_times (frame_step_list) replace the even spacing
-  std::optional<std::size_t> interval_note; ///< notes[i] says how output.interval was rounded
+  bool frames_listed = false;    ///< frame_times (frame_step_list) replace the even spacing
+  bool interval_rounded = false; ///< clock time: output.interval is no whole number of steps
   std::string output;
   std::vector<state_decl> decls;
   std::vector<initial_fill> fills;
@@ -302,9 +302,6 @@ void simulation::impl::read_frame_times(config& c) {
   if (!frames_listed || info.clock != clock_kind::time) {
     return;
   }
-  if (interval_note) {
-    notes.erase(notes.begin() + static_cast<std::ptrdiff_t>(*interval_note));
-  }
   // Fixed steps: each frame at the nearest whole step.
   const std::string key = listed ? "output.times" : "output.interval_growth";
   bool rounded = false;
@@ -496,14 +493,8 @@ void simulation::impl::read_keys() {
                         " from time.t_start; the run ends at t = " +
                         number_text(t_start + static_cast<double>(total_steps) * dt));
       }
-      if (!c.describing_only() && c.has("output.interval") && not_whole(interval, frame_steps)) {
-        interval_note = notes.size(); // not true of listed or growing frames: dropped for them
-        notes.push_back(c.origin("output.interval") +
-                        ": output.interval: " + number_text(interval) +
-                        " is not a whole number of steps of time.dt = " + number_text(dt) +
-                        "; frames come every " + std::to_string(frame_steps) + " step(s), every " +
-                        number_text(static_cast<double>(frame_steps) * dt));
-      }
+      interval_rounded =
+          !c.describing_only() && c.has("output.interval") && not_whole(interval, frame_steps);
     } else {
       interval = c.get_double("output.interval", (t_end - t_start) / 10.0,
                               "simulated time between output frames", positive());
@@ -512,6 +503,12 @@ void simulation::impl::read_keys() {
       refuse_unresolved_step(c, "output.interval", interval, t_start, t_end);
     }
     read_frame_times(c);
+    if (interval_rounded && !frames_listed) { // listed or growing frames say their own rounding
+      notes.push_back(c.origin("output.interval") + ": output.interval: " + number_text(interval) +
+                      " is not a whole number of steps of time.dt = " + number_text(dt) +
+                      "; frames come every " + std::to_string(frame_steps) + " step(s), every " +
+                      number_text(static_cast<double>(frame_steps) * dt));
+    }
   }
   stop_when_steady = c.get_bool(
       "time.stop_when_steady", false,

@@ -161,7 +161,8 @@ def _field_fill_expression(self, expression, spacing=None, constants=None, t=0.0
     """Collective: sets the interior to ``expression`` (a string, as in py-pde's
     ``ScalarField.from_expression``) at each cell centre: ``x``, ``y``, ``z`` are the centres
     along dimensions 0, 1, 2, i.e. origin + (global index + 1/2) * spacing (default origin 0 and
-    1 per cell: py-pde's grid bounds [origin, origin + shape * spacing]), ``t`` the time; ``constants`` a dict of named numbers; the functions and constants of the pde model's
+    1 per cell: py-pde's grid bounds [origin, origin + shape * spacing]), ``t`` the time;
+    ``constants`` a dict of named numbers; the functions and constants of the pde model's
     equations (docs/pde.md), no fields and no operators. Evaluated cell by cell by the expression
     solver's interpreter: the same bits on every layout. A bad expression is a ConfigError whose
     message points at the fault."""

@@ -32,22 +32,17 @@ void refuse_state_and_operators(const std::string& text, const expr_node& tree, 
     const auto listed = [&](const std::vector<std::string>& names) {
       return std::find(names.begin(), names.end(), n->text) != names.end();
     };
-    if (n->what == expr_node::kind::name && listed(field_names)) {
-      throw expression_error("'" + n->text +
-                                 "' is a field: an expression of the coordinates takes x, y, z, "
-                                 "t, the constants and the functions, not fields (there is no "
-                                 "state to read them from)",
+    const bool field = n->what == expr_node::kind::name && listed(field_names);
+    if (field || (n->what == expr_node::kind::call && listed(operators))) {
+      throw expression_error("'" + n->text + (field ? "' is a field" : "' is an operator") +
+                                 ": an expression of the coordinates takes x, y, z, t, the "
+                                 "constants and the functions, not " +
+                                 (field ? "fields (there is no state to read them from)"
+                                        : "operators (there is no field to apply them to)"),
                              text, n->position);
     }
     if (n->what == expr_node::kind::name && n->text == value_name) {
       throw expression_error("unknown name '" + n->text + "'", text, n->position);
-    }
-    if (n->what == expr_node::kind::call && listed(operators)) {
-      throw expression_error("'" + n->text +
-                                 "' is an operator: an expression of the coordinates takes x, y, "
-                                 "z, t, the constants and the functions, not operators (there is "
-                                 "no field to apply them to)",
-                             text, n->position);
     }
     for (const auto& a : n->args) {
       open.push_back(&a);
