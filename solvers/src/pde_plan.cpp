@@ -101,6 +101,14 @@ bool find_operator(const std::string& name, pde_stencil& s, int& axis, int& axis
   return false;
 }
 
+/// py-pde's operators on vector fields that tessera lowers to components.
+const char* const vector_operators[] = {"gradient", "divergence", "vector_laplace", "dot", "inner"};
+
+bool is_vector_operator(const std::string& name) {
+  return std::any_of(std::begin(vector_operators), std::end(vector_operators),
+                     [&](const char* v) { return name == v; });
+}
+
 bool valid_identifier(const std::string& s) {
   if (s.empty() || (std::isalpha(static_cast<unsigned char>(s[0])) == 0 && s[0] != '_')) {
     return false;
@@ -109,6 +117,13 @@ bool valid_identifier(const std::string& s) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
   });
 }
+
+/// A built subexpression: one node (a scalar field) or one node per dimension (a vector field,
+/// such as gradient(c)).
+struct built {
+  std::vector<int> parts;
+  bool vector = false;
+};
 
 class builder {
 public:
@@ -127,7 +142,8 @@ public:
       text_ = &def_.equations[e].second;
       boundary_ = def_.boundary_of_equation.empty() ? 0 : def_.boundary_of_equation[e];
       const expr_node ast = parse_expression(*text_, e);
-      plan_.roots.push_back(build(ast));
+      plan_.roots.push_back(scalar(ast, "the right-hand side is a vector field: a field's rate is "
+                                        "a scalar, e.g. divergence(...) or dot(..., ...) of it"));
       const int d = nest_[static_cast<std::size_t>(plan_.roots.back())];
       if (d > plan_.depth) {
         plan_.depth = d;
@@ -326,8 +342,7 @@ private:
     fail(what, a.position);
   }
 
-  int operand(int root, std::size_t at) {
-    (void)at;
+  int operand(int root) {
     const auto key = std::make_pair(root, boundary_);
     if (auto it = operand_index_.find(key); it != operand_index_.end()) {
       return it->second;
@@ -355,7 +370,92 @@ private:
     return operand_index_[key];
   }
 
-  int call(const expr_node& a) {
+  int stencil(pde_stencil s, int axis, int arg, std::string text_of) {
+    pde_node n;
+    n.what = pde_node::op::stencil;
+    n.index = static_cast<int>(s);
+    n.axis = axis;
+    n.operand = operand(arg);
+    n.text = std::move(text_of);
+    return add_node(std::move(n));
+  }
+
+  /// gradient, divergence, vector_laplace, dot and inner, lowered to components.
+  built vector_call(const expr_node& a) {
+    const bool two = a.text == "dot" || a.text == "inner";
+    const std::size_t count = two ? 2 : 1;
+    if (a.args.size() != count) {
+      fail("'" + a.text + "' takes " + (two ? "two arguments" : "one argument") + ", got " +
+               std::to_string(a.args.size()),
+           a.position);
+    }
+    const auto nd = static_cast<std::size_t>(def_.ndim);
+    if (a.text == "gradient") {
+      const int arg = scalar(a.args[0], "'gradient' takes a scalar field (tessera's expressions "
+                                        "have no tensor fields)");
+      built g{{}, true};
+      for (std::size_t d = 0; d < nd; ++d) {
+        g.parts.push_back(stencil(pde_stencil::gradient, static_cast<int>(d), arg,
+                                  "gradient(" + text(arg) + ")." + axis_names[d]));
+      }
+      return g;
+    }
+    std::vector<built> args;
+    for (const auto& x : a.args) {
+      args.push_back(vector(x, a.text));
+    }
+    if (a.text == "vector_laplace") {
+      built l{{}, true};
+      for (std::size_t d = 0; d < nd; ++d) {
+        const int v = args[0].parts[d];
+        l.parts.push_back(stencil(pde_stencil::laplace, 0, v, "laplace(" + text(v) + ")"));
+      }
+      return l;
+    }
+    // divergence: Σ_d ∂_d v_d; dot: Σ_d u_d v_d; summed in dimension order, as py-pde's kernels.
+    int sum = -1;
+    for (std::size_t d = 0; d < nd; ++d) {
+      const int v = args[0].parts[d];
+      const int term = two ? binary(pde_node::op::multiply, v, args[1].parts[d], "*")
+                           : stencil(pde_stencil::gradient, static_cast<int>(d), v,
+                                     "d_" + std::string(axis_names[d]) + "(" + text(v) + ")");
+      sum = d == 0 ? term : binary(pde_node::op::add, sum, term, "+");
+    }
+    return {{sum}};
+  }
+
+  /// One element-wise function call on scalar nodes.
+  int function(const function_info& f, std::vector<int> args, const expr_node& a) {
+    if (f.f == pde_function::heaviside && args.size() == 1) {
+      args.push_back(literal(0.5, "0.5")); // sympy's Heaviside(0) = 1/2
+    }
+    if (f.f == pde_function::min || f.f == pde_function::max) {
+      // Folded from the left: min(a, b, c) = min(min(a, b), c).
+      int acc = args[0];
+      for (std::size_t i = 1; i < args.size(); ++i) {
+        pde_node n;
+        n.what = pde_node::op::function;
+        n.index = static_cast<int>(f.f);
+        n.args = {acc, args[i]};
+        n.text = std::string(f.f == pde_function::min ? "min" : "max") + "(" + text(acc) + ", " +
+                 text(args[i]) + ")";
+        acc = add_node(std::move(n));
+      }
+      return acc;
+    }
+    pde_node n;
+    n.what = pde_node::op::function;
+    n.index = static_cast<int>(f.f);
+    n.args = args;
+    n.text = a.text + "(";
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      n.text += (i > 0 ? ", " : "") + text(args[i]);
+    }
+    n.text += ")";
+    return add_node(std::move(n));
+  }
+
+  built call(const expr_node& a) {
     pde_stencil s{};
     int axis = 0;
     int letter = 0;
@@ -369,14 +469,14 @@ private:
         fail("'" + a.text + "' takes one argument, got " + std::to_string(a.args.size()),
              a.position);
       }
-      const int arg = build(a.args[0]);
-      pde_node n;
-      n.what = pde_node::op::stencil;
-      n.index = static_cast<int>(s);
-      n.axis = std::max(axis, 0);
-      n.operand = operand(arg, a.args[0].position);
-      n.text = a.text + "(" + text(arg) + ")";
-      return add_node(std::move(n));
+      const int arg = scalar(a.args[0], "'" + a.text + "' takes a scalar field" +
+                                            (s == pde_stencil::laplace
+                                                 ? std::string(" (vector_laplace a vector field)")
+                                                 : std::string()));
+      return {{stencil(s, std::max(axis, 0), arg, a.text + "(" + text(arg) + ")")}};
+    }
+    if (is_vector_operator(a.text)) {
+      return vector_call(a);
     }
     if (const auto* f = find_function(a.text)) {
       const auto count = static_cast<int>(a.args.size());
@@ -390,37 +490,11 @@ private:
                  ", got " + std::to_string(count),
              a.position);
       }
-      std::vector<int> args;
+      std::vector<built> values;
       for (const auto& x : a.args) {
-        args.push_back(build(x));
+        values.push_back(build_any(x));
       }
-      if (f->f == pde_function::heaviside && args.size() == 1) {
-        args.push_back(literal(0.5, "0.5")); // sympy's Heaviside(0) = 1/2
-      }
-      if (f->f == pde_function::min || f->f == pde_function::max) {
-        // Folded from the left: min(a, b, c) = min(min(a, b), c).
-        int acc = args[0];
-        for (std::size_t i = 1; i < args.size(); ++i) {
-          pde_node n;
-          n.what = pde_node::op::function;
-          n.index = static_cast<int>(f->f);
-          n.args = {acc, args[i]};
-          n.text = std::string(f->f == pde_function::min ? "min" : "max") + "(" + text(acc) + ", " +
-                   text(args[i]) + ")";
-          acc = add_node(std::move(n));
-        }
-        return acc;
-      }
-      pde_node n;
-      n.what = pde_node::op::function;
-      n.index = static_cast<int>(f->f);
-      n.args = args;
-      n.text = a.text + "(";
-      for (std::size_t i = 0; i < args.size(); ++i) {
-        n.text += (i > 0 ? ", " : "") + text(args[i]);
-      }
-      n.text += ")";
-      return add_node(std::move(n));
+      return each(values, [&](const std::vector<int>& args) { return function(*f, args, a); });
     }
     if (std::find(plan_.fields.begin(), plan_.fields.end(), a.text) != plan_.fields.end()) {
       fail("'" + a.text + "' is a field, not a function: write " + a.text + "*(...) for a product",
@@ -433,12 +507,12 @@ private:
              a.position);
       }
     }
-    if (a.text == "gradient" || a.text == "divergence" || a.text == "vector_laplace" ||
-        a.text == "dot" || a.text == "inner" || a.text == "outer" || a.text == "integral" ||
-        a.text == "tensor_divergence" || a.text == "vector_gradient") {
+    if (a.text == "outer" || a.text == "integral" || a.text == "tensor_divergence" ||
+        a.text == "vector_gradient" || a.text == "tensor_laplace") {
       fail("'" + a.text +
-               "' needs vector or tensor fields, which tessera's expressions do not have; "
-               "scalar operators: laplace, gradient_squared, d_dx, d_dy, d_dz",
+               "' needs tensor fields or an integral, which tessera's expressions do not have; "
+               "operators: laplace, gradient_squared, d_dx, ..., gradient, divergence, "
+               "vector_laplace, dot",
            a.position);
     }
     std::vector<std::string> names = pde_operator_names(def_.ndim);
@@ -453,36 +527,88 @@ private:
          a.position);
   }
 
+  /// `a` as a scalar node; a vector is refused with `why`.
+  int scalar(const expr_node& a, const std::string& why) {
+    const built b = build_any(a);
+    if (b.vector) {
+      fail(why, a.position);
+    }
+    return b.parts[0];
+  }
+
+  /// `a` as a vector (the argument of `op`); a scalar is refused.
+  built vector(const expr_node& a, const std::string& op) {
+    built b = build_any(a);
+    if (!b.vector) {
+      fail("'" + op + "' takes vector fields, and " + text(b.parts[0]) +
+               " is a scalar field; make one with gradient(...), e.g. " + op + "(" +
+               (op == "dot" || op == "inner" ? "gradient(u), gradient(v)" : "c*gradient(u)") + ")",
+           a.position);
+    }
+    return b;
+  }
+
+  /// `make` applied component by component: a vector if any argument is one (scalars broadcast
+  /// to every component, as numpy does), else a scalar.
+  template <class Make>
+  built each(const std::vector<built>& args, Make make) {
+    const bool vec = std::any_of(args.begin(), args.end(), [](const built& b) { return b.vector; });
+    const std::size_t parts = vec ? static_cast<std::size_t>(def_.ndim) : 1;
+    built out{{}, vec};
+    for (std::size_t d = 0; d < parts; ++d) {
+      std::vector<int> nodes;
+      nodes.reserve(args.size());
+      for (const auto& b : args) {
+        nodes.push_back(b.vector ? b.parts[d] : b.parts[0]);
+      }
+      out.parts.push_back(make(nodes));
+    }
+    return out;
+  }
+
+  /// An expression that must be a scalar (operators' arguments nest through scalar()).
   int build(const expr_node& a) {
+    return scalar(a, "a vector field here: take divergence(...) or dot(..., ...) of it");
+  }
+
+  built build_any(const expr_node& a) {
     using k = expr_node::kind;
     using op = pde_node::op;
+    auto binary_each = [&](op o, const char* sym) {
+      return each({build_any(a.args[0]), build_any(a.args[1])},
+                  [&](const std::vector<int>& x) { return binary(o, x[0], x[1], sym); });
+    };
     switch (a.what) {
-    case k::number: return literal(a.value, a.text.empty() ? number_text(a.value) : a.text);
-    case k::name: return name(a);
-    case k::negate: {
-      const int x = build(a.args[0]);
-      return unary(op::negate, x, "(-" + text(x) + ")");
-    }
-    case k::add: return binary(op::add, build(a.args[0]), build(a.args[1]), "+");
-    case k::subtract: return binary(op::subtract, build(a.args[0]), build(a.args[1]), "-");
-    case k::multiply: return binary(op::multiply, build(a.args[0]), build(a.args[1]), "*");
-    case k::divide: return binary(op::divide, build(a.args[0]), build(a.args[1]), "/");
+    case k::number: return {{literal(a.value, a.text.empty() ? number_text(a.value) : a.text)}};
+    case k::name: return {{name(a)}};
+    case k::negate:
+      return each({build_any(a.args[0])}, [&](const std::vector<int>& x) {
+        return unary(op::negate, x[0], "(-" + text(x[0]) + ")");
+      });
+    case k::add: return binary_each(op::add, "+");
+    case k::subtract: return binary_each(op::subtract, "-");
+    case k::multiply: return binary_each(op::multiply, "*");
+    case k::divide: return binary_each(op::divide, "/");
     case k::power: {
-      const int base = build(a.args[0]);
+      const built base = build_any(a.args[0]);
       // An integer literal exponent (optionally negated) is repeated multiplication, as numba
       // compiles x**3; anything else is pow().
       const expr_node& e = a.args[1];
       const bool negative = e.what == k::negate && e.args[0].what == k::number;
       const expr_node& lit = negative ? e.args[0] : e;
       if (lit.what == k::number && lit.integer && lit.value <= 65536.0) {
-        pde_node n;
-        n.what = op::power_int;
-        n.args = {base};
-        n.exponent = static_cast<std::int64_t>(lit.value) * (negative ? -1 : 1);
-        n.text = "(" + text(base) + "**" + std::to_string(n.exponent) + ")";
-        return add_node(std::move(n));
+        return each({base}, [&](const std::vector<int>& x) {
+          pde_node n;
+          n.what = op::power_int;
+          n.args = {x[0]};
+          n.exponent = static_cast<std::int64_t>(lit.value) * (negative ? -1 : 1);
+          n.text = "(" + text(x[0]) + "**" + std::to_string(n.exponent) + ")";
+          return add_node(std::move(n));
+        });
       }
-      return binary(op::power, base, build(e), "**");
+      const built exponent{{scalar(e, "the exponent is a vector field; it must be a scalar")}};
+      return each({base, exponent},
+                  [&](const std::vector<int>& x) { return binary(op::power, x[0], x[1], "**"); });
     }
     case k::call: return call(a);
     }
@@ -590,7 +716,7 @@ private:
 
   void assign_params() {
     std::size_t next = 0;
-    plan_.scale_slots.assign(6, {0, 0, 0});
+    plan_.scale_slots.assign(pde_stencil_kinds, {0, 0, 0});
     for (auto& s : plan_.scale_slots) {
       for (auto& slot : s) {
         slot = next++;
@@ -624,6 +750,7 @@ std::vector<double> pde_plan::base_params() const {
     p[scale_slots[static_cast<std::size_t>(pde_stencil::forward)][au]] = dx;
     p[scale_slots[static_cast<std::size_t>(pde_stencil::backward)][au]] = dx;
     p[scale_slots[static_cast<std::size_t>(pde_stencil::second)][au]] = 1.0 / (dx * dx);
+    p[scale_slots[static_cast<std::size_t>(pde_stencil::gradient)][au]] = 0.5 / dx; // py-pde's
   }
   for (const auto& n : nodes) {
     if (n.what == pde_node::op::literal) {
@@ -699,13 +826,14 @@ bool pde_reserved_name(const std::string& name) {
   pde_stencil s{};
   int axis = 0;
   int letter = 0;
-  return find_operator(name, s, axis, letter) || find_function(name) != nullptr || name == "x" ||
-         name == "y" || name == "z" || name == "t" || name == "pi" || name == "E" ||
-         name == "constants";
+  return find_operator(name, s, axis, letter) || is_vector_operator(name) ||
+         find_function(name) != nullptr || name == "x" || name == "y" || name == "z" ||
+         name == "t" || name == "pi" || name == "E" || name == "constants";
 }
 
 std::vector<std::string> pde_operator_names(int ndim) {
   std::vector<std::string> out{"laplace", "gradient_squared"};
+  out.insert(out.end(), std::begin(vector_operators), std::end(vector_operators));
   for (int a = 0; a < ndim; ++a) {
     const std::string x = axis_names[a];
     for (const auto& n :

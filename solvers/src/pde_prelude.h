@@ -114,10 +114,11 @@ inline double central_difference(const double* a, long p, long s) {
 }
 
 /// Operator Kind (numbered as tessera::solvers::pde_stencil: laplace, gradient_squared,
-/// derivative, forward, backward, second) of `a` at offset p of an ND-D grid, along Axis for
-/// the one-dimensional ones; s[d] is dimension d's stride, k[d] its scale parameter. Exactly
+/// derivative, forward, backward, second, gradient) of `a` at offset p of an ND-D grid, along Axis
+/// for the one-dimensional ones; s[d] is dimension d's stride, k[d] its scale parameter. Exactly
 /// py-pde's arithmetic: laplace sums (a[-1] - 2a + a[+1])/dx² dimension by dimension,
-/// gradient_squared (a[+1] - a[-1])²/(4dx²), d_dx is (a[+1] - a[-1]) / (2dx).
+/// gradient_squared (a[+1] - a[-1])²/(4dx²), d_dx is (a[+1] - a[-1]) / (2dx), a gradient's
+/// component (a[+1] - a[-1]) * (0.5/dx).
 template <int Kind, int Axis, int ND>
 inline double stencil_c(const double* a, long p, const long* s, const double* k) {
   if constexpr (Kind == 0) {
@@ -147,8 +148,10 @@ inline double stencil_c(const double* a, long p, const long* s, const double* k)
     return (a[p + s[Axis]] - a[p]) / k[Axis];
   } else if constexpr (Kind == 4) {
     return (a[p] - a[p - s[Axis]]) / k[Axis];
-  } else {
+  } else if constexpr (Kind == 5) {
     return second_difference_right_first(a, p, s[Axis]) * k[Axis];
+  } else {
+    return central_difference(a, p, s[Axis]) * k[Axis]; // gradient's component, k = 0.5/dx
   }
 }
 
@@ -170,7 +173,8 @@ inline double stencil_kind(int kind, int axis, const double* a, long p, const lo
   case 2: return stencil_axis<2, ND>(axis, a, p, s, k);
   case 3: return stencil_axis<3, ND>(axis, a, p, s, k);
   case 4: return stencil_axis<4, ND>(axis, a, p, s, k);
-  default: return stencil_axis<5, ND>(axis, a, p, s, k);
+  case 5: return stencil_axis<5, ND>(axis, a, p, s, k);
+  default: return stencil_axis<6, ND>(axis, a, p, s, k);
   }
 }
 inline double stencil(int kind, int axis, int nd, const double* a, long p, const long* s,

@@ -3,6 +3,12 @@
 /// The planner of the expression solver: from py-pde-style equations (one right-hand side per
 /// scalar field) to a plan of passes over the grid (docs/pde.md, "How an expression runs").
 ///
+/// Vector operators (gradient, divergence, vector_laplace, dot) are lowered to scalar nodes, one
+/// per component: gradient(a) is the components (a[+1] − a[−1])·(0.5/Δx_d), divergence(v) the sum
+/// of each component's central difference in dimension order, dot(u, v) the sum of the products;
+/// arithmetic and functions act on each component (a scalar operand broadcast, as numpy does).
+/// A right-hand side must be a scalar.
+///
 /// Every operator (laplace, gradient_squared, d_dx, ...) reads its argument at neighbouring cells,
 /// with ghost cells filled as py-pde fills them: the argument is evaluated on the interior, and
 /// the boundary condition of the equation the operator is in is applied to it. An argument that
@@ -80,7 +86,11 @@ enum class pde_stencil {
   forward,          ///< (a[+1] − a) / Δx
   backward,         ///< (a − a[−1]) / Δx
   second,           ///< (a[+1] − 2a + a[−1])·(1/Δx²)
+  gradient, ///< (a[+1] − a[−1])·(0.5/Δx): one component of gradient(a) (py-pde's form)
 };
+
+/// Number of pde_stencil kinds.
+inline constexpr std::size_t pde_stencil_kinds = 7;
 
 /// One node of the expression DAG (shared by every equation).
 struct pde_node {
@@ -174,7 +184,8 @@ struct pde_plan {
 /// Names a field or constant may not take (operators, functions, x, y, z, t, pi, E).
 [[nodiscard]] bool pde_reserved_name(const std::string& name);
 
-/// The operator names (laplace, gradient_squared, d_dx, ...) valid on an `ndim`-D grid.
+/// The operator names (laplace, gradient_squared, gradient, divergence, vector_laplace, dot,
+/// inner, d_dx, ...) valid on an `ndim`-D grid.
 [[nodiscard]] std::vector<std::string> pde_operator_names(int ndim);
 /// The function names (exp, log, ...).
 [[nodiscard]] std::vector<std::string> pde_function_names();
