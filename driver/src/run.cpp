@@ -118,6 +118,20 @@ struct simulation::impl {
   /// Reads output.times and output.interval_growth (clocks time and model) into frame_times
   /// and, for clock time, frame_step_list.
   void read_frame_times(config& c);
+  /// Reads output.steps (clock steps) into frame_step_list.
+  void read_frame_steps(config& c);
+  /// True if this job sets `key` itself: on a restart from the stored configuration (which
+  /// holds every key, defaults among them) only a --set counts.
+  [[nodiscard]] bool set_for_this_job(const config& c, const std::string& key) const;
+  /// True if output.interval conflicts with the frame list `listed_key`: both set for this job,
+  /// unless the list is a --set and the interval comes from a file (a --set overrides it).
+  [[nodiscard]] bool interval_conflicts(const config& c, const std::string& listed_key) const {
+    const auto by_flag = [&](const std::string& key) {
+      return c.origin(key).rfind("--set", 0) == 0;
+    };
+    return set_for_this_job(c, "output.interval") &&
+           !(by_flag(listed_key) && !by_flag("output.interval"));
+  }
 
   /// The time of frame k ≥ 1 (clock model): t_start + k·interval, or the k-th listed time, and
   /// t_end after the last.
@@ -245,14 +259,7 @@ void simulation::impl::read_frame_times(config& c) {
   if (c.describing_only()) {
     return;
   }
-  // A restart's stored configuration holds every key, output.interval's default among them:
-  // there only an output.interval set for this job conflicts.
-  const bool stored = opts.restart && opts.config_file.empty() && !opts.config_text;
-  const bool interval_set =
-      stored ? std::any_of(opts.settings.begin(), opts.settings.end(),
-                           [](const setting& set) { return set.key == "output.interval"; })
-             : c.has("output.interval");
-  if (listed && interval_set) {
+  if (listed && interval_conflicts(c, "output.times")) {
     c.fail("output.times", "lists the frames' times; give it or output.interval, not both");
   }
   if (listed && growth != 1.0) {
@@ -319,6 +326,60 @@ void simulation::impl::read_frame_times(config& c) {
   if (rounded) {
     notes.push_back(c.origin(key) + ": " + key + ": frames come at the nearest whole steps of " +
                     "time.dt = " + number_text(dt) + "; the file's /time holds when each came");
+  }
+}
+
+bool simulation::impl::set_for_this_job(const config& c, const std::string& key) const {
+  const bool stored = opts.restart && opts.config_file.empty() && !opts.config_text;
+  return stored ? std::any_of(opts.settings.begin(), opts.settings.end(),
+                              [&](const setting& set) { return set.key == key; })
+                : c.has(key);
+}
+
+void simulation::impl::read_frame_steps(config& c) {
+  const bool listed = c.has("output.steps");
+  std::vector<std::int64_t> steps;
+  if (listed || c.describing_only()) {
+    steps = c.get_ints("output.steps", 0, {},
+                       "the steps after which frames are written (PyMPDATA's output_steps), "
+                       "ascending (a leading 0, the initial frame, is allowed; those after "
+                       "time.n_steps wait for a restart that reaches them; the last step's frame "
+                       "is always written); instead of output.interval",
+                       0);
+  }
+  if (c.describing_only() || !listed) {
+    return;
+  }
+  if (interval_conflicts(c, "output.steps")) {
+    c.fail("output.steps", "lists the frames' steps; give it or output.interval, not both");
+  }
+  std::int64_t before = 0;
+  std::size_t later = 0;
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    const std::int64_t at = steps[k];
+    if (k == 0 && at == 0) {
+      continue; // the initial frame, always written
+    }
+    if (at <= before) {
+      c.fail("output.steps", std::to_string(at) + " is not after " +
+                                 (k == 0 || (k == 1 && steps[0] == 0)
+                                      ? std::string("the start, step 0")
+                                      : "the step before it, " + std::to_string(before)) +
+                                 "; list the steps in ascending order");
+    }
+    before = at;
+    if (at > total_steps) { // kept for a restart with a later n_steps
+      ++later;
+    } else {
+      frame_step_list.push_back(at);
+    }
+  }
+  frames_listed = true;
+  if (later > 0) {
+    notes.push_back(c.origin("output.steps") + ": output.steps: " + std::to_string(later) +
+                    " of the steps lie after time.n_steps = " + std::to_string(total_steps) +
+                    ": no frame there in this run (a restart with a later time.n_steps writes "
+                    "them)");
   }
 }
 
@@ -454,9 +515,11 @@ void simulation::impl::read_keys() {
     for (const char* key : {"output.times", "output.interval_growth"}) {
       if (!c.describing_only() && c.has(key)) {
         c.fail(key, info.name + " counts steps (time.n_steps): its frames come every " +
-                        "output.interval steps; " + key + " is for models with a simulated time");
+                        "output.interval steps or at the listed output.steps; " + key +
+                        " is for models with a simulated time");
       }
     }
+    read_frame_steps(c);
   } else {
     t_start = c.get_double("time.t_start", 0.0, "start time");
     t_end = c.get_double("time.t_end", info.t_end, "end time");
@@ -501,6 +564,11 @@ void simulation::impl::read_keys() {
     }
     if (!c.describing_only()) {
       refuse_unresolved_step(c, "output.interval", interval, t_start, t_end);
+    }
+    if (!c.describing_only() && c.has("output.steps")) {
+      c.fail("output.steps", info.name + " has a simulated time (time.t_end): list the frames' " +
+                                 "times in output.times; output.steps is for models that count " +
+                                 "steps");
     }
     read_frame_times(c);
     if (interval_rounded && !frames_listed) { // listed or growing frames say their own rounding

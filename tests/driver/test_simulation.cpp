@@ -31,9 +31,10 @@ public:
   int ghosts = 1;
   std::string ghost_reason{};
   std::string diagnostic_name = "total";
+  driver::clock_kind clock = driver::clock_kind::time; ///< time or steps (n_steps, dt = 0.125)
 
   driver::model_info info() const override {
-    return {"growth", "a test model", driver::clock_kind::time, 1.0, 0.125};
+    return {"growth", "a test model", clock, 1.0, 0.125, 8};
   }
   void configure(driver::config& cfg, const driver::grid_setup&) override {
     (void)cfg.get_double("equation.rate", 0.1, "growth rate");
@@ -202,6 +203,67 @@ TEST(Simulation, FramesAtListedAndGrowingTimes) {
             "2.0; give output.times or a growth, not both (set output.interval_growth = 1)");
   EXPECT_EQ(refused("output.interval_growth", "0.5"),
             "--set: output.interval_growth: must be at least 1.0, got 0.5");
+}
+
+// output.steps (PyMPDATA's output_steps) for a model that counts steps: frames after those steps
+// and the last; a leading 0 is the initial frame; steps after n_steps wait for a restart, which
+// ends bit for bit as the whole run; a --set list overrides the file's output.interval; every
+// refusal names the key.
+TEST(Simulation, FramesAtListedSteps) {
+  const auto counting = [] {
+    auto m = std::make_unique<growth>();
+    m->clock = driver::clock_kind::steps;
+    return m;
+  };
+  const std::string listed = name("steps");
+  int frames = 0;
+  const auto whole = run_to_end(
+      counting(), options_for(listed, {{"output.steps", "[0, 2, 3, 6, 20]", true, "--set"}}),
+      &frames);
+  EXPECT_EQ(frames, 5);
+  EXPECT_EQ(grid::read_dataset(listed, "step"), (std::vector<double>{0, 2, 3, 6, 8}));
+  EXPECT_EQ(grid::read_dataset(listed, "time"),
+            (std::vector<double>{0.0, 0.25, 0.375, 0.75, 1.0})); // time = step * dt
+
+  const std::string half = name("steps_half");
+  (void)run_to_end(counting(), options_for(half, {{"output.steps", "[2, 3, 6, 20]", true, "--set"},
+                                                  {"time.n_steps", "4", true, "--set"}}));
+  EXPECT_EQ(grid::read_dataset(half, "step"), (std::vector<double>{0, 2, 3, 4}));
+  driver::run_options again;
+  again.restart = half;
+  again.settings = {{"time.n_steps", "8", true, "--set"}};
+  again.progress = driver::progress_mode::none;
+  EXPECT_EQ(run_to_end(counting(), again), whole);
+  EXPECT_EQ(grid::read_dataset(half, "step"), (std::vector<double>{0, 2, 3, 4, 6, 8}));
+
+  driver::run_options from_file = options_for(name("steps_file"));
+  from_file.config_text = "[output]\ninterval = 3\n";
+  from_file.settings.push_back({"output.steps", "[5]", true, "--set"});
+  (void)run_to_end(counting(), from_file);
+  EXPECT_EQ(grid::read_dataset(name("steps_file"), "step"), (std::vector<double>{0, 5, 8}));
+
+  const auto refused = [&](std::unique_ptr<growth> m, const std::string& key,
+                           const std::string& value, std::vector<driver::setting> more = {}) {
+    more.push_back({key, value, true, "--set"});
+    return error_of([&] { (void)run_to_end(std::move(m), options_for(name("bad_steps"), more)); });
+  };
+  EXPECT_EQ(refused(counting(), "output.steps", "[4, 2]"),
+            "--set: output.steps: 2 is not after the step before it, 4; list the steps in "
+            "ascending order");
+  EXPECT_EQ(refused(counting(), "output.steps", "[0, 0, 2]"),
+            "--set: output.steps: 0 is not after the start, step 0; list the steps in ascending "
+            "order");
+  EXPECT_EQ(refused(counting(), "output.steps", "[-1]"),
+            "--set: output.steps: every entry must be at least 0, got -1");
+  EXPECT_EQ(refused(counting(), "output.steps", "[2]", {{"output.interval", "2", true, "--set"}}),
+            "--set: output.steps: lists the frames' steps; give it or output.interval, not both");
+  EXPECT_EQ(refused(counting(), "output.times", "[0.5]"),
+            "--set: output.times: growth counts steps (time.n_steps): its frames come every "
+            "output.interval steps or at the listed output.steps; output.times is for models "
+            "with a simulated time");
+  EXPECT_EQ(refused(std::make_unique<growth>(), "output.steps", "[2]"),
+            "--set: output.steps: growth has a simulated time (time.t_end): list the frames' "
+            "times in output.times; output.steps is for models that count steps");
 }
 
 TEST(Simulation, EffectiveConfigurationHoldsEveryKey) {
