@@ -134,7 +134,17 @@ public:
     }
     // Boundary conditions, applied to every operator's argument in an equation (py-pde's bc):
     // [boundary] for every equation, refined by [boundary_<field>] for that field's equation.
-    const std::vector sides{driver::neumann_side(), driver::dirichlet_side(), driver::mixed_side()};
+    const std::vector sides{
+        driver::neumann_side(), driver::dirichlet_side(), driver::mixed_side(),
+        driver::side_type{.name = "value_expression",
+                          .doc = "the value on the face is `expression`, of x, y, z (the face "
+                                 "centre), t and the constants (py-pde's value_expression)",
+                          .takes_expression = true},
+        driver::side_type{.name = "derivative_expression",
+                          .doc = "the outward normal derivative is `expression`, of x, y, z (the "
+                                 "face centre), t and the constants (py-pde's "
+                                 "derivative_expression)",
+                          .takes_expression = true}};
     sides_.clear();
     sides_.push_back(driver::read_boundary(cfg, "boundary", sides, driver::all_sides({"neumann"})));
     for (const auto& [name, rhs] : definition_.equations) {
@@ -146,6 +156,7 @@ public:
         definition_.boundary_of_equation.push_back(0);
       }
     }
+    read_side_expressions(cfg, g);
     // How the kernels are made.
     const std::string backend =
         cfg.get_choice("codegen.backend", "compiled", {"compiled", "interpreted"},
@@ -183,6 +194,14 @@ public:
     } catch (const usage_error& e) {
       cfg.fail("equation", e.what());
     }
+    if (semi_implicit() && !cfg.describing_only() && !definition_.side_expressions.empty()) {
+      const auto& first = definition_.side_expressions.front();
+      const auto& spec = sides_[static_cast<std::size_t>(first.set)]
+                               [static_cast<std::size_t>(first.dim)][first.side < 0 ? 0 : 1];
+      cfg.fail("time.scheme", "the semi-implicit schemes need periodic or zero-flux sides, and " +
+                                  spec.key + " (" + cfg.origin(spec.key + ".expression") +
+                                  ") is given by an expression; use an explicit scheme");
+    }
     if (semi_implicit() && !cfg.describing_only()) {
       std::string why;
       const auto form = solvers::match_cahn_hilliard(plan_, &why);
@@ -200,6 +219,39 @@ public:
   }
 
   [[nodiscard]] bool semi_implicit() const noexcept { return solvers::is_semi_implicit(scheme()); }
+
+  /// The sides of every boundary set given by expressions (value_expression,
+  /// derivative_expression) into definition_.side_expressions, each checked now (no field and no
+  /// operator in it; the message names the side's key). Sides of periodic dimensions are unused.
+  void read_side_expressions(driver::config& cfg, const driver::grid_setup& g) {
+    if (cfg.describing_only()) {
+      return;
+    }
+    std::vector<std::string> fields;
+    for (const auto& [name, rhs] : definition_.equations) {
+      fields.push_back(name);
+    }
+    for (std::size_t set = 0; set < sides_.size(); ++set) {
+      for (int d = 0; d < g.ndim; ++d) {
+        for (int h = 0; h < 2; ++h) {
+          const driver::side_spec& s = sides_[set][static_cast<std::size_t>(d)][h];
+          if (g.periodic[static_cast<std::size_t>(d)] || s.expression.empty()) {
+            continue;
+          }
+          try {
+            (void)solvers::coordinate_expression(s.expression, g.ndim, g.spacing, g.origin,
+                                                 definition_.constants, fields);
+          } catch (const solvers::expression_error& e) {
+            cfg.fail(s.key + ".expression", e.what());
+          } catch (const usage_error& e) {
+            cfg.fail(s.key + ".expression", e.what());
+          }
+          definition_.side_expressions.push_back({static_cast<int>(set), d, h == 0 ? -1 : 1,
+                                                  s.type == "derivative_expression", s.expression});
+        }
+      }
+    }
+  }
 
   /// The fill of initial.<field>.expression = `text`: checked now (no field and no operator in
   /// it: there is no state yet to take them of), evaluated when the field is filled.
@@ -276,7 +328,14 @@ public:
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     std::vector<grid::boundary<double>> bcs;
-    for (const auto& s : sides_) {
+    for (driver::side_specs s : sides_) {
+      for (auto& dim : s) {
+        for (auto& side : dim) {
+          if (!side.expression.empty()) {
+            side.type = "neumann"; // a stand-in: the solver fills it from side_expressions
+          }
+        }
+      }
       bcs.push_back(driver::to_grid_boundary(s, spacing_));
     }
     if (semi_implicit()) {

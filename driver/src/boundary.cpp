@@ -54,10 +54,12 @@ side_spec read_side(config& cfg, const std::string& path, const std::vector<side
     bool value = false;
     bool derivative = false;
     bool constant = false;
+    bool expression = false;
     for (const auto& t : accepted) {
       value = value || t.takes_value;
       derivative = derivative || t.takes_derivative;
       constant = constant || t.takes_const;
+      expression = expression || t.takes_expression;
     }
     for (const auto& t : accepted) {
       if (t.takes_derivative) {
@@ -74,9 +76,14 @@ side_spec read_side(config& cfg, const std::string& path, const std::vector<side
         params += ", const (" + t.name + ")";
       }
     }
+    for (const auto& t : accepted) {
+      if (t.takes_expression) {
+        params += ", expression (" + t.name + ")";
+      }
+    }
     for (const auto& key : cfg.keys(path)) { // also refuses a side that is not a table
       if (key != "type" && !(key == "value" && value) && !(key == "derivative" && derivative) &&
-          !(key == "const" && constant)) {
+          !(key == "const" && constant) && !(key == "expression" && expression)) {
         cfg.fail(path + "." + key, "unknown key; a side takes " + params);
       }
     }
@@ -94,6 +101,13 @@ side_spec read_side(config& cfg, const std::string& path, const std::vector<side
   }
   if (type->takes_value && type->value_required && !cfg.has(path + ".value")) {
     cfg.fail(path + ".value", "a " + type->name + " side needs the value on the face");
+  }
+  if (type->takes_expression) {
+    if (shorthand) {
+      cfg.fail(path, "a " + type->name + " side needs its expression: { type = \"" + type->name +
+                         "\", expression = \"...\" }");
+    }
+    s.expression = cfg.require_string(path + ".expression", type->doc);
   }
   if (shorthand) { // value and derivative keep their defaults (0), and the side stays a string
     return s;
@@ -146,6 +160,16 @@ side_specs read_boundary(config& cfg, const std::string& section,
     if (!derived.empty()) {
       (void)cfg.get_double(section + ".all.derivative", fallback[0][0].derivative,
                            "the outward normal derivative (" + derived + ")");
+    }
+    std::string expressed;
+    for (const auto& t : accepted) {
+      if (t.takes_expression) {
+        expressed += (expressed.empty() ? "" : ", ") + t.name;
+      }
+    }
+    if (!expressed.empty()) {
+      (void)cfg.get_string(section + ".all.expression", "",
+                           "the expression giving the side (" + expressed + ")");
     }
     return sides;
   }

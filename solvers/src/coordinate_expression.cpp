@@ -5,6 +5,8 @@
 #include "tessera/solvers/expression.hpp"
 #include "tessera/solvers/expression_pde.hpp"
 
+#include "pde_kernels.hpp"
+
 #include <tessera/grid/boundary.hpp>
 
 #include <algorithm>
@@ -70,6 +72,27 @@ coordinate_expression::coordinate_expression(const std::string& text, int ndim,
   def.constants = std::move(constants);
   def.equations = {{value_name, text}};
   plan_ = make_pde_plan(def);
+  params_ = plan_.base_params();
+}
+
+double coordinate_expression::at(const std::array<double, 3>& position, double t) const {
+  using op = pde_node::op;
+  // Nodes come after their arguments: one walk in index order.
+  std::vector<double> v(plan_.nodes.size());
+  for (std::size_t n = 0; n < plan_.nodes.size(); ++n) {
+    const pde_node& node = plan_.nodes[n];
+    const auto arg = [&](std::size_t k) {
+      return k < node.args.size() ? v[static_cast<std::size_t>(node.args[k])] : 0.0;
+    };
+    switch (node.what) {
+    case op::literal:
+    case op::constant: v[n] = params_[static_cast<std::size_t>(node.param)]; break;
+    case op::time: v[n] = t; break;
+    case op::coordinate: v[n] = position[static_cast<std::size_t>(node.index)]; break;
+    default: v[n] = detail::combine(node, arg(0), arg(1)); break;
+    }
+  }
+  return v[static_cast<std::size_t>(plan_.roots.front())];
 }
 
 void coordinate_expression::fill(grid::field<double>& f, double t) const {

@@ -1,5 +1,7 @@
 #include "tessera/solvers/expression_pde.hpp"
 
+#include "tessera/solvers/coordinate_expression.hpp"
+
 #include "loops.hpp"
 #include "pde_kernels.hpp"
 
@@ -12,6 +14,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,6 +49,7 @@ struct expression_pde::impl final : explicit_system {
       throw usage_error("expression_pde: the plan uses " + std::to_string(sets) +
                         " boundary sets, " + std::to_string(boundaries.size()) + " were given");
     }
+    install_side_expressions();
     source_text = detail::generate_source(plan);
     // The kernels first: building them is collective and may fail (on every rank alike), before
     // any halo plan is made.
@@ -127,6 +131,9 @@ struct expression_pde::impl final : explicit_system {
   const grid::decomposition& decomp_;
   pde_plan plan;
   std::vector<grid::boundary<double>> boundaries;
+  /// The time of the evaluation under way, for sides given by expressions (set by thread 0
+  /// before the barrier that precedes every exchange).
+  double boundary_time = 0.0;
   pde_kernel_options options;
   int width;
   int nd;
@@ -174,6 +181,56 @@ struct expression_pde::impl final : explicit_system {
     }
   }
 
+  /// Replaces the sides given by expressions (plan.definition.side_expressions) with conditions
+  /// that evaluate them at the face centres at boundary_time. Before any halo plan copies them.
+  void install_side_expressions() {
+    const pde_definition& def = plan.definition;
+    for (const pde_side_expression& se : def.side_expressions) {
+      if (se.set < 0 || static_cast<std::size_t>(se.set) >= boundaries.size() || se.dim < 0 ||
+          se.dim >= nd || (se.side != -1 && se.side != 1)) {
+        throw usage_error("expression_pde: a side expression names boundary set " +
+                          std::to_string(se.set) + ", dimension " + std::to_string(se.dim) +
+                          ", side " + std::to_string(se.side) + ", which do not exist");
+      }
+      auto e = std::make_shared<const coordinate_expression>(se.text, nd, def.spacing, def.origin,
+                                                             def.constants, plan.fields);
+      const auto du = static_cast<std::size_t>(se.dim);
+      const double h = def.spacing[du];
+      const double face = def.origin[du] +
+                          (se.side < 0 ? 0.0 : static_cast<double>(decomp_.global_shape()[du]) * h);
+      boundaries[static_cast<std::size_t>(se.set)].side(se.dim, se.side) =
+          grid::side_condition<double>::custom(
+              [this, e, face, h, derivative = se.derivative](grid::field<double>& f, int d,
+                                                             int side, const box& ghosts) {
+                fill_side_expression(f, d, side, ghosts, *e, face, h, derivative);
+              });
+    }
+  }
+
+  /// Ghost layer g beyond the side from its mirror cell (layer g inside) and the expression's
+  /// value v at the face centre of its row: py-pde's 2v − mirror (face value) or
+  /// mirror + (2g − 1)·v·Δx (outward derivative), as libgrid's Dirichlet and Neumann sides.
+  void fill_side_expression(grid::field<double>& f, int d, int side, const box& ghosts,
+                            const coordinate_expression& e, double face, double h,
+                            bool derivative) const {
+    const auto du = static_cast<std::size_t>(d);
+    const index_t n = f.extent(d);
+    grid::for_each_index(ghosts, [&](index_t i, index_t j, index_t k) {
+      grid::index3 at{i, j, k};
+      const index_t g = side < 0 ? -at[du] : at[du] - (n - 1); // layer 1, 2, ...
+      std::array<double, 3> x{};
+      for (int c = 0; c < nd; ++c) {
+        const auto cu = static_cast<std::size_t>(c);
+        x[cu] = c == d ? face : coord_origin[cu][at[cu]];
+      }
+      at[du] = side < 0 ? g - 1 : n - g;
+      const double mirror = f(at[0], at[1], at[2]);
+      const double v = e.at(x, boundary_time);
+      f(i, j, k) =
+          derivative ? mirror + static_cast<double>(2 * g - 1) * (v * h) : 2.0 * v - mirror;
+    });
+  }
+
   /// Is side `side` of dimension d a non-periodic edge of the domain (ghosts from boundary
   /// conditions) rather than a neighbour's or a periodic image's cells?
   [[nodiscard]] bool physical(int d, int side) const noexcept {
@@ -211,6 +268,9 @@ struct expression_pde::impl final : explicit_system {
   void evaluate(int t, int slot, double time, const rhs_sink& sink) noexcept override {
     auto& fs = state[static_cast<std::size_t>(slot)];
     auto& sp = state_plans[static_cast<std::size_t>(slot)];
+    if (t == 0) {
+      boundary_time = time;
+    }
 #pragma omp barrier
     if (sp) {
       sp->exchange(t);

@@ -18,7 +18,8 @@ struct value {
   [[nodiscard]] double at(long q) const { return row ? p[q] : p[0]; }
 };
 
-/// One node's arithmetic on two operands (the second unused by unary nodes).
+} // namespace
+
 double combine(const pde_node& n, double a, double b) {
   switch (n.what) {
   case op::negate: return -a;
@@ -32,8 +33,6 @@ double combine(const pde_node& n, double a, double b) {
   default: return 0.0; // leaves and stencils are not combined
   }
 }
-
-} // namespace
 
 void evaluate_uniform(const pde_plan& plan, std::vector<double>& params, double t) {
   for (const auto& n : plan.nodes) {

@@ -15,6 +15,10 @@ namespace tessera::solvers::detail {
 /// Runs one pass of a plan over a box (what a generated kernel does).
 using pass_function = void (*)(const tessera_pde::pass_args*);
 
+/// One node's arithmetic on its operands' values (`b` unused by unary nodes): what a pass
+/// computes for a negate, add, ..., power or function node.
+[[nodiscard]] double combine(const pde_node& n, double a, double b);
+
 /// Sets the parameters of uniform nodes (after base_params) for time t, in order.
 void evaluate_uniform(const pde_plan& plan, std::vector<double>& params, double t);
 

@@ -447,6 +447,56 @@ TEST(PdeReference, VectorOperatorsMatchPyPde) {
   }
 }
 
+// Sides given by expressions of the coordinates and the time (py-pde's value_expression and
+// derivative_expression) on every side but one, on an operator's argument too (laplace(c**2)):
+// py-pde 0.36's right-hand side at t = 0.5 and its Euler frames
+// (tests/data/pde/make_side_expressions.py), with either backend and ghost strategy.
+TEST(PdeReference, SideExpressionsMatchPyPde) {
+  const std::string path = TESSERA_TEST_DATA_DIR "/pde/side_expressions_20x16.h5";
+  const double dt = grid::read_attribute(path, "dt");
+  const auto times = grid::read_dataset(path, "time");
+  for (auto ghosts : {solvers::pde_ghosts::fused, solvers::pde_ghosts::exchanged}) {
+    for (auto backend : {solvers::pde_backend::compiled, solvers::pde_backend::interpreted}) {
+      solvers::pde_definition def;
+      def.equations = {{"c", grid::read_text_attribute(path, "equation_c")}};
+      def.ndim = 2;
+      def.spacing = {0.5, 0.5, 1.0};
+      def.origin = {0.0, -4.0, 0.0};
+      def.ghosts = ghosts;
+      def.side_expressions = {{0, 0, -1, false, "0.5 + 0.2*sin(y)*(1 + t)"},
+                              {0, 0, +1, true, "0.5*cos(y/3) + x/10"},
+                              {0, 1, +1, true, "sin(x + 2*t)"}};
+      const auto plan = solvers::make_pde_plan(def);
+      grid::decomposition d(comm::world(), {{20, 16}, {false, false}, {}, 0, 2, plan.halo});
+      bc_t bc = neumann(); // three sides replaced by the expressions
+      bc.side(1, -1) = grid::side_condition<double>::dirichlet(0.2);
+      solvers::expression_pde pde(d, plan, {bc}, kernels(backend));
+      grid::read_field(path, "c", pde.field(0), 0);
+      auto rate = pde.make_field("rate");
+      pde.rhs(times[0], {&rate});
+      grid::field<double> theirs(d, 1);
+      grid::read_field(path, "rhs0_c", theirs);
+      const double diff = max_abs_difference(rate, theirs);
+      EXPECT_LT(diff, 1e-12);
+      if (comm::rank() == 0 && ghosts == solvers::pde_ghosts::fused &&
+          backend == solvers::pde_backend::compiled) {
+        std::printf("dc/dt with sides from expressions: max |tessera - py-pde| = %.3g\n", diff);
+      }
+      double t = times[0];
+      for (std::size_t frame = 1; frame < times.size(); ++frame) {
+        t = pde.advance_fixed(t, times[frame], dt, solvers::time_scheme::euler);
+        grid::field<double> expected(d, 1);
+        grid::read_field(path, "c", expected, static_cast<std::int64_t>(frame));
+        EXPECT_LT(max_abs_difference(pde.field(0), expected), 1e-12) << "frame " << frame;
+      }
+      // The time matters: the same start a unit of time later gives another right-hand side.
+      grid::read_field(path, "c", pde.field(0), 0);
+      pde.rhs(times[0] + 1.0, {&rate});
+      EXPECT_GT(max_abs_difference(rate, theirs), 1e-3);
+    }
+  }
+}
+
 // ---- the hand-written solver --------------------------------------------------------------------
 
 // 1000 Euler steps: the paper's string within 1e-12 of cahn_hilliard; written in py-pde's

@@ -23,6 +23,7 @@ struct side_spec {
   double value = 0.0;      ///< for types that take a value (dirichlet, constant, ...)
   double derivative = 0.0; ///< for types that take an outward normal derivative (neumann)
   double constant = 0.0; ///< for types that take a constant term (mixed: β of ∂n u + γ u = β)
+  std::string expression{}; ///< for types given by an expression (the solver interprets it)
 };
 
 /// sides[d][0] is the low side of dimension d, sides[d][1] the high side.
@@ -36,6 +37,7 @@ struct side_type {
   bool value_required = false;   ///< `value` has no default
   bool takes_derivative = false; ///< reads `derivative` (default 0)
   bool takes_const = false;      ///< reads `const` (default 0)
+  bool takes_expression = false; ///< reads `expression` (a string, required)
 };
 
 /// The built-in types: neumann (derivative), dirichlet (value, required), constant (value,

@@ -37,12 +37,17 @@ public:
   /// Collective over f's decomposition.
   void fill(grid::field<double>& f, double t = 0.0) const;
 
+  /// The value at one point: `position` (length units; entries beyond the dimension count are
+  /// ignored) at time `t`, with the same arithmetic as fill(). Thread-safe.
+  [[nodiscard]] double at(const std::array<double, 3>& position, double t = 0.0) const;
+
   /// The expression as written.
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
 
 private:
   std::string text_;
   pde_plan plan_;
+  std::vector<double> params_; ///< literals' and constants' values
 };
 
 } // namespace tessera::solvers

@@ -39,6 +39,17 @@ namespace tessera::solvers {
 /// How intermediates get their ghost cells (see the file comment).
 enum class pde_ghosts { fused, exchanged };
 
+/// A side whose condition is an expression of the coordinates and the time t (py-pde's
+/// value_expression and derivative_expression), evaluated at the side's face centres at the
+/// time of each evaluation of the right-hand sides.
+struct pde_side_expression {
+  int set = 0;             ///< the boundary set (boundary_of_equation's numbers) it belongs to
+  int dim = 0;             ///< the dimension whose side it is
+  int side = -1;           ///< −1 the low side, +1 the high side
+  bool derivative = false; ///< false: the face value (Dirichlet); true: the outward derivative
+  std::string text{};      ///< of x, y, z, t, the constants and the functions; no fields
+};
+
 /// The system as the user wrote it.
 struct pde_definition {
   /// (field name, right-hand side) in state order.
@@ -51,6 +62,9 @@ struct pde_definition {
   /// Per equation: which boundary set (an index chosen by the caller, e.g. 0 for [boundary])
   /// its operators apply to their arguments; empty: 0 for every equation.
   std::vector<int> boundary_of_equation{};
+  /// Sides given by expressions; they replace those sides of the boundary sets handed to the
+  /// solver (tessera/solvers/expression_pde.hpp).
+  std::vector<pde_side_expression> side_expressions{};
   pde_ghosts ghosts = pde_ghosts::fused;
 };
 
