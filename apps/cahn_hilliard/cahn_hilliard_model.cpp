@@ -85,6 +85,11 @@ public:
     return explicit_stability(solver_->stable_dt_bound());
   }
 
+  [[nodiscard]] bool rates(double /*t*/, const std::vector<grid::field<double>*>& out) override {
+    solver_->rhs(*out.front()); // autonomous
+    return true;
+  }
+
   bool advance_segment(solvers::step_clock& clock, double target, bool adaptive, double tolerance,
                        solvers::time_scheme scheme, solvers::step_stats* stats,
                        std::int64_t max_steps) override {

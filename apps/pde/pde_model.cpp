@@ -396,6 +396,15 @@ public:
     return explicit_stability(2.0 / radius);
   }
 
+  [[nodiscard]] bool rates(double t, const std::vector<grid::field<double>*>& out) override {
+    if (ch_solver_) {
+      ch_solver_->rhs(*out.front()); // autonomous
+    } else {
+      solver_->rhs(t, out);
+    }
+    return true;
+  }
+
   bool advance_segment(solvers::step_clock& clock, double target, bool adaptive, double tolerance,
                        solvers::time_scheme scheme, solvers::step_stats* stats,
                        std::int64_t max_steps) override {

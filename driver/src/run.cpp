@@ -1159,6 +1159,28 @@ double simulation::time() const {
   return impl_->now();
 }
 
+std::vector<grid::field<double>> simulation::rates() {
+  auto& s = *impl_;
+  if (!s.started) {
+    throw usage_error("tessera::driver::simulation: rates() needs start() first");
+  }
+  std::vector<grid::field<double>> out;
+  out.reserve(s.fields.size());
+  for (const auto* f : s.fields) {
+    out.emplace_back(*s.d, f->halo(), grid::centring::cells(), "rate_" + f->name());
+  }
+  std::vector<grid::field<double>*> pointers;
+  pointers.reserve(out.size());
+  for (auto& f : out) {
+    pointers.push_back(&f);
+  }
+  if (!s.m->rates(s.now(), pointers)) {
+    throw usage_error(s.info.name + " has no evolution rate: it advances by a scheme of its own, "
+                                    "not by integrating d(state)/dt");
+  }
+  return out;
+}
+
 std::int64_t simulation::step() const {
   return impl_->steps_now();
 }

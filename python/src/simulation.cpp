@@ -169,7 +169,25 @@ void bind_simulation(py::module_& m) {
             }
             return out;
           },
-          "The model's state fields (live: each keeps the simulation alive).");
+          "The model's state fields (live: each keeps the simulation alive).")
+      .def(
+          "rates",
+          [](const sim_ptr& s) {
+            auto& d = const_cast<grid::decomposition&>(s->sim->decomposition()); // NOLINT
+            const std::shared_ptr<grid::decomposition> dp(s, &d);
+            std::vector<grid::field<double>> made;
+            {
+              const py::gil_scoped_release unlocked;
+              made = s->sim->rates();
+            }
+            std::vector<py_field> out;
+            out.reserve(made.size());
+            for (auto& f : made) {
+              out.push_back({std::make_shared<grid::field<double>>(std::move(f)), dp});
+            }
+            return out;
+          },
+          "Collective: d(state)/dt of the state now (py-pde's evolution_rate), new fields.");
 }
 
 } // namespace tessera::python

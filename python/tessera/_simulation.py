@@ -175,6 +175,12 @@ class Simulation:
             raise UsageError("tessera.Simulation: no state field '%s' (%s)"
                              % (name, ", ".join(self._sim.names))) from None
 
+    def evolution_rate(self):
+        """Collective: d(state)/dt of the current state at the current time (py-pde's
+        ``PDE.evolution_rate``, without noise), as new tessera.Field objects by name. For the
+        models that integrate a rate (``cahn_hilliard``, ``pde``); the others raise UsageError."""
+        return dict(zip(self._sim.names, self._sim.rates()))
+
     def current_frame(self):
         """The last frame as a :class:`Frame` (fields copied)."""
         return Frame(self.frame, self.time, self.step, self.fields)

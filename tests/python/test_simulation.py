@@ -1,6 +1,8 @@
 """tessera.Simulation: models configured from dicts and TOML text, frames, advancing to a time,
 the state between frames, and errors raised alike on every rank."""
 
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -214,3 +216,68 @@ def test_an_interrupt_stops_at_a_frame_and_the_run_goes_on(work, size):
     times = tessera.read_dataset(str(work / name_for("sim_interrupt")), "time")
     assert 0.0 < sim.time < 2.0 and len(times) == sim.frame + 1 and times[-1] == sim.time
     assert sim.advance() == pytest.approx(2.0) and sim.done
+
+
+DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
+
+
+def _reference(path, dataset):
+    return tessera.read_dataset(str(path), dataset) if tessera.rank() == 0 else None
+
+
+@pytest.mark.parametrize("model", ["pde", "cahn_hilliard"])
+def test_evolution_rate_is_py_pdes(work, rank, model):
+    # py-pde's evolution_rate of its reference's initial field (Neumann sides, k = 0), from the
+    # expression string (pde) and from the hand-written solver (cahn_hilliard).
+    ref = DATA / "cahn_hilliard" / "2d_neumann_24x40_k0_smooth.h5"
+    config = {
+        "grid": {"shape": [24, 40], "periodic": False},
+        "time": {"t_end": 1.0, "dt": 0.01},
+        "output": {"interval": 1.0},
+    }
+    initial = {"type": "file", "file": str(ref), "dataset": "c", "frame": 0}
+    if model == "pde":
+        expression = tessera.read_text_attribute(str(ref), "expression")
+        config["equation"] = {"c": expression}
+        config["initial"] = {"c": initial}
+    else:
+        config["equation"] = {"k": 0.0}
+        config["initial"] = initial
+    sim = tessera.Simulation(model, config, output=work / name_for("rate_" + model),
+                             overwrite=True)
+    rates = sim.evolution_rate()
+    assert list(rates) == ["c"]
+    ours = rates["c"].gather()
+    theirs = _reference(ref, "rhs0")
+    if rank == 0:
+        assert np.abs(ours - theirs).max() < 1e-12
+        assert np.abs(theirs).max() > 1e-3
+    # A new field each time, of the state now: after a frame the rate has changed.
+    sim.advance(1.0)
+    later = sim.evolution_rate()["c"].gather()
+    if rank == 0:
+        assert np.abs(later - ours).max() > 1e-6
+
+
+def test_evolution_rate_of_vector_operators_and_errors(work, rank):
+    ref = DATA / "pde" / "vector_operators_24x20.h5"
+    equations = {n: tessera.read_text_attribute(str(ref), "equation_" + n) for n in ("c", "phi")}
+    sim = tessera.Simulation("pde", {
+        "grid": {"shape": [24, 20], "spacing": [0.5, 2.0], "periodic": [True, False]},
+        "boundary": {"y-": {"type": "dirichlet", "value": 0.3},
+                     "y+": {"type": "neumann", "derivative": 0.1}},
+        "equation": equations,
+        "initial": {n: {"type": "file", "file": str(ref), "dataset": n, "frame": 0}
+                    for n in equations},
+        "time": {"t_end": 0.01, "dt": 0.001},
+    }, output=work / name_for("rate_vector"), overwrite=True, threads=2)
+    rates = sim.evolution_rate()
+    for n in ("c", "phi"):
+        ours = rates[n].gather()
+        theirs = _reference(ref, "rhs0_" + n)
+        if rank == 0:
+            assert np.abs(ours - theirs).max() < 1e-12, n
+    mp = tessera.Simulation("mpdata", {"grid": {"shape": [16, 12]}, "time": {"n_steps": 4}},
+                            output=work / name_for("rate_mpdata"), overwrite=True)
+    with pytest.raises(tessera.UsageError, match="mpdata has no evolution rate"):
+        mp.evolution_rate()

@@ -197,6 +197,15 @@ public:
   /// (stability::first_step), if it has one. Collective.
   [[nodiscard]] virtual std::optional<stability> stable_dt() { return std::nullopt; }
 
+  /// py-pde's evolution_rate: writes d(state)/dt of the current state at time t into `out`
+  /// (one field per state field, with the state's decomposition, cell-centred, interior only).
+  /// False for a model without one (it steps by a scheme of its own, e.g. MPDATA). Collective.
+  [[nodiscard]] virtual bool rates(double t, const std::vector<grid::field<double>*>& out) {
+    (void)t;
+    (void)out;
+    return false;
+  }
+
   /// Clocks time and steps: advances the state by `steps` steps of size `dt`. Collective.
   virtual void advance_steps(std::int64_t steps, double dt);
 

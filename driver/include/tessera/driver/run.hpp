@@ -89,6 +89,10 @@ public:
   /// The keys a run of the model reads, with defaults and docs, the driver's first (--help).
   [[nodiscard]] static std::vector<key_doc> keys_of(const model_factory& make);
 
+  /// py-pde's evolution_rate: d(state)/dt of the state now, one new field per state field (named
+  /// "rate_<field>"). Throws usage_error for a model without rates (model::rates). Collective.
+  [[nodiscard]] std::vector<grid::field<double>> rates();
+
   /// The simulated time and step of the last frame.
   [[nodiscard]] double time() const;
   [[nodiscard]] std::int64_t step() const;
