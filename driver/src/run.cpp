@@ -115,6 +115,13 @@ struct simulation::impl {
 
   [[nodiscard]] bool own_clock() const { return info.clock == clock_kind::model; }
 
+  /// Grid-sized fields a rank holds: the model's, and time.stop_when_steady's copy of the state
+  /// (its interior, counted as whole fields).
+  [[nodiscard]] int fields_in_memory() const {
+    return std::max(1, m->fields_in_memory()) +
+           (stop_when_steady ? static_cast<int>(decls.size()) : 0);
+  }
+
   /// Reads output.times and output.interval_growth (clocks time and model) into frame_times
   /// and, for clock time, frame_step_list.
   void read_frame_times(config& c);
@@ -724,7 +731,7 @@ void simulation::decompose() {
 }
 
 std::string simulation::layout_text() const {
-  return describe_layout(*impl_->d, impl_->m->halo(), impl_->m->fields_in_memory(),
+  return describe_layout(*impl_->d, impl_->m->halo(), impl_->fields_in_memory(),
                          impl_->m->replicated_bytes(*impl_->d));
 }
 
@@ -733,9 +740,9 @@ void simulation::start() {
   model& m = *s.m;
   // A grid far too large for some rank is refused by every rank with one message, before any
   // allocation can fail inside a collective (where the only way out is MPI_Abort).
-  const std::string shortfall = memory_shortfall(
-      field_bytes_of_rank(*s.d, s.d->rank(), m.halo(), std::max(1, m.fields_in_memory())) +
-      m.replicated_bytes(*s.d));
+  const std::string shortfall =
+      memory_shortfall(field_bytes_of_rank(*s.d, s.d->rank(), m.halo(), s.fields_in_memory()) +
+                       m.replicated_bytes(*s.d));
   s.agree_on(shortfall.empty(), "out of memory ahead: rank " + std::to_string(s.group.rank()) +
                                     " " + shortfall +
                                     "; use more ranks, fewer fields or a smaller grid (--dry-run "

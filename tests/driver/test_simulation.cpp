@@ -266,6 +266,20 @@ TEST(Simulation, FramesAtListedSteps) {
             "times in output.times; output.steps is for models that count steps");
 }
 
+// --dry-run's memory counts time.stop_when_steady's copy of the state: one field more for the
+// one state field of the test model (two by default: it and its scratch).
+TEST(Simulation, DryRunCountsTheSteadyCheckCopy) {
+  const auto layout = [](const std::string& steady) {
+    driver::simulation sim(
+        std::make_unique<growth>(),
+        options_for(name("dry"), {{"time.stop_when_steady", steady, true, "--set"}}));
+    sim.decompose();
+    return sim.layout_text();
+  };
+  EXPECT_NE(layout("false").find(" for 2 fields"), std::string::npos) << layout("false");
+  EXPECT_NE(layout("true").find(" for 3 fields"), std::string::npos) << layout("true");
+}
+
 TEST(Simulation, EffectiveConfigurationHoldsEveryKey) {
   driver::simulation sim(std::make_unique<growth>(), options_for(name("config")));
   const std::string text = sim.effective_config();
