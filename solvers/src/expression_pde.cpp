@@ -126,6 +126,24 @@ struct expression_pde::impl final : explicit_system {
     }
     base_params = plan.base_params();
     thread_params.assign(static_cast<std::size_t>(threads), base_params);
+    // The integrals, by the pass that computes what they sum.
+    integrals_after.resize(plan.passes.size());
+    for (std::size_t node = 0; node < plan.nodes.size(); ++node) {
+      const pde_node& x = plan.nodes[node];
+      if (x.what != pde_node::op::integral) {
+        continue;
+      }
+      for (std::size_t q = 0; q < plan.passes.size(); ++q) {
+        const auto& ops = plan.passes[q].operands;
+        if (std::find(ops.begin(), ops.end(), x.operand) != ops.end()) {
+          integrals_after[q].push_back(static_cast<int>(node));
+        }
+      }
+    }
+    integral_values.assign(plan.nodes.size(), 0.0);
+    for (int e = 0; e < nd; ++e) {
+      cell_volume *= plan.definition.spacing[static_cast<std::size_t>(e)];
+    }
   }
 
   const grid::decomposition& decomp_;
@@ -134,6 +152,9 @@ struct expression_pde::impl final : explicit_system {
   /// The time of the evaluation under way, for sides given by expressions (set by thread 0
   /// before the barrier that precedes every exchange).
   double boundary_time = 0.0;
+  std::vector<std::vector<int>> integrals_after; ///< per pass: the integral nodes it feeds
+  std::vector<double> integral_values;           ///< per node: its integral (thread 0 writes)
+  double cell_volume = 1.0;
   pde_kernel_options options;
   int width;
   int nd;
@@ -229,6 +250,30 @@ struct expression_pde::impl final : explicit_system {
       f(i, j, k) =
           derivative ? mirror + static_cast<double>(2 * g - 1) * (v * h) : 2.0 * v - mirror;
     });
+  }
+
+  /// After pass q: the integrals of the intermediates it computed (Σ in fixed point, the same on
+  /// every layout, times the cell volume) into every thread's parameters, and the uniform nodes
+  /// that depend on them again. Thread 0 sums (collective over the ranks) between barriers.
+  void sum_integrals(int t, std::size_t q, std::vector<double>& params, double time) {
+    const auto& nodes = integrals_after[q];
+    if (nodes.empty()) {
+      return;
+    }
+    if (t == 0) {
+      for (int n : nodes) {
+        const auto& o = plan.operands[static_cast<std::size_t>(
+            plan.nodes[static_cast<std::size_t>(n)].operand)];
+        integral_values[static_cast<std::size_t>(n)] =
+            grid::exact_sum(middle[static_cast<std::size_t>(o.field)]) * cell_volume;
+      }
+    }
+#pragma omp barrier
+    for (int n : nodes) {
+      params[static_cast<std::size_t>(plan.nodes[static_cast<std::size_t>(n)].param)] =
+          integral_values[static_cast<std::size_t>(n)];
+    }
+    detail::evaluate_uniform(plan, params, time);
   }
 
   /// Is side `side` of dimension d a non-periodic edge of the domain (ghosts from boundary
@@ -337,6 +382,7 @@ struct expression_pde::impl final : explicit_system {
         level_plans[q]->exchange(t);
 #pragma omp barrier
       }
+      sum_integrals(t, q, params, time);
     }
   }
 };

@@ -193,9 +193,11 @@ private:
       return it->second;
     }
     using op = pde_node::op;
-    n.uniform = n.what == op::literal || n.what == op::constant || n.what == op::time;
+    n.uniform = n.what == op::literal || n.what == op::constant || n.what == op::time ||
+                n.what == op::integral;
     if (n.what != op::literal && n.what != op::constant && n.what != op::time &&
-        n.what != op::field && n.what != op::coordinate && n.what != op::stencil) {
+        n.what != op::field && n.what != op::coordinate && n.what != op::stencil &&
+        n.what != op::integral) {
       n.uniform = std::all_of(n.args.begin(), n.args.end(), [&](int a) {
         return plan_.nodes[static_cast<std::size_t>(a)].uniform;
       });
@@ -210,6 +212,11 @@ private:
       const auto& o = plan_.operands[static_cast<std::size_t>(n.operand)];
       below = o.level;
       nest = 1 + nest_[static_cast<std::size_t>(o.root)];
+    }
+    if (n.what == op::integral) { // read after its operand's pass; no neighbour is read
+      const auto& o = plan_.operands[static_cast<std::size_t>(n.operand)];
+      below = o.level;
+      nest = nest_[static_cast<std::size_t>(o.root)];
     }
     plan_.reads_time = plan_.reads_time || n.what == op::time;
     plan_.reads_coordinates = plan_.reads_coordinates || n.what == op::coordinate;
@@ -340,6 +347,25 @@ private:
               ", and t";
     }
     fail(what, a.position);
+  }
+
+  /// The intermediate an integral sums: always a field of its own (also for a bare state field),
+  /// computed on the interior.
+  int summed_operand(int root) {
+    const auto key = std::make_pair(root, -1);
+    if (auto it = operand_index_.find(key); it != operand_index_.end()) {
+      return it->second;
+    }
+    pde_operand o;
+    o.root = root;
+    o.boundary = boundary_;
+    o.integral = true;
+    o.level = 1 + below_[static_cast<std::size_t>(root)];
+    o.field = static_cast<int>(plan_.intermediates.size());
+    plan_.intermediates.push_back(static_cast<int>(plan_.operands.size()));
+    plan_.operands.push_back(o);
+    operand_index_[key] = static_cast<int>(plan_.operands.size()) - 1;
+    return operand_index_[key];
   }
 
   int operand(int root) {
@@ -507,12 +533,24 @@ private:
              a.position);
       }
     }
-    if (a.text == "outer" || a.text == "integral" || a.text == "tensor_divergence" ||
-        a.text == "vector_gradient" || a.text == "tensor_laplace") {
+    if (a.text == "integral") {
+      if (a.args.size() != 1) {
+        fail("'integral' takes one argument, got " + std::to_string(a.args.size()), a.position);
+      }
+      const int arg = scalar(a.args[0], "'integral' takes a scalar field (tessera's integrals "
+                                        "are of scalars)");
+      pde_node n;
+      n.what = pde_node::op::integral;
+      n.operand = summed_operand(arg);
+      n.text = "integral(" + text(arg) + ")";
+      return {{add_node(std::move(n))}};
+    }
+    if (a.text == "outer" || a.text == "tensor_divergence" || a.text == "vector_gradient" ||
+        a.text == "tensor_laplace") {
       fail("'" + a.text +
-               "' needs tensor fields or an integral, which tessera's expressions do not have; "
-               "operators: laplace, gradient_squared, d_dx, ..., gradient, divergence, "
-               "vector_laplace, dot",
+               "' needs tensor fields, which tessera's expressions do not have; operators: "
+               "laplace, gradient_squared, d_dx, ..., gradient, divergence, vector_laplace, dot, "
+               "integral",
            a.position);
     }
     std::vector<std::string> names = pde_operator_names(def_.ndim);
@@ -727,7 +765,7 @@ private:
       if (node.uniform) {
         node.param = static_cast<int>(next++);
         if (node.what != pde_node::op::literal && node.what != pde_node::op::constant &&
-            node.what != pde_node::op::time) {
+            node.what != pde_node::op::time && node.what != pde_node::op::integral) {
           plan_.uniform.push_back(static_cast<int>(n));
         }
       }
@@ -786,8 +824,12 @@ std::string pde_plan::describe() const {
     }
     for (int o : pass.operands) {
       const auto& op = operands[static_cast<std::size_t>(o)];
-      out << "  m" << op.field << " = " << nodes[static_cast<std::size_t>(op.root)].text
-          << "   (boundary set " << op.boundary << ")\n";
+      out << "  m" << op.field << " = " << nodes[static_cast<std::size_t>(op.root)].text;
+      if (op.integral) {
+        out << "   (summed: integral)\n";
+      } else {
+        out << "   (boundary set " << op.boundary << ")\n";
+      }
     }
   }
   return out.str();
@@ -826,7 +868,7 @@ bool pde_reserved_name(const std::string& name) {
   pde_stencil s{};
   int axis = 0;
   int letter = 0;
-  return find_operator(name, s, axis, letter) || is_vector_operator(name) ||
+  return find_operator(name, s, axis, letter) || is_vector_operator(name) || name == "integral" ||
          find_function(name) != nullptr || name == "x" || name == "y" || name == "z" ||
          name == "t" || name == "pi" || name == "E" || name == "constants";
 }
@@ -834,6 +876,7 @@ bool pde_reserved_name(const std::string& name) {
 std::vector<std::string> pde_operator_names(int ndim) {
   std::vector<std::string> out{"laplace", "gradient_squared"};
   out.insert(out.end(), std::begin(vector_operators), std::end(vector_operators));
+  out.emplace_back("integral");
   for (int a = 0; a < ndim; ++a) {
     const std::string x = axis_names[a];
     for (const auto& n :

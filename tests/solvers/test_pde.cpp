@@ -254,6 +254,9 @@ TEST(PdePlan, NamesAreCheckedWithSuggestions) {
                 .find("'gradient_squared' takes a scalar field @17"),
             0U);
   EXPECT_NE(message("outer(c, c)").find("needs tensor fields"), std::string::npos);
+  EXPECT_EQ(message("integral(gradient(c))"),
+            "'integral' takes a scalar field (tessera's integrals are of scalars) @9");
+  EXPECT_EQ(message("integral(c, c)"), "'integral' takes one argument, got 2 @0");
   EXPECT_EQ(message("divergence(exp(gradient(c))*k - gradient(c)/c + 2) + "
                     "dot(gradient(c), -gradient(c)**2) + inner(gradient(c), gradient(c)) + "
                     "divergence(vector_laplace(min(gradient(c), 0.1)))"),
@@ -497,6 +500,44 @@ TEST(PdeReference, SideExpressionsMatchPyPde) {
   }
 }
 
+// An integral over the grid in the equation (Allen-Cahn with the mean of its reaction term
+// subtracted): py-pde 0.36's right-hand side and Euler frames (tests/data/pde/make_integral.py),
+// with either backend and ghost strategy; the integral of c stays what it was, as in py-pde.
+TEST(PdeReference, IntegralMatchesPyPde) {
+  const std::string path = TESSERA_TEST_DATA_DIR "/pde/integral_16x12.h5";
+  const double dt = grid::read_attribute(path, "dt");
+  const auto times = grid::read_dataset(path, "time");
+  const auto integrals = grid::read_dataset(path, "integral_c");
+  for (auto ghosts : {solvers::pde_ghosts::fused, solvers::pde_ghosts::exchanged}) {
+    for (auto backend : {solvers::pde_backend::compiled, solvers::pde_backend::interpreted}) {
+      const auto plan = plan_of({{{"c", grid::read_text_attribute(path, "equation_c")}},
+                                 {{"area", grid::read_attribute(path, "constant_area")}}},
+                                2, ghosts, {0.5, 0.5, 1.0});
+      grid::decomposition d(comm::world(), {{16, 12}, {false, false}, {}, 0, 2, plan.halo});
+      solvers::expression_pde pde(d, plan, {neumann()}, kernels(backend));
+      grid::read_field(path, "c", pde.field(0), 0);
+      auto rate = pde.make_field("rate");
+      pde.rhs(0.0, {&rate});
+      grid::field<double> theirs(d, 1);
+      grid::read_field(path, "rhs0_c", theirs);
+      const double diff = max_abs_difference(rate, theirs);
+      EXPECT_LT(diff, 1e-12);
+      if (comm::rank() == 0 && ghosts == solvers::pde_ghosts::fused &&
+          backend == solvers::pde_backend::compiled) {
+        std::printf("dc/dt with an integral: max |tessera - py-pde| = %.3g\n", diff);
+      }
+      double t = times[0];
+      for (std::size_t frame = 1; frame < times.size(); ++frame) {
+        t = pde.advance_fixed(t, times[frame], dt, solvers::time_scheme::euler);
+        grid::field<double> expected(d, 1);
+        grid::read_field(path, "c", expected, static_cast<std::int64_t>(frame));
+        EXPECT_LT(max_abs_difference(pde.field(0), expected), 1e-12) << "frame " << frame;
+        EXPECT_NEAR(grid::exact_sum(pde.field(0)) * 0.25, integrals[0], 1e-12) << "frame " << frame;
+      }
+    }
+  }
+}
+
 // ---- the hand-written solver --------------------------------------------------------------------
 
 // 1000 Euler steps: the paper's string within 1e-12 of cahn_hilliard; written in py-pde's
@@ -733,6 +774,12 @@ std::vector<layout_case> layout_cases() {
        {13, 14},
        {true, false},
        {neumann(), mixed_bc()}},
+      {"integral",
+       {{{"c", "laplace(c) - c**3 + c + integral(c**3 - c)/area + 0.01*integral(laplace(c)*x)*c"}},
+        {{"area", 182.0}}},
+       {14, 13},
+       {false, true},
+       {mixed_bc()}},
       {"vector_operators_3d",
        {{{"c",
           "divergence(c*gradient(c**2) - 0.1*gradient(z*c)) + dot(gradient(c), gradient(c))"}}},

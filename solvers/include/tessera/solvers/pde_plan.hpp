@@ -3,6 +3,10 @@
 /// The planner of the expression solver: from py-pde-style equations (one right-hand side per
 /// scalar field) to a plan of passes over the grid (docs/pde.md, "How an expression runs").
 ///
+/// integral(a) is py-pde's integral over the grid, Σ a·(cell volume): `a` is an intermediate
+/// computed in a pass of its own, summed in fixed point (the same bits on every layout) between
+/// that pass and the next, and the node is a parameter (uniform) for the passes after it.
+///
 /// Vector operators (gradient, divergence, vector_laplace, dot) are lowered to scalar nodes, one
 /// per component: gradient(a) is the components (a[+1] − a[−1])·(0.5/Δx_d), divergence(v) the sum
 /// of each component's central difference in dimension order, dot(u, v) the sum of the products;
@@ -123,6 +127,7 @@ struct pde_node {
     power,     ///< pow(args[0], args[1])
     function,  ///< `index` is a pde_function
     stencil,   ///< operator `index` (pde_stencil) along `axis`, applied to operand `operand`
+    integral,  ///< ∫ operand `operand` over the grid: a parameter set after its pass (uniform)
   };
   op what = op::literal;
   std::vector<int> args{}; ///< node indices
@@ -138,13 +143,14 @@ struct pde_node {
 
 /// What an operator reads: an expression evaluated on the grid with a boundary condition set.
 struct pde_operand {
-  int root = -1;    ///< the argument's node
-  int boundary = 0; ///< the boundary set of the equation the operator is in
-  int state = -1;   ///< ≥ 0: read directly from this state component (its ghosts)
-  int field = -1;   ///< < 0 for a state operand; otherwise the intermediate field's number
-  int level = 0;    ///< 0 for the state; 1 + the deepest level it reads
-  int ring = 0;     ///< ghost rings it is computed on (fused) beyond the interior
-  int width = 0;    ///< ghost layers its readers need
+  int root = -1;         ///< the argument's node
+  int boundary = 0;      ///< the boundary set of the equation the operator is in
+  int state = -1;        ///< ≥ 0: read directly from this state component (its ghosts)
+  int field = -1;        ///< < 0 for a state operand; otherwise the intermediate field's number
+  int level = 0;         ///< 0 for the state; 1 + the deepest level it reads
+  int ring = 0;          ///< ghost rings it is computed on (fused) beyond the interior
+  int width = 0;         ///< ghost layers its readers need
+  bool integral = false; ///< summed over the grid by an integral node (not read by a stencil)
 };
 
 /// A pass over the grid: computes some intermediates (or, for the last pass, the right-hand
@@ -199,7 +205,7 @@ struct pde_plan {
 [[nodiscard]] bool pde_reserved_name(const std::string& name);
 
 /// The operator names (laplace, gradient_squared, gradient, divergence, vector_laplace, dot,
-/// inner, d_dx, ...) valid on an `ndim`-D grid.
+/// inner, integral, d_dx, ...) valid on an `ndim`-D grid.
 [[nodiscard]] std::vector<std::string> pde_operator_names(int ndim);
 /// The function names (exp, log, ...).
 [[nodiscard]] std::vector<std::string> pde_function_names();
