@@ -194,8 +194,16 @@ public:
     } catch (const usage_error& e) {
       cfg.fail("equation", e.what());
     }
-    if (semi_implicit() && !cfg.describing_only() && !definition_.side_expressions.empty()) {
-      const auto& first = definition_.side_expressions.front();
+    const auto used = [&](int set) {
+      const auto& sets = definition_.boundary_of_equation;
+      return sets.empty() ? set == 0 : std::find(sets.begin(), sets.end(), set) != sets.end();
+    };
+    const auto expressed =
+        std::find_if(definition_.side_expressions.begin(), definition_.side_expressions.end(),
+                     [&](const solvers::pde_side_expression& se) { return used(se.set); });
+    if (semi_implicit() && !cfg.describing_only() &&
+        expressed != definition_.side_expressions.end()) {
+      const auto& first = *expressed;
       const auto& spec = sides_[static_cast<std::size_t>(first.set)]
                                [static_cast<std::size_t>(first.dim)][first.side < 0 ? 0 : 1];
       cfg.fail("time.scheme", "the semi-implicit schemes need periodic or zero-flux sides, and " +

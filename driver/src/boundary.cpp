@@ -99,6 +99,24 @@ side_spec read_side(config& cfg, const std::string& path, const std::vector<side
     cfg.fail(path + (shorthand ? "" : ".type"),
              "expected " + type_list(accepted) + ", got \"" + s.type + "\"");
   }
+  // A parameter another accepted type takes, given to a type that does not: refused rather than
+  // ignored (a `value` on a neumann side is a mistake, not a default).
+  if (!shorthand) {
+    std::string takes = "type";
+    takes += type->takes_derivative ? ", derivative" : "";
+    takes += type->takes_value ? ", value" : "";
+    takes += type->takes_const ? ", const" : "";
+    takes += type->takes_expression ? ", expression" : "";
+    for (const auto& [key, taken] : {std::pair<const char*, bool>{"value", type->takes_value},
+                                     {"derivative", type->takes_derivative},
+                                     {"const", type->takes_const},
+                                     {"expression", type->takes_expression}}) {
+      if (!taken && cfg.has(path + "." + key)) {
+        cfg.fail(path + "." + key,
+                 "a " + type->name + " side does not take " + key + "; it takes " + takes);
+      }
+    }
+  }
   if (type->takes_value && type->value_required && !cfg.has(path + ".value")) {
     cfg.fail(path + ".value", "a " + type->name + " side needs the value on the face");
   }

@@ -58,7 +58,8 @@ struct simulation::impl {
   double t_start = 0.0, t_end = 0.0, dt = 1.0, interval = 0.0;
   std::int64_t total_steps = 0, frame_steps = 1; ///< clocks time and steps
   /// output.times or output.interval_growth: the frames' times before t_end (clock model) and
-  /// their steps (clock time); empty: a frame every interval (frame_steps).
+  /// their steps (clock time); output.steps: the listed steps (clock steps); empty: a frame every
+  /// interval (frame_steps).
   std::vector<double> frame_times;
   std::vector<std::int64_t> frame_step_list;
   bool frames_listed = false;    ///< frame_times (frame_step_list) replace the even spacing
@@ -131,13 +132,15 @@ struct simulation::impl {
   /// holds every key, defaults among them) only a --set counts.
   [[nodiscard]] bool set_for_this_job(const config& c, const std::string& key) const;
   /// True if output.interval conflicts with the frame list `listed_key`: both set for this job,
-  /// unless the list is a --set and the interval comes from a file (a --set overrides it).
+  /// unless the list is an override (--set, Python's overrides) and the interval is not (an
+  /// override replaces the file's interval).
   [[nodiscard]] bool interval_conflicts(const config& c, const std::string& listed_key) const {
-    const auto by_flag = [&](const std::string& key) {
-      return c.origin(key).rfind("--set", 0) == 0;
+    const auto overridden = [&](const std::string& key) {
+      return std::any_of(opts.settings.begin(), opts.settings.end(),
+                         [&](const setting& set) { return set.key == key; });
     };
     return set_for_this_job(c, "output.interval") &&
-           !(by_flag(listed_key) && !by_flag("output.interval"));
+           !(overridden(listed_key) && !overridden("output.interval"));
   }
 
   /// The time of frame k ≥ 1 (clock model): t_start + k·interval, or the k-th listed time, and

@@ -76,9 +76,15 @@ coordinate_expression::coordinate_expression(const std::string& text, int ndim,
 }
 
 double coordinate_expression::at(const std::array<double, 3>& position, double t) const {
+  std::vector<double> scratch;
+  return at(position, t, scratch);
+}
+
+double coordinate_expression::at(const std::array<double, 3>& position, double t,
+                                 std::vector<double>& v) const {
   using op = pde_node::op;
   // Nodes come after their arguments: one walk in index order.
-  std::vector<double> v(plan_.nodes.size());
+  v.resize(plan_.nodes.size());
   for (std::size_t n = 0; n < plan_.nodes.size(); ++n) {
     const pde_node& node = plan_.nodes[n];
     const auto arg = [&](std::size_t k) {

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -98,11 +99,15 @@ struct expression_pde::impl final : explicit_system {
       std::vector<grid::boundary<double>> conds;
       for (int o : plan.passes[q].operands) {
         const auto& od = plan.operands[static_cast<std::size_t>(o)];
+        if (od.integral) {
+          continue; // summed, not read off its cell: no ghosts
+        }
         fs.push_back(&middle[static_cast<std::size_t>(od.field)]);
         conds.push_back(boundaries[static_cast<std::size_t>(od.boundary)]);
       }
-      level_plans.push_back(
-          std::make_unique<grid::halo_plan<double>>(std::move(fs), std::move(conds), halo_opts));
+      level_plans.push_back(fs.empty() ? nullptr
+                                       : std::make_unique<grid::halo_plan<double>>(
+                                             std::move(fs), std::move(conds), halo_opts));
     }
     // Cell centres along each dimension for local indices −width .. n + width − 1, periodic
     // images wrapped (a ring cell has the coordinate of the cell it copies).
@@ -154,6 +159,7 @@ struct expression_pde::impl final : explicit_system {
   double boundary_time = 0.0;
   std::vector<std::vector<int>> integrals_after; ///< per pass: the integral nodes it feeds
   std::vector<double> integral_values;           ///< per node: its integral (thread 0 writes)
+  std::exception_ptr integral_error;             ///< a failed sum, thrown by check()
   double cell_volume = 1.0;
   pde_kernel_options options;
   int width;
@@ -190,6 +196,11 @@ struct expression_pde::impl final : explicit_system {
     return !plan.last_pass_reads_neighbours;
   }
   void check() override {
+    if (integral_error) {
+      std::exception_ptr e = integral_error;
+      integral_error = nullptr;
+      std::rethrow_exception(e);
+    }
     for (auto& p : state_plans) {
       if (p) {
         p->check();
@@ -236,6 +247,7 @@ struct expression_pde::impl final : explicit_system {
                             bool derivative) const {
     const auto du = static_cast<std::size_t>(d);
     const index_t n = f.extent(d);
+    std::vector<double> scratch;
     grid::for_each_index(ghosts, [&](index_t i, index_t j, index_t k) {
       grid::index3 at{i, j, k};
       const index_t g = side < 0 ? -at[du] : at[du] - (n - 1); // layer 1, 2, ...
@@ -246,7 +258,7 @@ struct expression_pde::impl final : explicit_system {
       }
       at[du] = side < 0 ? g - 1 : n - g;
       const double mirror = f(at[0], at[1], at[2]);
-      const double v = e.at(x, boundary_time);
+      const double v = e.at(x, boundary_time, scratch);
       f(i, j, k) =
           derivative ? mirror + static_cast<double>(2 * g - 1) * (v * h) : 2.0 * v - mirror;
     });
@@ -261,11 +273,20 @@ struct expression_pde::impl final : explicit_system {
       return;
     }
     if (t == 0) {
+      // evaluate() may not throw: a failed sum (an MPI error) becomes NaN, and check() throws it
+      // after the parallel region.
       for (int n : nodes) {
         const auto& o = plan.operands[static_cast<std::size_t>(
             plan.nodes[static_cast<std::size_t>(n)].operand)];
-        integral_values[static_cast<std::size_t>(n)] =
-            grid::exact_sum(middle[static_cast<std::size_t>(o.field)]) * cell_volume;
+        double& value = integral_values[static_cast<std::size_t>(n)];
+        try {
+          value = grid::exact_sum(middle[static_cast<std::size_t>(o.field)]) * cell_volume;
+        } catch (...) {
+          value = std::numeric_limits<double>::quiet_NaN();
+          if (!integral_error) {
+            integral_error = std::current_exception();
+          }
+        }
       }
     }
 #pragma omp barrier
@@ -361,6 +382,9 @@ struct expression_pde::impl final : explicit_system {
         // computed (py-pde's rule for an operator's argument), over this thread's share.
         for (int o : ps.operands) {
           const auto& od = plan.operands[static_cast<std::size_t>(o)];
+          if (od.integral) {
+            continue; // summed, not read off its cell: no ghosts
+          }
           auto& f = middle[static_cast<std::size_t>(od.field)];
           const auto& bc = boundaries[static_cast<std::size_t>(od.boundary)];
           for (int e = 0; e < nd; ++e) {
@@ -379,7 +403,9 @@ struct expression_pde::impl final : explicit_system {
 #pragma omp barrier
       } else {
 #pragma omp barrier
-        level_plans[q]->exchange(t);
+        if (level_plans[q]) {
+          level_plans[q]->exchange(t);
+        }
 #pragma omp barrier
       }
       sum_integrals(t, q, params, time);

@@ -314,7 +314,8 @@ private:
     pde_stencil s{};
     int axis = 0;
     int letter = 0;
-    if (find_operator(a.text, s, axis, letter)) {
+    if (find_operator(a.text, s, axis, letter) || is_vector_operator(a.text) ||
+        a.text == "integral") {
       fail("'" + a.text + "' is an operator: apply it to an argument, as in " + a.text + "(" +
                plan_.fields.front() + ")",
            a.position);
@@ -444,7 +445,7 @@ private:
       const int v = args[0].parts[d];
       const int term = two ? binary(pde_node::op::multiply, v, args[1].parts[d], "*")
                            : stencil(pde_stencil::gradient, static_cast<int>(d), v,
-                                     "d_" + std::string(axis_names[d]) + "(" + text(v) + ")");
+                                     "d_d" + std::string(axis_names[d]) + "(" + text(v) + ")");
       sum = d == 0 ? term : binary(pde_node::op::add, sum, term, "+");
     }
     return {{sum}};

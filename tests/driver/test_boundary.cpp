@@ -79,6 +79,43 @@ TEST(Boundary, MixedSidesTakeValueAndConst) {
             "(dirichlet)");
 }
 
+// A type that takes an expression (the pde app's value_expression): the text is kept for the
+// solver, the shorthand and a missing expression are refused, and other types refuse the key.
+TEST(Boundary, ExpressionSidesKeepTheirText) {
+  const std::vector<driver::side_type> types{driver::neumann_side(),
+                                             driver::side_type{.name = "value_expression",
+                                                               .doc = "the face value",
+                                                               .takes_expression = true}};
+  auto cfg = driver::config::from_text(
+      "[boundary]\n\"x-\" = { type = \"value_expression\", expression = \"sin(y)*t\" }\n", "f", {});
+  const auto s = driver::read_boundary(cfg, "boundary", types);
+  EXPECT_EQ(s[0][0].type, "value_expression");
+  EXPECT_EQ(s[0][0].expression, "sin(y)*t");
+  EXPECT_EQ(s[0][1].expression, "");
+  EXPECT_NO_THROW(cfg.reject_unknown());
+  const auto refused = [&](const std::string& text) {
+    return message_of([&] {
+      auto other = driver::config::from_text(text, "f", {});
+      (void)driver::read_boundary(other, "boundary", types);
+    });
+  };
+  EXPECT_EQ(refused("[boundary]\n\"x-\" = \"value_expression\"\n"),
+            "f: boundary.x-: a value_expression side needs its expression: { type = "
+            "\"value_expression\", expression = \"...\" }");
+  EXPECT_EQ(refused("[boundary]\n\"x-\" = { type = \"value_expression\" }\n"),
+            "f: boundary.x-.expression: missing: the face value");
+  // A type that takes no expression refuses one (another accepted type's key).
+  EXPECT_EQ(refused("[boundary]\nall = { type = \"neumann\", expression = \"1\" }\n"),
+            "f: boundary.all.expression: a neumann side does not take expression; it takes type, "
+            "derivative");
+  EXPECT_EQ(message_of([] {
+              auto other = driver::config::from_text(
+                  "[boundary]\n\"y+\" = { type = \"neumann\", value = 1.0 }\n", "f", {});
+              (void)driver::read_boundary(other, "boundary", neumann_or_dirichlet);
+            }),
+            "f: boundary.y+.value: a neumann side does not take value; it takes type, derivative");
+}
+
 TEST(Boundary, DefaultsAreRecorded) {
   auto cfg = driver::config::from_text("", "f", {});
   const auto s = driver::read_boundary(cfg, "boundary", {driver::constant_side()});

@@ -281,3 +281,16 @@ def test_evolution_rate_of_vector_operators_and_errors(work, rank):
                             output=work / name_for("rate_mpdata"), overwrite=True)
     with pytest.raises(tessera.UsageError, match="mpdata has no evolution rate"):
         mp.evolution_rate()
+
+
+def test_a_frame_list_override_replaces_the_configured_interval(work, rank):
+    # PyMPDATA-MPI's output_steps as an override: the configuration's output.interval gives way,
+    # as with --set on the command line; a list and an interval in the configuration clash.
+    config = {"grid": {"shape": [16, 12]}, "time": {"n_steps": 30}, "output": {"interval": 7}}
+    sim = tessera.Simulation("mpdata", config, overrides={"output.steps": [0, 4, 10]},
+                             output=work / name_for("steps_override"), overwrite=True)
+    assert [f.step for f in sim.frames()] == [0, 4, 10, 30]
+    config["output"]["steps"] = [4, 10]
+    with pytest.raises(tessera.ConfigError, match="give it or output.interval, not both"):
+        tessera.Simulation("mpdata", config, output=work / name_for("steps_clash"),
+                           overwrite=True)

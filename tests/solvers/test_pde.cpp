@@ -231,6 +231,8 @@ TEST(PdePlan, NamesAreCheckedWithSuggestions) {
   EXPECT_EQ(message("atan2(c)"), "'atan2' takes 2 arguments, got 1 @0");
   EXPECT_EQ(message("c(1 - c)"), "'c' is a field, not a function: write c*(...) for a product @0");
   EXPECT_NE(message("laplace + c").find("'laplace' is an operator"), std::string::npos);
+  EXPECT_NE(message("gradient + c").find("'gradient' is an operator"), std::string::npos);
+  EXPECT_NE(message("c*integral").find("'integral' is an operator"), std::string::npos);
   EXPECT_EQ(message("gradient(c)"), "the right-hand side is a vector field: a field's rate is a "
                                     "scalar, e.g. divergence(...) or dot(..., ...) of it @0");
   EXPECT_EQ(message("c + exp(gradient(c))"), "the right-hand side is a vector field: a field's "

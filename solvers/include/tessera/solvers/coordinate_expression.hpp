@@ -40,6 +40,9 @@ public:
   /// The value at one point: `position` (length units; entries beyond the dimension count are
   /// ignored) at time `t`, with the same arithmetic as fill(). Thread-safe.
   [[nodiscard]] double at(const std::array<double, 3>& position, double t = 0.0) const;
+  /// The same with the caller's scratch space (resized as needed; one per thread), for loops.
+  [[nodiscard]] double at(const std::array<double, 3>& position, double t,
+                          std::vector<double>& scratch) const;
 
   /// The expression as written.
   [[nodiscard]] const std::string& text() const noexcept { return text_; }

@@ -4,8 +4,9 @@
 /// scalar field) to a plan of passes over the grid (docs/pde.md, "How an expression runs").
 ///
 /// integral(a) is py-pde's integral over the grid, Σ a·(cell volume): `a` is an intermediate
-/// computed in a pass of its own, summed in fixed point (the same bits on every layout) between
-/// that pass and the next, and the node is a parameter (uniform) for the passes after it.
+/// (computed in the pass of its level, on the interior), summed in fixed point (the same bits on
+/// every layout) between that pass and the next, and the node is a parameter (uniform) for the
+/// passes after it.
 ///
 /// Vector operators (gradient, divergence, vector_laplace, dot) are lowered to scalar nodes, one
 /// per component: gradient(a) is the components (a[+1] − a[−1])·(0.5/Δx_d), divergence(v) the sum
@@ -108,7 +109,8 @@ enum class pde_stencil {
 };
 
 /// Number of pde_stencil kinds.
-inline constexpr std::size_t pde_stencil_kinds = 7;
+inline constexpr std::size_t pde_stencil_kinds =
+    static_cast<std::size_t>(pde_stencil::gradient) + 1;
 
 /// One node of the expression DAG (shared by every equation).
 struct pde_node {
