@@ -350,35 +350,20 @@ private:
     fail(what, a.position);
   }
 
-  /// The intermediate an integral sums: always a field of its own (also for a bare state field),
-  /// computed on the interior.
-  int summed_operand(int root) {
-    const auto key = std::make_pair(root, -1);
+  /// The operand reading `root` under the equation's boundary set: the state itself for a bare
+  /// field whose ghosts have that set, otherwise an intermediate. `summed` (an integral's): an
+  /// intermediate of its own, whose cells are summed and whose ghosts nothing reads.
+  int operand(int root, bool summed = false) {
+    const auto key = std::make_pair(root, summed ? -1 : boundary_);
     if (auto it = operand_index_.find(key); it != operand_index_.end()) {
       return it->second;
     }
     pde_operand o;
     o.root = root;
     o.boundary = boundary_;
-    o.integral = true;
-    o.level = 1 + below_[static_cast<std::size_t>(root)];
-    o.field = static_cast<int>(plan_.intermediates.size());
-    plan_.intermediates.push_back(static_cast<int>(plan_.operands.size()));
-    plan_.operands.push_back(o);
-    operand_index_[key] = static_cast<int>(plan_.operands.size()) - 1;
-    return operand_index_[key];
-  }
-
-  int operand(int root) {
-    const auto key = std::make_pair(root, boundary_);
-    if (auto it = operand_index_.find(key); it != operand_index_.end()) {
-      return it->second;
-    }
-    pde_operand o;
-    o.root = root;
-    o.boundary = boundary_;
+    o.integral = summed;
     const auto& r = plan_.nodes[static_cast<std::size_t>(root)];
-    if (r.what == pde_node::op::field) {
+    if (!summed && r.what == pde_node::op::field) {
       auto& home = plan_.state_boundary[static_cast<std::size_t>(r.index)];
       if (home < 0) {
         home = boundary_;
@@ -542,7 +527,7 @@ private:
                                         "are of scalars)");
       pde_node n;
       n.what = pde_node::op::integral;
-      n.operand = summed_operand(arg);
+      n.operand = operand(arg, true);
       n.text = "integral(" + text(arg) + ")";
       return {{add_node(std::move(n))}};
     }

@@ -399,11 +399,73 @@ TEST(PdeReference, PaperExpressionMatchesPyPde) {
   }
 }
 
+namespace {
+
+/// A py-pde reference run `path` (tests/data/pde) against `pde`, whose state `names` it loads
+/// from frame 0: the right-hand sides at the first frame's time (datasets rhs0_<name>) and the
+/// Euler frames after it (attribute dt), each within 1e-12 (the string's order of operations
+/// against sympy's). `report` prints the largest right-hand side difference under `label`.
+/// Returns the first right-hand side of the first field, for further checks.
+grid::field<double> expect_py_pde_run(solvers::expression_pde& pde, const std::string& path,
+                                      const std::vector<std::string>& names, bool report,
+                                      const std::string& label) {
+  const auto& d = pde.field(0).decomp();
+  const double dt = grid::read_attribute(path, "dt");
+  const auto times = grid::read_dataset(path, "time");
+  for (std::size_t f = 0; f < names.size(); ++f) {
+    grid::read_field(path, names[f], pde.field(f), 0);
+  }
+  std::vector<grid::field<double>> rates;
+  std::vector<grid::field<double>*> out;
+  rates.reserve(names.size());
+  for (const auto& n : names) {
+    rates.push_back(pde.make_field("rate_" + n));
+    out.push_back(&rates.back());
+  }
+  pde.rhs(times[0], out);
+  for (std::size_t f = 0; f < names.size(); ++f) {
+    grid::field<double> theirs(d, 1);
+    grid::read_field(path, "rhs0_" + names[f], theirs);
+    const double diff = max_abs_difference(rates[f], theirs);
+    EXPECT_LT(diff, 1e-12) << label << ": d" << names[f] << "/dt";
+    if (report && comm::rank() == 0) {
+      std::printf("%s: d%s/dt: max |tessera - py-pde| = %.3g\n", label.c_str(), names[f].c_str(),
+                  diff);
+    }
+    const grid::field<double> zero(d, 1);
+    EXPECT_GT(max_abs_difference(theirs, zero), 0.1) << "a right-hand side that moves the field";
+  }
+  double t = times[0];
+  for (std::size_t frame = 1; frame < times.size(); ++frame) {
+    t = pde.advance_fixed(t, times[frame], dt, solvers::time_scheme::euler);
+    EXPECT_NEAR(t, times[frame], 1e-9);
+    for (std::size_t f = 0; f < names.size(); ++f) {
+      grid::field<double> expected(d, 1);
+      grid::read_field(path, names[f], expected, static_cast<std::int64_t>(frame));
+      EXPECT_LT(max_abs_difference(pde.field(f), expected), 1e-12)
+          << label << ": " << names[f] << " frame " << frame;
+    }
+  }
+  return std::move(rates.front());
+}
+
+/// Both ghost strategies and both backends, with whether this combination reports.
+void for_each_strategy(
+    const std::function<void(solvers::pde_ghosts, solvers::pde_backend, bool)>& run) {
+  for (auto ghosts : {solvers::pde_ghosts::fused, solvers::pde_ghosts::exchanged}) {
+    for (auto backend : {solvers::pde_backend::compiled, solvers::pde_backend::interpreted}) {
+      run(ghosts, backend,
+          ghosts == solvers::pde_ghosts::fused && backend == solvers::pde_backend::compiled);
+    }
+  }
+}
+
+} // namespace
+
 // py-pde's vector operators (gradient, divergence, dot, vector_laplace) on a grid periodic along
 // x with a Dirichlet and a Neumann side along y and cells of 0.5 × 2: py-pde 0.36's right-hand
 // side and Euler frames (tests/data/pde/make_vector_operators.py), with either backend and ghost
-// strategy, to the tolerance of the paper's expression above (the string's order of operations
-// is not sympy's).
+// strategy.
 TEST(PdeReference, VectorOperatorsMatchPyPde) {
   const std::string path = TESSERA_TEST_DATA_DIR "/pde/vector_operators_24x20.h5";
   const system_case system{{{"c", grid::read_text_attribute(path, "equation_c")},
@@ -411,45 +473,12 @@ TEST(PdeReference, VectorOperatorsMatchPyPde) {
   bc_t bc = neumann();
   bc.side(1, -1) = grid::side_condition<double>::dirichlet(0.3);
   bc.side(1, +1) = grid::side_condition<double>::neumann(0.1, 2.0);
-  const double dt = grid::read_attribute(path, "dt");
-  const auto times = grid::read_dataset(path, "time");
-  for (auto ghosts : {solvers::pde_ghosts::fused, solvers::pde_ghosts::exchanged}) {
-    for (auto backend : {solvers::pde_backend::compiled, solvers::pde_backend::interpreted}) {
-      const auto plan = plan_of(system, 2, ghosts, {0.5, 2.0, 1.0});
-      grid::decomposition d(comm::world(), {{24, 20}, {true, false}, {}, 0, 2, plan.halo});
-      solvers::expression_pde pde(d, plan, {bc}, kernels(backend));
-      const char* names[2] = {"c", "phi"};
-      for (std::size_t f = 0; f < 2; ++f) {
-        grid::read_field(path, names[f], pde.field(f), 0);
-      }
-      auto rate_c = pde.make_field("rate_c");
-      auto rate_phi = pde.make_field("rate_phi");
-      pde.rhs(0.0, {&rate_c, &rate_phi});
-      for (std::size_t f = 0; f < 2; ++f) {
-        grid::field<double> theirs(d, 1);
-        grid::read_field(path, std::string("rhs0_") + names[f], theirs);
-        const double diff = max_abs_difference(f == 0 ? rate_c : rate_phi, theirs);
-        EXPECT_LT(diff, 1e-12) << names[f];
-        if (comm::rank() == 0 && ghosts == solvers::pde_ghosts::fused &&
-            backend == solvers::pde_backend::compiled) {
-          std::printf("d%s/dt: max |tessera - py-pde| = %.3g\n", names[f], diff);
-        }
-        const grid::field<double> zero(d, 1);
-        EXPECT_GT(max_abs_difference(theirs, zero), 0.1) << "a right-hand side that moves it";
-      }
-      double t = times[0];
-      for (std::size_t frame = 1; frame < times.size(); ++frame) {
-        t = pde.advance_fixed(t, times[frame], dt, solvers::time_scheme::euler);
-        EXPECT_NEAR(t, times[frame], 1e-9);
-        for (std::size_t f = 0; f < 2; ++f) {
-          grid::field<double> expected(d, 1);
-          grid::read_field(path, names[f], expected, static_cast<std::int64_t>(frame));
-          EXPECT_LT(max_abs_difference(pde.field(f), expected), 1e-12)
-              << names[f] << " frame " << frame;
-        }
-      }
-    }
-  }
+  for_each_strategy([&](solvers::pde_ghosts ghosts, solvers::pde_backend backend, bool report) {
+    const auto plan = plan_of(system, 2, ghosts, {0.5, 2.0, 1.0});
+    grid::decomposition d(comm::world(), {{24, 20}, {true, false}, {}, 0, 2, plan.halo});
+    solvers::expression_pde pde(d, plan, {bc}, kernels(backend));
+    (void)expect_py_pde_run(pde, path, {"c", "phi"}, report, "vector operators");
+  });
 }
 
 // Sides given by expressions of the coordinates and the time (py-pde's value_expression and
@@ -458,48 +487,29 @@ TEST(PdeReference, VectorOperatorsMatchPyPde) {
 // (tests/data/pde/make_side_expressions.py), with either backend and ghost strategy.
 TEST(PdeReference, SideExpressionsMatchPyPde) {
   const std::string path = TESSERA_TEST_DATA_DIR "/pde/side_expressions_20x16.h5";
-  const double dt = grid::read_attribute(path, "dt");
-  const auto times = grid::read_dataset(path, "time");
-  for (auto ghosts : {solvers::pde_ghosts::fused, solvers::pde_ghosts::exchanged}) {
-    for (auto backend : {solvers::pde_backend::compiled, solvers::pde_backend::interpreted}) {
-      solvers::pde_definition def;
-      def.equations = {{"c", grid::read_text_attribute(path, "equation_c")}};
-      def.ndim = 2;
-      def.spacing = {0.5, 0.5, 1.0};
-      def.origin = {0.0, -4.0, 0.0};
-      def.ghosts = ghosts;
-      def.side_expressions = {{0, 0, -1, false, "0.5 + 0.2*sin(y)*(1 + t)"},
-                              {0, 0, +1, true, "0.5*cos(y/3) + x/10"},
-                              {0, 1, +1, true, "sin(x + 2*t)"}};
-      const auto plan = solvers::make_pde_plan(def);
-      grid::decomposition d(comm::world(), {{20, 16}, {false, false}, {}, 0, 2, plan.halo});
-      bc_t bc = neumann(); // three sides replaced by the expressions
-      bc.side(1, -1) = grid::side_condition<double>::dirichlet(0.2);
-      solvers::expression_pde pde(d, plan, {bc}, kernels(backend));
-      grid::read_field(path, "c", pde.field(0), 0);
-      auto rate = pde.make_field("rate");
-      pde.rhs(times[0], {&rate});
-      grid::field<double> theirs(d, 1);
-      grid::read_field(path, "rhs0_c", theirs);
-      const double diff = max_abs_difference(rate, theirs);
-      EXPECT_LT(diff, 1e-12);
-      if (comm::rank() == 0 && ghosts == solvers::pde_ghosts::fused &&
-          backend == solvers::pde_backend::compiled) {
-        std::printf("dc/dt with sides from expressions: max |tessera - py-pde| = %.3g\n", diff);
-      }
-      double t = times[0];
-      for (std::size_t frame = 1; frame < times.size(); ++frame) {
-        t = pde.advance_fixed(t, times[frame], dt, solvers::time_scheme::euler);
-        grid::field<double> expected(d, 1);
-        grid::read_field(path, "c", expected, static_cast<std::int64_t>(frame));
-        EXPECT_LT(max_abs_difference(pde.field(0), expected), 1e-12) << "frame " << frame;
-      }
-      // The time matters: the same start a unit of time later gives another right-hand side.
-      grid::read_field(path, "c", pde.field(0), 0);
-      pde.rhs(times[0] + 1.0, {&rate});
-      EXPECT_GT(max_abs_difference(rate, theirs), 1e-3);
-    }
-  }
+  const double t0 = grid::read_dataset(path, "time").front();
+  for_each_strategy([&](solvers::pde_ghosts ghosts, solvers::pde_backend backend, bool report) {
+    solvers::pde_definition def;
+    def.equations = {{"c", grid::read_text_attribute(path, "equation_c")}};
+    def.ndim = 2;
+    def.spacing = {0.5, 0.5, 1.0};
+    def.origin = {0.0, -4.0, 0.0};
+    def.ghosts = ghosts;
+    def.side_expressions = {{0, 0, -1, false, "0.5 + 0.2*sin(y)*(1 + t)"},
+                            {0, 0, +1, true, "0.5*cos(y/3) + x/10"},
+                            {0, 1, +1, true, "sin(x + 2*t)"}};
+    const auto plan = solvers::make_pde_plan(def);
+    grid::decomposition d(comm::world(), {{20, 16}, {false, false}, {}, 0, 2, plan.halo});
+    bc_t bc = neumann(); // three sides replaced by the expressions
+    bc.side(1, -1) = grid::side_condition<double>::dirichlet(0.2);
+    solvers::expression_pde pde(d, plan, {bc}, kernels(backend));
+    const auto first = expect_py_pde_run(pde, path, {"c"}, report, "sides from expressions");
+    // The time matters: the same start a unit of time later gives another right-hand side.
+    grid::read_field(path, "c", pde.field(0), 0);
+    auto later = pde.make_field("later");
+    pde.rhs(t0 + 1.0, {&later});
+    EXPECT_GT(max_abs_difference(later, first), 1e-3);
+  });
 }
 
 // An integral over the grid in the equation (Allen-Cahn with the mean of its reaction term
@@ -507,37 +517,16 @@ TEST(PdeReference, SideExpressionsMatchPyPde) {
 // with either backend and ghost strategy; the integral of c stays what it was, as in py-pde.
 TEST(PdeReference, IntegralMatchesPyPde) {
   const std::string path = TESSERA_TEST_DATA_DIR "/pde/integral_16x12.h5";
-  const double dt = grid::read_attribute(path, "dt");
-  const auto times = grid::read_dataset(path, "time");
   const auto integrals = grid::read_dataset(path, "integral_c");
-  for (auto ghosts : {solvers::pde_ghosts::fused, solvers::pde_ghosts::exchanged}) {
-    for (auto backend : {solvers::pde_backend::compiled, solvers::pde_backend::interpreted}) {
-      const auto plan = plan_of({{{"c", grid::read_text_attribute(path, "equation_c")}},
-                                 {{"area", grid::read_attribute(path, "constant_area")}}},
-                                2, ghosts, {0.5, 0.5, 1.0});
-      grid::decomposition d(comm::world(), {{16, 12}, {false, false}, {}, 0, 2, plan.halo});
-      solvers::expression_pde pde(d, plan, {neumann()}, kernels(backend));
-      grid::read_field(path, "c", pde.field(0), 0);
-      auto rate = pde.make_field("rate");
-      pde.rhs(0.0, {&rate});
-      grid::field<double> theirs(d, 1);
-      grid::read_field(path, "rhs0_c", theirs);
-      const double diff = max_abs_difference(rate, theirs);
-      EXPECT_LT(diff, 1e-12);
-      if (comm::rank() == 0 && ghosts == solvers::pde_ghosts::fused &&
-          backend == solvers::pde_backend::compiled) {
-        std::printf("dc/dt with an integral: max |tessera - py-pde| = %.3g\n", diff);
-      }
-      double t = times[0];
-      for (std::size_t frame = 1; frame < times.size(); ++frame) {
-        t = pde.advance_fixed(t, times[frame], dt, solvers::time_scheme::euler);
-        grid::field<double> expected(d, 1);
-        grid::read_field(path, "c", expected, static_cast<std::int64_t>(frame));
-        EXPECT_LT(max_abs_difference(pde.field(0), expected), 1e-12) << "frame " << frame;
-        EXPECT_NEAR(grid::exact_sum(pde.field(0)) * 0.25, integrals[0], 1e-12) << "frame " << frame;
-      }
-    }
-  }
+  for_each_strategy([&](solvers::pde_ghosts ghosts, solvers::pde_backend backend, bool report) {
+    const auto plan = plan_of({{{"c", grid::read_text_attribute(path, "equation_c")}},
+                               {{"area", grid::read_attribute(path, "constant_area")}}},
+                              2, ghosts, {0.5, 0.5, 1.0});
+    grid::decomposition d(comm::world(), {{16, 12}, {false, false}, {}, 0, 2, plan.halo});
+    solvers::expression_pde pde(d, plan, {neumann()}, kernels(backend));
+    (void)expect_py_pde_run(pde, path, {"c"}, report, "an integral");
+    EXPECT_NEAR(grid::exact_sum(pde.field(0)) * 0.25, integrals.front(), 1e-12);
+  });
 }
 
 // ---- the hand-written solver --------------------------------------------------------------------
