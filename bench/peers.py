@@ -29,6 +29,9 @@ Workloads, each measured for tessera and its peers in the same run:
   dimension 0) on 2 ranks.
 * kpz_noise: py-pde's additive noise (Euler-Maruyama), KPZ with noise on N x N, one core:
   tessera's pde app on configs/pde_kpz_noise.toml against py-pde's PDE(..., noise=0.5).
+* keller_segel: py-pde's vector operators, the two-field chemotaxis system of
+  configs/pde_keller_segel.toml on N x N cells of 0.25, one core: the pde app against py-pde's
+  PDE with the same strings.
 * pi: the seed paper's Fig. 1 workload on 2 ranks, n_times allreduce calls of a midpoint sum
   over n_intervals = n_times / x: tessera's pi_bench (libcomm), mpi4py and numba-mpi.
 
@@ -170,10 +173,16 @@ def pypde_cases(spec, comm):
     cases = {}
     dt = spec.get("dt", CH_DT)
     for n in spec["sizes"]:
-        grid = pde.CartesianGrid([[0, n], [0, n]], [n, n], periodic=True)
-        state = pde.ScalarField.random_uniform(grid, 0.49, 0.51, rng=np.random.default_rng(0))
-        equation = pde.PDE({spec.get("field", "c"): spec.get("equation", EXPRESSION)},
-                           noise=spec.get("noise", 0.0))
+        length = n * spec.get("spacing", 1.0)
+        grid = pde.CartesianGrid([[0, length], [0, length]], [n, n], periodic=True)
+        rng = np.random.default_rng(0)
+        equations = spec.get("equations", {spec.get("field", "c"): spec.get("equation",
+                                                                             EXPRESSION)})
+        fields = [pde.ScalarField.random_uniform(grid, *spec.get("ranges", {}).get(f, (0.49, 0.51)),
+                                                 label=f, rng=rng) for f in equations]
+        state = fields[0] if len(fields) == 1 else pde.FieldCollection(fields)
+        equation = pde.PDE(equations, noise=spec.get("noise", 0.0),
+                           consts=spec.get("consts", {}))
         if comm is not None:
             solver = ExplicitMPISolver(equation, scheme="euler", backend="numba",
                                        decomposition=[2, -1])
@@ -590,6 +599,39 @@ def cahn_hilliard(ctx, cfg):
 
 
 KPZ_NOISE_DT = 0.05
+KELLER_SEGEL_DT = 0.005
+
+
+def keller_segel(ctx, cfg):
+    """py-pde's vector operators: configs/pde_keller_segel.toml's chemotaxis system (two fields,
+    divergence(c*(1 - c)*gradient(phi))), periodic N x N cells of 0.25, fixed Euler steps of
+    0.005, one core. tessera: the pde app; py-pde: PDE with the same two strings and chi = 20,
+    ExplicitSolver(scheme="euler", backend="numba"), one numba thread."""
+    config = ["--config", str(REPO / "configs" / "pde_keller_segel.toml")]
+    worker = ctx.worker("py-pde", {
+        "kind": "pypde", "sizes": cfg["ks_sizes"], "spacing": 0.25, "dt": KELLER_SEGEL_DT,
+        "equations": {"c": "laplace(c) - chi*divergence(c*(1 - c)*gradient(phi))",
+                      "phi": "laplace(phi) + c - phi"},
+        "consts": {"chi": 20.0}, "ranges": {"c": (0.25, 0.35), "phi": (0.49, 0.51)}})
+    ctx.notes.append(f"keller_segel, 1 core: loadavg {loadavg()}")
+    rows = []
+    for n in cfg["ks_sizes"]:
+        steps = steps_for(n * n, cfg["ks_work"])
+        t_end = f"{(steps - 0.5) * KELLER_SEGEL_DT:.10g}"
+        settings = [f"grid.shape=[{n},{n}]", f"time.t_end={t_end}", f"output.interval={t_end}"]
+
+        def measure(settings=settings, n=n, steps=steps):
+            seconds = app_seconds(ctx, "pde", config, settings, steps, 1, 1, r"after (\d+) steps")
+            return {str(n): seconds / steps / (n * n) * 1e9}
+        side = Side("tessera", "1x1", measure)
+        peer = peer_side(ctx, "py-pde", "1x1", worker, str(n),
+                         worker and peer_ns(worker, str(n), steps, n * n))
+        interleave(f"keller_segel {n}^2, 1 core, {steps} steps", [side, peer], cfg["reps"])
+        rows += rows_for("keller_segel", 1, "ns/cell/step", [(peer, side)],
+                         lambda _: "euler_dt0.005", lambda sub: f"{sub}^2")
+    if worker is not None:
+        worker.close()
+    return rows
 
 
 def kpz_noise(ctx, cfg):
@@ -710,7 +752,8 @@ def pi(ctx, cfg):
                     lambda x: f"x={x}", lambda x: f"n_intervals={max(1, n_times // x)}")
 
 
-WORKLOADS = {"cahn_hilliard": cahn_hilliard, "mpdata": mpdata, "pi": pi, "kpz_noise": kpz_noise}
+WORKLOADS = {"cahn_hilliard": cahn_hilliard, "mpdata": mpdata, "pi": pi, "kpz_noise": kpz_noise,
+             "keller_segel": keller_segel}
 
 
 def print_table(ctx, rows, as_csv, argv):
@@ -766,11 +809,11 @@ def main():
     if args.quick:
         cfg = {"ch_sizes": [64], "ch_work": 4e6, "mp_sizes": [64], "mp_work": 1e6,
                "pi_n_times": 2000, "pi_x_max": 2, "noise_sizes": [64], "noise_work": 1e6,
-               "reps": 2}
+               "ks_sizes": [64], "ks_work": 1e6, "reps": 2}
     else:
         cfg = {"ch_sizes": [256, 512, 1024], "ch_work": 3e8, "mp_sizes": [512, 1024],
                "mp_work": 1e8, "pi_n_times": 10000, "pi_x_max": 10, "noise_sizes": [256, 512],
-               "noise_work": 5e7, "reps": 5}
+               "noise_work": 5e7, "ks_sizes": [256, 512], "ks_work": 5e7, "reps": 5}
     if args.reps:
         cfg["reps"] = max(1, args.reps)
     ctx = Context(args)

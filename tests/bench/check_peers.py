@@ -13,7 +13,7 @@ import tempfile
 HEADER = ("workload,case,size,cores,peer,peer_layout,tessera_layout,unit,reps,t_peer,t_tessera,"
           "ratio_peer_tessera,ratio_peer_tessera_min,ratio_peer_tessera_max,jit_s_peer,status")
 PEERS = ("py-pde", "PyMPDATA", "PyMPDATA-MPI", "mpi4py", "numba-mpi")
-WORKLOADS = ("cahn_hilliard", "mpdata", "pi", "kpz_noise")
+WORKLOADS = ("cahn_hilliard", "mpdata", "pi", "kpz_noise", "keller_segel")
 
 failures = []
 
