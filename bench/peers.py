@@ -602,22 +602,18 @@ KPZ_NOISE_DT = 0.05
 KELLER_SEGEL_DT = 0.005
 
 
-def keller_segel(ctx, cfg):
-    """py-pde's vector operators: configs/pde_keller_segel.toml's chemotaxis system (two fields,
-    divergence(c*(1 - c)*gradient(phi))), periodic N x N cells of 0.25, fixed Euler steps of
-    0.005, one core. tessera: the pde app; py-pde: PDE with the same two strings and chi = 20,
-    ExplicitSolver(scheme="euler", backend="numba"), one numba thread."""
-    config = ["--config", str(REPO / "configs" / "pde_keller_segel.toml")]
-    worker = ctx.worker("py-pde", {
-        "kind": "pypde", "sizes": cfg["ks_sizes"], "spacing": 0.25, "dt": KELLER_SEGEL_DT,
-        "equations": {"c": "laplace(c) - chi*divergence(c*(1 - c)*gradient(phi))",
-                      "phi": "laplace(phi) + c - phi"},
-        "consts": {"chi": 20.0}, "ranges": {"c": (0.25, 0.35), "phi": (0.49, 0.51)}})
-    ctx.notes.append(f"keller_segel, 1 core: loadavg {loadavg()}")
+def pde_app_against_py_pde(ctx, cfg, workload, config_name, worker_spec, dt, case):
+    """The pde app on configs/<config_name> against a py-pde worker (worker_spec) on the same
+    equations, periodic N x N for N in cfg[<workload>_sizes], fixed steps of dt, one core; the
+    app's steps and py-pde's cover the same interval (steps - 1/2 steps: py-pde rounds up)."""
+    config = ["--config", str(REPO / "configs" / config_name)]
+    sizes = cfg[workload + "_sizes"]
+    worker = ctx.worker("py-pde", dict(worker_spec, kind="pypde", sizes=sizes, dt=dt))
+    ctx.notes.append(f"{workload}, 1 core: loadavg {loadavg()}")
     rows = []
-    for n in cfg["ks_sizes"]:
-        steps = steps_for(n * n, cfg["ks_work"])
-        t_end = f"{(steps - 0.5) * KELLER_SEGEL_DT:.10g}"
+    for n in sizes:
+        steps = steps_for(n * n, cfg[workload + "_work"])
+        t_end = f"{(steps - 0.5) * dt:.10g}"
         settings = [f"grid.shape=[{n},{n}]", f"time.t_end={t_end}", f"output.interval={t_end}"]
 
         def measure(settings=settings, n=n, steps=steps):
@@ -626,12 +622,24 @@ def keller_segel(ctx, cfg):
         side = Side("tessera", "1x1", measure)
         peer = peer_side(ctx, "py-pde", "1x1", worker, str(n),
                          worker and peer_ns(worker, str(n), steps, n * n))
-        interleave(f"keller_segel {n}^2, 1 core, {steps} steps", [side, peer], cfg["reps"])
-        rows += rows_for("keller_segel", 1, "ns/cell/step", [(peer, side)],
-                         lambda _: "euler_dt0.005", lambda sub: f"{sub}^2")
+        interleave(f"{workload} {n}^2, 1 core, {steps} steps", [side, peer], cfg["reps"])
+        rows += rows_for(workload, 1, "ns/cell/step", [(peer, side)], lambda _: case,
+                         lambda sub: f"{sub}^2")
     if worker is not None:
         worker.close()
     return rows
+
+
+def keller_segel(ctx, cfg):
+    """py-pde's vector operators: configs/pde_keller_segel.toml's chemotaxis system (two fields,
+    divergence(c*(1 - c)*gradient(phi))), periodic N x N cells of 0.25, fixed Euler steps of
+    0.005, one core. tessera: the pde app; py-pde: PDE with the same two strings and chi = 20,
+    ExplicitSolver(scheme="euler", backend="numba"), one numba thread."""
+    return pde_app_against_py_pde(ctx, cfg, "keller_segel", "pde_keller_segel.toml", {
+        "spacing": 0.25, "consts": {"chi": 20.0},
+        "equations": {"c": "laplace(c) - chi*divergence(c*(1 - c)*gradient(phi))",
+                      "phi": "laplace(phi) + c - phi"},
+        "ranges": {"c": (0.25, 0.35), "phi": (0.49, 0.51)}}, KELLER_SEGEL_DT, "euler_dt0.005")
 
 
 def kpz_noise(ctx, cfg):
@@ -639,29 +647,9 @@ def kpz_noise(ctx, cfg):
     (Euler-Maruyama) steps of 0.05, periodic N x N of unit cells, one core. tessera: the pde app
     on configs/pde_kpz_noise.toml; py-pde: PDE({"h": the same equation}, noise=0.5),
     ExplicitSolver(scheme="euler", backend="numba"), one numba thread."""
-    config = ["--config", str(REPO / "configs" / "pde_kpz_noise.toml")]
-    worker = ctx.worker("py-pde", {"kind": "pypde", "sizes": cfg["noise_sizes"], "field": "h",
-                                   "equation": "1.0*laplace(h) + 0.5*gradient_squared(h)",
-                                   "noise": 0.5, "dt": KPZ_NOISE_DT})
-    ctx.notes.append(f"kpz_noise, 1 core: loadavg {loadavg()}")
-    rows = []
-    for n in cfg["noise_sizes"]:
-        steps = steps_for(n * n, cfg["noise_work"])
-        t_end = f"{(steps - 0.5) * KPZ_NOISE_DT:.10g}"
-        settings = [f"grid.shape=[{n},{n}]", f"time.t_end={t_end}", f"output.interval={t_end}"]
-
-        def measure(settings=settings, n=n, steps=steps):
-            seconds = app_seconds(ctx, "pde", config, settings, steps, 1, 1, r"after (\d+) steps")
-            return {str(n): seconds / steps / (n * n) * 1e9}
-        side = Side("tessera", "1x1", measure)
-        peer = peer_side(ctx, "py-pde", "1x1", worker, str(n),
-                         worker and peer_ns(worker, str(n), steps, n * n))
-        interleave(f"kpz_noise {n}^2, 1 core, {steps} steps", [side, peer], cfg["reps"])
-        rows += rows_for("kpz_noise", 1, "ns/cell/step", [(peer, side)],
-                         lambda _: "euler_maruyama_dt0.05", lambda sub: f"{sub}^2")
-    if worker is not None:
-        worker.close()
-    return rows
+    return pde_app_against_py_pde(ctx, cfg, "kpz_noise", "pde_kpz_noise.toml", {
+        "field": "h", "equation": "1.0*laplace(h) + 0.5*gradient_squared(h)", "noise": 0.5},
+        KPZ_NOISE_DT, "euler_maruyama_dt0.05")
 
 
 MPDATA_SCHEMES = (("iters2", 2, False), ("iters3_fct", 3, True))
@@ -808,12 +796,14 @@ def main():
 
     if args.quick:
         cfg = {"ch_sizes": [64], "ch_work": 4e6, "mp_sizes": [64], "mp_work": 1e6,
-               "pi_n_times": 2000, "pi_x_max": 2, "noise_sizes": [64], "noise_work": 1e6,
-               "ks_sizes": [64], "ks_work": 1e6, "reps": 2}
+               "pi_n_times": 2000, "pi_x_max": 2, "kpz_noise_sizes": [64],
+               "kpz_noise_work": 1e6, "keller_segel_sizes": [64], "keller_segel_work": 1e6,
+               "reps": 2}
     else:
         cfg = {"ch_sizes": [256, 512, 1024], "ch_work": 3e8, "mp_sizes": [512, 1024],
-               "mp_work": 1e8, "pi_n_times": 10000, "pi_x_max": 10, "noise_sizes": [256, 512],
-               "noise_work": 5e7, "ks_sizes": [256, 512], "ks_work": 5e7, "reps": 5}
+               "mp_work": 1e8, "pi_n_times": 10000, "pi_x_max": 10,
+               "kpz_noise_sizes": [256, 512], "kpz_noise_work": 5e7,
+               "keller_segel_sizes": [256, 512], "keller_segel_work": 5e7, "reps": 5}
     if args.reps:
         cfg["reps"] = max(1, args.reps)
     ctx = Context(args)
