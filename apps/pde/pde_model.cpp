@@ -336,14 +336,7 @@ public:
 
   void build(const grid::decomposition& d, const grid::halo_options& halo) override {
     std::vector<grid::boundary<double>> bcs;
-    for (driver::side_specs s : sides_) {
-      for (auto& dim : s) {
-        for (auto& side : dim) {
-          if (!side.expression.empty()) {
-            side.type = "neumann"; // a stand-in: the solver fills it from side_expressions
-          }
-        }
-      }
+    for (const auto& s : sides_) { // sides given by expressions: the solver's (side_expressions)
       bcs.push_back(driver::to_grid_boundary(s, spacing_));
     }
     if (semi_implicit()) {

@@ -241,7 +241,9 @@ grid::boundary<double> to_grid_boundary(const side_specs& sides,
     for (int h = 0; h < 2; ++h) {
       const side_spec& s = sides[static_cast<std::size_t>(d)][static_cast<std::size_t>(h)];
       auto& c = b.side(d, h == 0 ? -1 : +1);
-      if (s.type == "neumann") {
+      if (!s.expression.empty()) {
+        c = grid::side_condition<double>::none(); // the solver evaluates the expression itself
+      } else if (s.type == "neumann") {
         c = grid::side_condition<double>::neumann(s.derivative,
                                                   spacing[static_cast<std::size_t>(d)]);
       } else if (s.type == "dirichlet") {

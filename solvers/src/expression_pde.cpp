@@ -241,26 +241,37 @@ struct expression_pde::impl final : explicit_system {
 
   /// Ghost layer g beyond the side from its mirror cell (layer g inside) and the expression's
   /// value v at the face centre of its row: py-pde's 2v − mirror (face value) or
-  /// mirror + (2g − 1)·v·Δx (outward derivative), as libgrid's Dirichlet and Neumann sides.
+  /// mirror + (2g − 1)·v·Δx (outward derivative), as libgrid's Dirichlet and Neumann sides. The
+  /// expression is evaluated once per row, for all of the row's ghost layers.
   void fill_side_expression(grid::field<double>& f, int d, int side, const box& ghosts,
                             const coordinate_expression& e, double face, double h,
                             bool derivative) const {
+    if (ghosts.empty()) {
+      return;
+    }
     const auto du = static_cast<std::size_t>(d);
     const index_t n = f.extent(d);
+    box rows = ghosts; // one entry per row across the side
+    rows.hi[du] = rows.lo[du] + 1;
     std::vector<double> scratch;
-    grid::for_each_index(ghosts, [&](index_t i, index_t j, index_t k) {
+    grid::for_each_index(rows, [&](index_t i, index_t j, index_t k) {
       grid::index3 at{i, j, k};
-      const index_t g = side < 0 ? -at[du] : at[du] - (n - 1); // layer 1, 2, ...
       std::array<double, 3> x{};
       for (int c = 0; c < nd; ++c) {
         const auto cu = static_cast<std::size_t>(c);
         x[cu] = c == d ? face : coord_origin[cu][at[cu]];
       }
-      at[du] = side < 0 ? g - 1 : n - g;
-      const double mirror = f(at[0], at[1], at[2]);
       const double v = e.at(x, boundary_time, scratch);
-      f(i, j, k) =
-          derivative ? mirror + static_cast<double>(2 * g - 1) * (v * h) : 2.0 * v - mirror;
+      for (index_t layer = ghosts.lo[du]; layer < ghosts.hi[du]; ++layer) {
+        const index_t g = side < 0 ? -layer : layer - (n - 1); // layer 1, 2, ...
+        grid::index3 ghost = at;
+        ghost[du] = layer;
+        grid::index3 mirror = at;
+        mirror[du] = side < 0 ? g - 1 : n - g;
+        const double inside = f(mirror[0], mirror[1], mirror[2]);
+        f(ghost[0], ghost[1], ghost[2]) =
+            derivative ? inside + static_cast<double>(2 * g - 1) * (v * h) : 2.0 * v - inside;
+      }
     });
   }
 

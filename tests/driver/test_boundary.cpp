@@ -93,6 +93,9 @@ TEST(Boundary, ExpressionSidesKeepTheirText) {
   EXPECT_EQ(s[0][0].expression, "sin(y)*t");
   EXPECT_EQ(s[0][1].expression, "");
   EXPECT_NO_THROW(cfg.reject_unknown());
+  // The solver fills it: libgrid leaves it alone.
+  EXPECT_EQ(driver::to_grid_boundary(s, {1.0, 1.0, 1.0}).side(0, -1).type,
+            grid::side_condition<double>::kind::none);
   const auto refused = [&](const std::string& text) {
     return message_of([&] {
       auto other = driver::config::from_text(text, "f", {});

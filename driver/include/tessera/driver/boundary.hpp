@@ -63,7 +63,8 @@ struct side_type {
                                        const std::vector<side_type>& accepted);
 
 /// libgrid's conditions for built-in types (neumann scaled by the cell size along its dimension);
-/// throws usage_error for another type (a solver maps its own types itself).
+/// a side given by an expression becomes `none` (its solver fills it); throws usage_error for
+/// another type (a solver maps its own types itself).
 [[nodiscard]] grid::boundary<double> to_grid_boundary(const side_specs& sides,
                                                       const std::array<double, 3>& spacing);
 
