@@ -135,16 +135,26 @@ public:
     // Boundary conditions, applied to every operator's argument in an equation (py-pde's bc):
     // [boundary] for every equation, refined by [boundary_<field>] for that field's equation.
     const std::vector sides{
-        driver::neumann_side(), driver::dirichlet_side(), driver::mixed_side(),
+        driver::neumann_side(),
+        driver::dirichlet_side(),
+        driver::mixed_side(),
         driver::side_type{.name = "value_expression",
                           .doc = "the value on the face is `expression`, of x, y, z (the face "
-                                 "centre), t and the constants (py-pde's value_expression)",
+                                 "centre), t, the constants, dx and value (the adjacent cell) "
+                                 "(py-pde's value_expression)",
                           .takes_expression = true},
         driver::side_type{.name = "derivative_expression",
                           .doc = "the outward normal derivative is `expression`, of x, y, z (the "
-                                 "face centre), t and the constants (py-pde's "
+                                 "face centre), t, the constants, dx and value (py-pde's "
                                  "derivative_expression)",
-                          .takes_expression = true}};
+                          .takes_expression = true},
+        driver::side_type{.name = "mixed_expression",
+                          .doc = "Robin: outward normal derivative + value * u = const, value "
+                                 "and const expressions of x, y, z, t, the constants, dx and "
+                                 "value (py-pde's mixed_expression)",
+                          .takes_value = true,
+                          .takes_const = true,
+                          .expression_values = true}};
     sides_.clear();
     sides_.push_back(driver::read_boundary(cfg, "boundary", sides, driver::all_sides({"neumann"})));
     for (const auto& [name, rhs] : definition_.equations) {
@@ -229,8 +239,9 @@ public:
   [[nodiscard]] bool semi_implicit() const noexcept { return solvers::is_semi_implicit(scheme()); }
 
   /// The sides of every boundary set given by expressions (value_expression,
-  /// derivative_expression) into definition_.side_expressions, each checked now (no field and no
-  /// operator in it; the message names the side's key). Sides of periodic dimensions are unused.
+  /// derivative_expression, mixed_expression) into definition_.side_expressions, each checked now
+  /// (no field and no operator in it; the message names the side's key). Sides of periodic
+  /// dimensions are unused.
   void read_side_expressions(driver::config& cfg, const driver::grid_setup& g) {
     if (cfg.describing_only()) {
       return;
@@ -239,6 +250,15 @@ public:
     for (const auto& [name, rhs] : definition_.equations) {
       fields.push_back(name);
     }
+    const auto check = [&](const std::string& key, const std::string& text, int d) {
+      try {
+        (void)solvers::side_expression(text, d, definition_, fields);
+      } catch (const solvers::expression_error& e) {
+        cfg.fail(key, e.what());
+      } catch (const usage_error& e) {
+        cfg.fail(key, e.what());
+      }
+    };
     for (std::size_t set = 0; set < sides_.size(); ++set) {
       for (int d = 0; d < g.ndim; ++d) {
         for (int h = 0; h < 2; ++h) {
@@ -246,16 +266,19 @@ public:
           if (g.periodic[static_cast<std::size_t>(d)] || s.expression.empty()) {
             continue;
           }
-          try {
-            (void)solvers::coordinate_expression(s.expression, g.ndim, g.spacing, g.origin,
-                                                 definition_.constants, fields);
-          } catch (const solvers::expression_error& e) {
-            cfg.fail(s.key + ".expression", e.what());
-          } catch (const usage_error& e) {
-            cfg.fail(s.key + ".expression", e.what());
+          solvers::pde_side_expression se{static_cast<int>(set), d, h == 0 ? -1 : 1};
+          se.text = s.expression;
+          if (s.type == "mixed_expression") {
+            se.kind = solvers::pde_side_kind::mixed;
+            se.const_text = s.const_expression;
+            check(s.key + ".value", se.text, d);
+            check(s.key + ".const", se.const_text, d);
+          } else {
+            se.kind = s.type == "derivative_expression" ? solvers::pde_side_kind::derivative
+                                                        : solvers::pde_side_kind::value;
+            check(s.key + ".expression", se.text, d);
           }
-          definition_.side_expressions.push_back({static_cast<int>(set), d, h == 0 ? -1 : 1,
-                                                  s.type == "derivative_expression", s.expression});
+          definition_.side_expressions.push_back(std::move(se));
         }
       }
     }

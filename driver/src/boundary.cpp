@@ -1,5 +1,7 @@
 #include "tessera/driver/boundary.hpp"
 
+#include <tessera/number_text.hpp>
+
 namespace tessera::driver {
 
 side_type neumann_side() {
@@ -41,6 +43,18 @@ std::string type_list(const std::vector<side_type>& accepted) {
          ("\"" + accepted[i].name + "\"");
   }
   return s;
+}
+
+/// The expression at `key`: a string as written, a number as its shortest exact text, "0" where
+/// the key is absent.
+std::string expression_text(config& cfg, const std::string& key, const std::string& doc) {
+  if (!cfg.has(key)) {
+    return "0";
+  }
+  if (cfg.is_string(key)) {
+    return cfg.require_string(key, doc);
+  }
+  return number_text(cfg.get_double(key, 0.0, doc));
 }
 
 side_spec read_side(config& cfg, const std::string& path, const std::vector<side_type>& accepted) {
@@ -126,6 +140,13 @@ side_spec read_side(config& cfg, const std::string& path, const std::vector<side
                          "\", expression = \"...\" }");
     }
     s.expression = cfg.require_string(path + ".expression", type->doc);
+  }
+  if (type->expression_values) { // value and const as expressions, "0" where not given
+    s.expression = expression_text(cfg, path + ".value", "value (" + type->name + ")");
+    if (type->takes_const) {
+      s.const_expression = expression_text(cfg, path + ".const", "const (" + type->name + ")");
+    }
+    return s;
   }
   if (shorthand) { // value and derivative keep their defaults (0), and the side stays a string
     return s;

@@ -224,33 +224,48 @@ struct expression_pde::impl final : explicit_system {
                           std::to_string(se.set) + ", dimension " + std::to_string(se.dim) +
                           ", side " + std::to_string(se.side) + ", which do not exist");
       }
-      auto e = std::make_shared<const coordinate_expression>(se.text, nd, def.spacing, def.origin,
-                                                             def.constants, plan.fields);
+      auto side = std::make_shared<expression_side>();
+      side->kind = se.kind;
+      side->main = std::make_unique<coordinate_expression>(
+          side_expression(se.text, se.dim, def, plan.fields));
+      if (se.kind == pde_side_kind::mixed) {
+        side->constant = std::make_unique<coordinate_expression>(
+            side_expression(se.const_text, se.dim, def, plan.fields));
+      }
       const auto du = static_cast<std::size_t>(se.dim);
-      const double h = def.spacing[du];
-      const double face = def.origin[du] +
-                          (se.side < 0 ? 0.0 : static_cast<double>(decomp_.global_shape()[du]) * h);
+      side->h = def.spacing[du];
+      side->face = def.origin[du] +
+                   (se.side < 0 ? 0.0 : static_cast<double>(decomp_.global_shape()[du]) * side->h);
       boundaries[static_cast<std::size_t>(se.set)].side(se.dim, se.side) =
           grid::side_condition<double>::custom(
-              [this, e, face, h, derivative = se.derivative](grid::field<double>& f, int d,
-                                                             int side, const box& ghosts) {
-                fill_side_expression(f, d, side, ghosts, *e, face, h, derivative);
+              [this, side](grid::field<double>& f, int d, int s, const box& ghosts) {
+                fill_side_expression(f, d, s, ghosts, *side);
               });
     }
   }
 
-  /// Ghost layer g beyond the side from its mirror cell (layer g inside) and the expression's
-  /// value v at the face centre of its row: py-pde's 2v − mirror (face value) or
-  /// mirror + (2g − 1)·v·Δx (outward derivative), as libgrid's Dirichlet and Neumann sides. The
-  /// expression is evaluated once per row, for all of the row's ghost layers.
+  /// A side given by expressions, as fill_side_expression evaluates it.
+  struct expression_side {
+    pde_side_kind kind = pde_side_kind::value;
+    std::unique_ptr<const coordinate_expression> main;     ///< value, derivative or γ
+    std::unique_ptr<const coordinate_expression> constant; ///< mixed: β
+    double face = 0.0; ///< the side's coordinate along its dimension
+    double h = 1.0;    ///< the cell size across the side
+  };
+
+  /// Ghost layer g beyond the side from its mirror cell m (layer g inside), with the expressions
+  /// evaluated once per row at the face centre with `value` = the adjacent cell a (layer 1's
+  /// mirror), as py-pde: 2v − m (face value v), m + (2g − 1)·v·Δx (outward derivative v), and
+  /// for mixed sides (2Δx·β + (2 − γΔx)·m)/(γΔx + 2). Only layer 1 is read by the operators
+  /// (see docs/pde.md); the formulas continue it to the other layers the halo width has.
   void fill_side_expression(grid::field<double>& f, int d, int side, const box& ghosts,
-                            const coordinate_expression& e, double face, double h,
-                            bool derivative) const {
+                            const expression_side& e) const {
     if (ghosts.empty()) {
       return;
     }
     const auto du = static_cast<std::size_t>(d);
     const index_t n = f.extent(d);
+    const double h = e.h;
     box rows = ghosts; // one entry per row across the side
     rows.hi[du] = rows.lo[du] + 1;
     std::vector<double> scratch;
@@ -259,9 +274,13 @@ struct expression_pde::impl final : explicit_system {
       std::array<double, 3> x{};
       for (int c = 0; c < nd; ++c) {
         const auto cu = static_cast<std::size_t>(c);
-        x[cu] = c == d ? face : coord_origin[cu][at[cu]];
+        x[cu] = c == d ? e.face : coord_origin[cu][at[cu]];
       }
-      const double v = e.at(x, boundary_time, scratch);
+      grid::index3 adjacent = at;
+      adjacent[du] = side < 0 ? 0 : n - 1;
+      const double a = f(adjacent[0], adjacent[1], adjacent[2]);
+      const double v = e.main->at(x, boundary_time, a, scratch);
+      const double beta = e.constant ? e.constant->at(x, boundary_time, a, scratch) : 0.0;
       for (index_t layer = ghosts.lo[du]; layer < ghosts.hi[du]; ++layer) {
         const index_t g = side < 0 ? -layer : layer - (n - 1); // layer 1, 2, ...
         grid::index3 ghost = at;
@@ -269,8 +288,16 @@ struct expression_pde::impl final : explicit_system {
         grid::index3 mirror = at;
         mirror[du] = side < 0 ? g - 1 : n - g;
         const double inside = f(mirror[0], mirror[1], mirror[2]);
-        f(ghost[0], ghost[1], ghost[2]) =
-            derivative ? inside + static_cast<double>(2 * g - 1) * (v * h) : 2.0 * v - inside;
+        double& out = f(ghost[0], ghost[1], ghost[2]);
+        switch (e.kind) {
+        case pde_side_kind::value: out = 2.0 * v - inside; break;
+        case pde_side_kind::derivative:
+          out = inside + static_cast<double>(2 * g - 1) * (v * h);
+          break;
+        case pde_side_kind::mixed:
+          out = (2.0 * h * beta + (2.0 - v * h) * inside) / (v * h + 2.0);
+          break;
+        }
       }
     });
   }

@@ -119,6 +119,42 @@ TEST(Boundary, ExpressionSidesKeepTheirText) {
             "f: boundary.y+.value: a neumann side does not take value; it takes type, derivative");
 }
 
+// A type whose value and const are expressions (the pde app's mixed_expression): strings kept
+// as written, a number as its text, "0" where not given; `expression` is not its key.
+TEST(Boundary, ExpressionValuesKeepTheirText) {
+  const std::vector<driver::side_type> types{driver::neumann_side(),
+                                             driver::side_type{.name = "mixed_expression",
+                                                               .doc = "Robin",
+                                                               .takes_value = true,
+                                                               .takes_const = true,
+                                                               .expression_values = true}};
+  auto cfg = driver::config::from_text(R"([boundary]
+"x-" = { type = "mixed_expression", value = "1 + t", const = 0.25 }
+"y+" = { type = "mixed_expression", const = "value**2" }
+"x+" = "mixed_expression"
+)",
+                                       "f", {});
+  const auto s = driver::read_boundary(cfg, "boundary", types);
+  EXPECT_EQ(s[0][0].expression, "1 + t");
+  EXPECT_EQ(s[0][0].const_expression, "0.25");
+  EXPECT_EQ(s[1][1].expression, "0");
+  EXPECT_EQ(s[1][1].const_expression, "value**2");
+  EXPECT_EQ(s[0][1].expression, "0");
+  EXPECT_EQ(s[0][1].const_expression, "0");
+  EXPECT_NO_THROW(cfg.reject_unknown());
+  EXPECT_EQ(driver::to_grid_boundary(s, {1.0, 1.0, 1.0}).side(1, +1).type,
+            grid::side_condition<double>::kind::none);
+  EXPECT_EQ(message_of([&] {
+              auto other = driver::config::from_text(
+                  R"([boundary]
+"x-" = { type = "mixed_expression", expression = "1" })",
+                  "f", {});
+              (void)driver::read_boundary(other, "boundary", types);
+            }),
+            "f: boundary.x-.expression: unknown key; a side takes type, derivative (neumann), "
+            "value (mixed_expression), const (mixed_expression)");
+}
+
 TEST(Boundary, DefaultsAreRecorded) {
   auto cfg = driver::config::from_text("", "f", {});
   const auto s = driver::read_boundary(cfg, "boundary", {driver::constant_side()});

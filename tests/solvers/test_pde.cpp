@@ -495,9 +495,10 @@ TEST(PdeReference, SideExpressionsMatchPyPde) {
     def.spacing = {0.5, 0.5, 1.0};
     def.origin = {0.0, -4.0, 0.0};
     def.ghosts = ghosts;
-    def.side_expressions = {{0, 0, -1, false, "0.5 + 0.2*sin(y)*(1 + t)"},
-                            {0, 0, +1, true, "0.5*cos(y/3) + x/10"},
-                            {0, 1, +1, true, "sin(x + 2*t)"}};
+    using enum solvers::pde_side_kind;
+    def.side_expressions = {{0, 0, -1, value, "0.5 + 0.2*sin(y)*(1 + t)"},
+                            {0, 0, +1, derivative, "0.5*cos(y/3) + x/10"},
+                            {0, 1, +1, derivative, "sin(x + 2*t)"}};
     const auto plan = solvers::make_pde_plan(def);
     grid::decomposition d(comm::world(), {{20, 16}, {false, false}, {}, 0, 2, plan.halo});
     bc_t bc = neumann(); // three sides replaced by the expressions
@@ -510,6 +511,51 @@ TEST(PdeReference, SideExpressionsMatchPyPde) {
     pde.rhs(t0 + 1.0, {&later});
     EXPECT_GT(max_abs_difference(later, first), 1e-3);
   });
+}
+
+// Sides whose expressions read the adjacent cell's `value` and the cell size `dx`, including
+// py-pde's mixed_expression (Robin) sides with γ and β given by expressions, one of them nonlinear
+// in the value: py-pde 0.36's right-hand side and Euler frames
+// (tests/data/pde/make_nonlinear_sides.py), with either backend and ghost strategy.
+TEST(PdeReference, NonlinearSideExpressionsMatchPyPde) {
+  const std::string path = TESSERA_TEST_DATA_DIR "/pde/nonlinear_sides_20x16.h5";
+  for_each_strategy([&](solvers::pde_ghosts ghosts, solvers::pde_backend backend, bool report) {
+    solvers::pde_definition def;
+    def.equations = {{"c", grid::read_text_attribute(path, "equation_c")}};
+    def.ndim = 2;
+    def.spacing = {0.5, 0.5, 1.0};
+    def.origin = {0.0, -4.0, 0.0};
+    def.ghosts = ghosts;
+    using enum solvers::pde_side_kind;
+    def.side_expressions = {{0, 0, -1, mixed, "1 + 0.5*sin(y)*t", "0.3*cos(y) + value**2"},
+                            {0, 0, +1, derivative, "-0.4*value**3 + dx*y/10"},
+                            {0, 1, -1, value, "0.4 + 0.1*value*x/10"},
+                            {0, 1, +1, mixed, "2", "x/10"}};
+    const auto plan = solvers::make_pde_plan(def);
+    grid::decomposition d(comm::world(), {{20, 16}, {false, false}, {}, 0, 2, plan.halo});
+    solvers::expression_pde pde(d, plan, {neumann()}, kernels(backend));
+    (void)expect_py_pde_run(pde, path, {"c"}, report, "sides reading the adjacent value");
+  });
+}
+
+// A side expression may read `value` and `dx`, nothing else beyond the coordinates, t and the
+// constants: a field is refused; `value` hides a constant of that name, a constant named dx is
+// the user's; at() without the value is refused for an expression that reads it.
+TEST(PdeSideExpression, ReadsValueAndDx) {
+  solvers::pde_definition def;
+  def.equations = {{"c", "laplace(c)"}};
+  def.ndim = 2;
+  def.spacing = {0.5, 0.25, 1.0};
+  const std::array<double, 3> at{1.0, 2.0, 0.0};
+  std::vector<double> scratch;
+  EXPECT_EQ(solvers::side_expression("value*dx + y", 1, def, {"c"}).at(at, 0.0, 3.0, scratch),
+            3.0 * 0.25 + 2.0);
+  def.constants = {{"dx", 7.0}, {"value", 100.0}};
+  EXPECT_EQ(solvers::side_expression("value*dx", 0, def, {"c"}).at(at, 0.0, 3.0, scratch), 21.0);
+  EXPECT_THROW((void)solvers::side_expression("value + c", 0, def, {"c"}),
+               solvers::expression_error);
+  const auto e = solvers::side_expression("value", 0, def, {"c"});
+  EXPECT_THROW((void)e.at(at, 0.0, scratch), tessera::usage_error);
 }
 
 // An integral over the grid in the equation (Allen-Cahn with the mean of its reaction term

@@ -23,7 +23,9 @@ struct side_spec {
   double value = 0.0;      ///< for types that take a value (dirichlet, constant, ...)
   double derivative = 0.0; ///< for types that take an outward normal derivative (neumann)
   double constant = 0.0; ///< for types that take a constant term (mixed: β of ∂n u + γ u = β)
-  std::string expression{}; ///< for types given by an expression (the solver interprets it)
+  std::string expression{};       ///< for types given by an expression (the solver interprets it);
+                                  ///< for those whose value is one, that expression
+  std::string const_expression{}; ///< for types whose const is an expression: that expression
 };
 
 /// sides[d][0] is the low side of dimension d, sides[d][1] the high side.
@@ -38,6 +40,9 @@ struct side_type {
   bool takes_derivative = false; ///< reads `derivative` (default 0)
   bool takes_const = false;      ///< reads `const` (default 0)
   bool takes_expression = false; ///< reads `expression` (a string, required)
+  /// `value` and `const` (if taken) are expressions (strings; a number is read as its text,
+  /// default "0"), into side_spec::expression and const_expression (py-pde's mixed_expression).
+  bool expression_values = false;
 };
 
 /// The built-in types: neumann (derivative), dirichlet (value, required), constant (value,

@@ -26,11 +26,13 @@ public:
   /// origin + (global index + 1/2)·spacing.
   /// Throws expression_error at the fault: a syntax error, an unknown name, an operator, or one
   /// of `field_names` (names the caller's fields have, refused with "not a field" rather than
-  /// "unknown name"); usage_error if `text` is blank.
+  /// "unknown name"); usage_error if `text` is blank. A non-empty `value_name` is one more name
+  /// the expression may read: the value passed to at() (a boundary side's adjacent cell).
   coordinate_expression(const std::string& text, int ndim, const std::array<double, 3>& spacing,
                         const std::array<double, 3>& origin = {0.0, 0.0, 0.0},
                         std::vector<std::pair<std::string, double>> constants = {},
-                        const std::vector<std::string>& field_names = {});
+                        const std::vector<std::string>& field_names = {},
+                        const std::string& value_name = {});
 
   /// Sets the interior of `f` to the expression's values at its cell centres at time `t`
   /// (ghosts untouched). `f` must be cell-centred with the expression's dimension count.
@@ -43,14 +45,27 @@ public:
   /// The same with the caller's scratch space (resized as needed; one per thread), for loops.
   [[nodiscard]] double at(const std::array<double, 3>& position, double t,
                           std::vector<double>& scratch) const;
+  /// The same where the expression reads `value_name`, given as `value`.
+  [[nodiscard]] double at(const std::array<double, 3>& position, double t, double value,
+                          std::vector<double>& scratch) const;
 
   /// The expression as written.
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
 
 private:
   std::string text_;
+  bool reads_value_ = false; ///< constructed with a value_name
   pde_plan plan_;
   std::vector<double> params_; ///< literals' and constants' values
 };
+
+/// The expression of a boundary side (pde_side_expression) as py-pde reads it: of x, y, z (the
+/// face centre), t, the constants of `def`, `dx` (the cell size across the side, dimension
+/// `dim`; a constant of that name takes precedence) and `value` (the adjacent cell's value, which
+/// hides a constant of that name).
+/// Throws as the constructor does; `field_names` are refused.
+[[nodiscard]] coordinate_expression side_expression(const std::string& text, int dim,
+                                                    const pde_definition& def,
+                                                    const std::vector<std::string>& field_names);
 
 } // namespace tessera::solvers

@@ -44,15 +44,25 @@ namespace tessera::solvers {
 /// How intermediates get their ghost cells (see the file comment).
 enum class pde_ghosts { fused, exchanged };
 
-/// A side whose condition is an expression of the coordinates and the time t (py-pde's
-/// value_expression and derivative_expression), evaluated at the side's face centres at the
-/// time of each evaluation of the right-hand sides.
+/// What a side's expression gives (py-pde's value_expression, derivative_expression and
+/// mixed_expression).
+enum class pde_side_kind {
+  value,      ///< the value on the face (Dirichlet)
+  derivative, ///< the outward normal derivative (Neumann)
+  mixed,      ///< Robin: outward derivative + γ·u = β, `text` γ and `const_text` β
+};
+
+/// A side whose condition is given by expressions of the coordinates, the time t, the cell size
+/// across the side `dx` and the adjacent cell's value `value` (coordinate_expression.hpp's
+/// side_expression), evaluated at the side's face centres at the time of each evaluation of the
+/// right-hand sides.
 struct pde_side_expression {
-  int set = 0;             ///< the boundary set (boundary_of_equation's numbers) it belongs to
-  int dim = 0;             ///< the dimension whose side it is
-  int side = -1;           ///< −1 the low side, +1 the high side
-  bool derivative = false; ///< false: the face value (Dirichlet); true: the outward derivative
-  std::string text{};      ///< of x, y, z, t, the constants and the functions; no fields
+  int set = 0;   ///< the boundary set (boundary_of_equation's numbers) it belongs to
+  int dim = 0;   ///< the dimension whose side it is
+  int side = -1; ///< −1 the low side, +1 the high side
+  pde_side_kind kind = pde_side_kind::value;
+  std::string text{};       ///< the value, the derivative, or (mixed) γ; no fields
+  std::string const_text{}; ///< mixed: β
 };
 
 /// The system as the user wrote it.
