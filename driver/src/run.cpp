@@ -248,6 +248,41 @@ void refuse_unresolved_step(const config& c, const std::string& key, double span
   }
 }
 
+/// The frames listed at `key` (times or steps, `noun`) up to `last` (`last_key`'s value), in
+/// order; those after it are left for a restart that reaches them, with a note. Refuses a list
+/// that is not ascending or whose first entry is not after `start` (`start_text` names it;
+/// `hint` ends the message).
+template <class T, class Text>
+std::vector<T> frames_up_to(config& c, const std::string& key, const std::vector<T>& list,
+                            const std::string& noun, T start, const std::string& start_text,
+                            const std::string& hint, T last, const std::string& last_key, Text text,
+                            std::vector<std::string>& notes) {
+  std::vector<T> kept;
+  T before = start;
+  std::size_t later = 0;
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    const T at = list[k];
+    if (!(at > before)) {
+      c.fail(key, text(at) + " is not after " +
+                      (k == 0 ? start_text : "the " + noun + " before it, " + text(before)) +
+                      "; list the " + noun + "s in ascending order" + hint);
+    }
+    before = at;
+    if (at > last) { // kept for a restart with a later end
+      ++later;
+    } else {
+      kept.push_back(at);
+    }
+  }
+  if (later > 0) {
+    notes.push_back(c.origin(key) + ": " + key + ": " + std::to_string(later) + " of the " + noun +
+                    "s lie after " + last_key + " = " + text(last) +
+                    ": no frame there in this run (a restart with a later " + last_key +
+                    " writes them)");
+  }
+  return kept;
+}
+
 } // namespace
 
 void simulation::impl::read_frame_times(config& c) {
@@ -279,30 +314,11 @@ void simulation::impl::read_frame_times(config& c) {
                                "output.interval_growth = 1)");
   }
   if (listed) {
-    double before = t_start;
-    std::size_t later = 0;
-    for (const double t : times) {
-      if (!(t > before)) {
-        c.fail("output.times",
-               number_text(t) + " is not after " +
-                   (before == t_start ? "time.t_start = " + number_text(t_start)
-                                      : "the time before it, " + number_text(before)) +
-                   "; list the times in ascending order, after time.t_start");
-      }
-      before = t;
-      if (t > t_end) { // kept for a restart with a later t_end
-        ++later;
-      } else {
-        frame_times.push_back(t);
-      }
-    }
+    frame_times = frames_up_to(
+        c, "output.times", times, "time", t_start, "time.t_start = " + number_text(t_start),
+        ", after time.t_start", t_end, "time.t_end", [](double t) { return number_text(t); },
+        notes);
     frames_listed = true;
-    if (later > 0) {
-      notes.push_back(c.origin("output.times") + ": output.times: " + std::to_string(later) +
-                      " of the times lie after time.t_end = " + number_text(t_end) +
-                      ": no frame there in this run (a restart with a later time.t_end writes "
-                      "them)");
-    }
   } else if (growth > 1.0) {
     frames_listed = true;
     // Gaps interval, interval·growth, interval·growth², ... from t_start, summed in this order
@@ -363,34 +379,13 @@ void simulation::impl::read_frame_steps(config& c) {
   if (interval_conflicts(c, "output.steps")) {
     c.fail("output.steps", "lists the frames' steps; give it or output.interval, not both");
   }
-  std::int64_t before = 0;
-  std::size_t later = 0;
-  for (std::size_t k = 0; k < steps.size(); ++k) {
-    const std::int64_t at = steps[k];
-    if (k == 0 && at == 0) {
-      continue; // the initial frame, always written
-    }
-    if (at <= before) {
-      c.fail("output.steps", std::to_string(at) + " is not after " +
-                                 (k == 0 || (k == 1 && steps[0] == 0)
-                                      ? std::string("the start, step 0")
-                                      : "the step before it, " + std::to_string(before)) +
-                                 "; list the steps in ascending order");
-    }
-    before = at;
-    if (at > total_steps) { // kept for a restart with a later n_steps
-      ++later;
-    } else {
-      frame_step_list.push_back(at);
-    }
+  if (!steps.empty() && steps.front() == 0) {
+    steps.erase(steps.begin()); // the initial frame, always written
   }
+  frame_step_list = frames_up_to(
+      c, "output.steps", steps, "step", std::int64_t{0}, std::string("the start, step 0"), "",
+      total_steps, "time.n_steps", [](std::int64_t at) { return std::to_string(at); }, notes);
   frames_listed = true;
-  if (later > 0) {
-    notes.push_back(c.origin("output.steps") + ": output.steps: " + std::to_string(later) +
-                    " of the steps lie after time.n_steps = " + std::to_string(total_steps) +
-                    ": no frame there in this run (a restart with a later time.n_steps writes "
-                    "them)");
-  }
 }
 
 void simulation::impl::agree_on_configuration() const {

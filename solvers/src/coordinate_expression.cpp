@@ -119,6 +119,16 @@ double coordinate_expression::at(const std::array<double, 3>& position, double t
   return v[static_cast<std::size_t>(plan_.roots.front())];
 }
 
+bool coordinate_expression::reads_time() const noexcept {
+  return std::any_of(plan_.nodes.begin(), plan_.nodes.end(),
+                     [](const pde_node& n) { return n.what == pde_node::op::time; });
+}
+
+bool coordinate_expression::reads_value() const noexcept {
+  return std::any_of(plan_.nodes.begin(), plan_.nodes.end(),
+                     [](const pde_node& n) { return n.what == pde_node::op::field; });
+}
+
 void coordinate_expression::fill(grid::field<double>& f, double t) const {
   if (reads_value_) {
     throw usage_error("coordinate_expression::fill: '" + text_ +

@@ -129,6 +129,7 @@ struct expression_pde::impl final : explicit_system {
     for (int e = nd; e < 3; ++e) {
       coord_origin[static_cast<std::size_t>(e)] = nullptr;
     }
+    tabulate_side_expressions();
     base_params = plan.base_params();
     thread_params.assign(static_cast<std::size_t>(threads), base_params);
     // The integrals, by the pass that computes what they sum.
@@ -213,6 +214,39 @@ struct expression_pde::impl final : explicit_system {
     }
   }
 
+  /// A side given by expressions, as fill_side_expression evaluates it.
+  struct expression_side {
+    pde_side_kind kind = pde_side_kind::value;
+    std::unique_ptr<const coordinate_expression> main;     ///< value, derivative or γ
+    std::unique_ptr<const coordinate_expression> constant; ///< mixed: β
+    int dim = 0;                                           ///< the dimension whose side it is
+    double face = 0.0; ///< the side's coordinate along its dimension
+    double h = 1.0;    ///< the cell size across the side
+    /// Tabulated values (tabulate_side_expressions), one per row of `rows` (at row()); empty
+    /// where the expressions are evaluated at each fill.
+    std::vector<double> main_values;
+    std::vector<double> constant_values;
+    box rows{};
+
+    /// The position of the row through `at` in the tables; npos beyond them (a field with
+    /// more ghost layers than the plan's).
+    [[nodiscard]] std::size_t row(const grid::index3& at) const {
+      std::size_t r = 0;
+      for (int c = 0; c < 3; ++c) {
+        const auto cu = static_cast<std::size_t>(c);
+        const index_t i = c == dim ? rows.lo[cu] : at[cu];
+        if (i < rows.lo[cu] || i >= rows.hi[cu]) {
+          return npos;
+        }
+        r = r * static_cast<std::size_t>(rows.hi[cu] - rows.lo[cu]) +
+            static_cast<std::size_t>(i - rows.lo[cu]);
+      }
+      return r;
+    }
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  };
+  std::vector<std::shared_ptr<expression_side>> expression_sides;
+
   /// Replaces the sides given by expressions (plan.definition.side_expressions) with conditions
   /// that evaluate them at the face centres at boundary_time. Before any halo plan copies them.
   void install_side_expressions() {
@@ -236,22 +270,61 @@ struct expression_pde::impl final : explicit_system {
       side->h = def.spacing[du];
       side->face = def.origin[du] +
                    (se.side < 0 ? 0.0 : static_cast<double>(decomp_.global_shape()[du]) * side->h);
+      side->dim = se.dim;
       boundaries[static_cast<std::size_t>(se.set)].side(se.dim, se.side) =
           grid::side_condition<double>::custom(
               [this, side](grid::field<double>& f, int d, int s, const box& ghosts) {
                 fill_side_expression(f, d, s, ghosts, *side);
               });
+      expression_sides.push_back(std::move(side));
     }
   }
 
-  /// A side given by expressions, as fill_side_expression evaluates it.
-  struct expression_side {
-    pde_side_kind kind = pde_side_kind::value;
-    std::unique_ptr<const coordinate_expression> main;     ///< value, derivative or γ
-    std::unique_ptr<const coordinate_expression> constant; ///< mixed: β
-    double face = 0.0; ///< the side's coordinate along its dimension
-    double h = 1.0;    ///< the cell size across the side
-  };
+  /// The values of the sides whose expressions read neither t nor the adjacent value, once for
+  /// every row (local indices −width .. n + width − 1 along the side's other dimensions), so that
+  /// no halo exchange evaluates them again. After coord_origin is set.
+  void tabulate_side_expressions() {
+    for (auto& side : expression_sides) {
+      const auto fixed = [](const coordinate_expression* e) {
+        return e == nullptr || (!e->reads_time() && !e->reads_value());
+      };
+      if (!fixed(side->main.get()) || !fixed(side->constant.get())) {
+        continue;
+      }
+      box rows{};
+      for (int c = 0; c < 3; ++c) {
+        const auto cu = static_cast<std::size_t>(c);
+        const bool along = c < nd && c != side->dim;
+        rows.lo[cu] = along ? -width : 0;
+        rows.hi[cu] = along ? decomp_.local_extent(c) + width : 1;
+      }
+      side->rows = rows;
+      const auto count = static_cast<std::size_t>(rows.volume());
+      side->main_values.resize(count);
+      side->constant_values.resize(side->constant ? count : 0);
+      std::vector<double> scratch;
+      grid::for_each_index(rows, [&](index_t i, index_t j, index_t k) {
+        const grid::index3 at{i, j, k};
+        const auto x = side_point(*side, at);
+        const std::size_t r = side->row(at);
+        side->main_values[r] = side->main->at(x, 0.0, 0.0, scratch);
+        if (side->constant) {
+          side->constant_values[r] = side->constant->at(x, 0.0, 0.0, scratch);
+        }
+      });
+    }
+  }
+
+  /// The face centre of the row through `at` on the side.
+  [[nodiscard]] std::array<double, 3> side_point(const expression_side& e,
+                                                 const grid::index3& at) const {
+    std::array<double, 3> x{};
+    for (int c = 0; c < nd; ++c) {
+      const auto cu = static_cast<std::size_t>(c);
+      x[cu] = c == e.dim ? e.face : coord_origin[cu][at[cu]];
+    }
+    return x;
+  }
 
   /// Ghost layer g beyond the side from its mirror cell m (layer g inside), with the expressions
   /// evaluated once per row at the face centre with `value` = the adjacent cell a (layer 1's
@@ -271,16 +344,20 @@ struct expression_pde::impl final : explicit_system {
     std::vector<double> scratch;
     grid::for_each_index(rows, [&](index_t i, index_t j, index_t k) {
       grid::index3 at{i, j, k};
-      std::array<double, 3> x{};
-      for (int c = 0; c < nd; ++c) {
-        const auto cu = static_cast<std::size_t>(c);
-        x[cu] = c == d ? e.face : coord_origin[cu][at[cu]];
-      }
       grid::index3 adjacent = at;
       adjacent[du] = side < 0 ? 0 : n - 1;
       const double a = f(adjacent[0], adjacent[1], adjacent[2]);
-      const double v = e.main->at(x, boundary_time, a, scratch);
-      const double beta = e.constant ? e.constant->at(x, boundary_time, a, scratch) : 0.0;
+      double v = 0.0;
+      double beta = 0.0;
+      const std::size_t r = e.main_values.empty() ? expression_side::npos : e.row(at);
+      if (r == expression_side::npos) {
+        const auto x = side_point(e, at);
+        v = e.main->at(x, boundary_time, a, scratch);
+        beta = e.constant ? e.constant->at(x, boundary_time, a, scratch) : 0.0;
+      } else {
+        v = e.main_values[r];
+        beta = e.constant ? e.constant_values[r] : 0.0;
+      }
       for (index_t layer = ghosts.lo[du]; layer < ghosts.hi[du]; ++layer) {
         const index_t g = side < 0 ? -layer : layer - (n - 1); // layer 1, 2, ...
         grid::index3 ghost = at;

@@ -500,9 +500,14 @@ TEST(PdeReference, SideExpressionsMatchPyPde) {
                             {0, 0, +1, derivative, "0.5*cos(y/3) + x/10"},
                             {0, 1, +1, derivative, "sin(x + 2*t)"}};
     const auto plan = solvers::make_pde_plan(def);
-    grid::decomposition d(comm::world(), {{20, 16}, {false, false}, {}, 0, 2, plan.halo});
+    // On a decomposition with a wider halo than the plan's too: the sides that read neither t
+    // nor the value are tabulated per row of the plan's width, and must be found the same.
+    grid::decomposition wide(comm::world(), {{20, 16}, {false, false}, {}, 0, 2, plan.halo + 1});
     bc_t bc = neumann(); // three sides replaced by the expressions
     bc.side(1, -1) = grid::side_condition<double>::dirichlet(0.2);
+    solvers::expression_pde wide_pde(wide, plan, {bc}, kernels(backend));
+    (void)expect_py_pde_run(wide_pde, path, {"c"}, false, "sides from expressions, wide halo");
+    grid::decomposition d(comm::world(), {{20, 16}, {false, false}, {}, 0, 2, plan.halo});
     solvers::expression_pde pde(d, plan, {bc}, kernels(backend));
     const auto first = expect_py_pde_run(pde, path, {"c"}, report, "sides from expressions");
     // The time matters: the same start a unit of time later gives another right-hand side.

@@ -49,6 +49,12 @@ public:
   [[nodiscard]] double at(const std::array<double, 3>& position, double t, double value,
                           std::vector<double>& scratch) const;
 
+  /// Whether the expression reads t (then its values change with the time).
+  [[nodiscard]] bool reads_time() const noexcept;
+  /// Whether the expression reads the value passed to at() (constructed with a value_name and
+  /// naming it).
+  [[nodiscard]] bool reads_value() const noexcept;
+
   /// The expression as written.
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
 
