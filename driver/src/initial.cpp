@@ -1,5 +1,7 @@
 #include "tessera/driver/initial.hpp"
 
+#include "colored_noise.hpp"
+
 #include <tessera/error.hpp>
 #include <tessera/grid/io.hpp>
 #include <tessera/grid/parallel.hpp>
@@ -83,6 +85,29 @@ std::vector<variant_reader> builtin_kinds(const state_decl& field, const grid_se
          const auto seed = c.get_int(s + ".seed", 0, "random seed", 0);
          fill = [=](grid::field<double>& f) {
            grid::fill_random_normal(f, static_cast<std::uint64_t>(seed), mean, deviation);
+         };
+       }},
+      {"random_colored",
+       "py-pde's random_colored: normal white noise (the random_normal kind's, same seed) whose "
+       "Fourier modes are scaled by 2 pi scale |k|^(exponent/2), |k| in cycles per length, the "
+       "mean removed (exponent 0: scale times the white noise); periodic correlations, made on "
+       "the first rank, the same on every layout",
+       [&fill, &g](config& c, const std::string& s) {
+         const double exponent = c.get_double(s + ".exponent", 0.0,
+                                              "exponent nu of the power spectrum |k|^nu (0: white "
+                                              "noise; -2: smoother, 2: rougher)");
+         const double scale = c.get_double(s + ".scale", 1.0, "noise strength Gamma");
+         const auto seed = c.get_int(s + ".seed", 0, "random seed", 0);
+         fill = [=, &g](grid::field<double>& f) {
+           if (f.where().staggered_dim >= 0) {
+             throw usage_error("random_colored: the field must be cell-centred");
+           }
+           std::vector<double> global;
+           if (f.decomp().rank() == 0) {
+             global = colored_noise(g.ndim, g.shape, g.spacing, exponent, scale,
+                                    static_cast<std::uint64_t>(seed));
+           }
+           grid::scatter(global, f, 0);
          };
        }},
       {"random_harmonic",

@@ -1,8 +1,8 @@
 #pragma once
 /// \file
 /// Initial conditions of state fields, read from their table (e.g. [initial]) by `type`: the
-/// built-in constant, random_uniform, file, gaussian, box, cone and mode, and the solver's own
-/// kinds.
+/// built-in constant, random_uniform, random_normal, random_colored, random_harmonic, file,
+/// gaussian, box, cone and mode, and the solver's own kinds.
 /// Each is applied in global coordinates, so the field is the same on every layout. Positions
 /// are grid coordinates: cell i of dimension d has its centre at (i + 1/2)·spacing_d.
 

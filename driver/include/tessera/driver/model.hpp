@@ -69,11 +69,11 @@ using initial_fill = std::function<void(grid::field<double>&)>;
 struct initial_defaults {
   std::string type = "constant"; ///< a built-in kind (below) or one of the model's
   /// The built-in kinds offered, in the order messages list them (before the model's own kinds):
-  /// any of constant, random_uniform, random_normal, random_harmonic, file, gaussian, box, cone,
-  /// mode (docs/driver.md).
-  std::vector<std::string> builtin{"constant", "random_uniform", "random_normal", "random_harmonic",
-                                   "file",     "gaussian",       "box",           "cone",
-                                   "mode"};
+  /// any of constant, random_uniform, random_normal, random_colored, random_harmonic, file,
+  /// gaussian, box, cone, mode (docs/driver.md).
+  std::vector<std::string> builtin{
+      "constant", "random_uniform", "random_normal", "random_colored", "random_harmonic",
+      "file",     "gaussian",       "box",           "cone",           "mode"};
   double value = 0.0; ///< constant: the value
   double low = 0.0;   ///< random_uniform: lower bound
   double high = 1.0;  ///< random_uniform: upper bound

@@ -1,0 +1,97 @@
+#include "colored_noise.hpp"
+
+#include <tessera/error.hpp>
+#include <tessera/grid/parallel.hpp>
+
+#include <fftw3.h>
+
+#include <cmath>
+#include <complex>
+#include <memory>
+#include <numbers>
+#include <type_traits>
+
+namespace tessera::driver {
+
+namespace {
+
+/// An FFTW plan, destroyed with the object.
+using plan_handle = std::unique_ptr<std::remove_pointer_t<fftw_plan>, decltype(&fftw_destroy_plan)>;
+
+/// numpy's fftfreq(n, d) at index i (rfftfreq along the halved last dimension: i ≤ n/2).
+double frequency(std::int64_t i, std::int64_t n, double d) {
+  const std::int64_t signed_i = i <= (n - 1) / 2 ? i : i - n;
+  return static_cast<double>(signed_i) / (static_cast<double>(n) * d);
+}
+
+} // namespace
+
+std::vector<double> colored_noise(int ndim, const grid::index3& shape,
+                                  const std::array<double, 3>& spacing, double exponent,
+                                  double scale, std::uint64_t seed) {
+  const auto nd = static_cast<std::size_t>(ndim);
+  std::size_t cells = 1;
+  for (std::size_t e = 0; e < nd; ++e) {
+    cells *= static_cast<std::size_t>(shape[e]);
+  }
+  std::vector<double> values(cells);
+  const auto white = [&] {
+    for (std::size_t q = 0; q < cells; ++q) {
+      values[q] = grid::normal_hash(seed, q);
+    }
+  };
+  if (exponent == 0.0) { // py-pde's white-noise case: no transform, the mean mode kept
+    white();
+    for (double& v : values) {
+      v *= scale;
+    }
+    return values;
+  }
+  // The halved last dimension of the real transform, as numpy's rfftn.
+  std::array<int, 3> n{};
+  for (std::size_t e = 0; e < nd; ++e) {
+    n[e] = static_cast<int>(shape[e]);
+  }
+  const std::size_t last = nd - 1;
+  const std::size_t half = static_cast<std::size_t>(shape[last]) / 2 + 1;
+  const std::size_t modes = cells / static_cast<std::size_t>(shape[last]) * half;
+  std::vector<std::complex<double>> spectrum(modes);
+  auto* const spectral = reinterpret_cast<fftw_complex*>(spectrum.data()); // NOLINT: FFTW's layout
+  const plan_handle forward(
+      fftw_plan_dft_r2c(ndim, n.data(), values.data(), spectral, FFTW_ESTIMATE), fftw_destroy_plan);
+  const plan_handle backward(
+      fftw_plan_dft_c2r(ndim, n.data(), spectral, values.data(), FFTW_ESTIMATE), fftw_destroy_plan);
+  if (!forward || !backward) {
+    throw usage_error("random_colored: FFTW could not plan a transform of this grid");
+  }
+  white(); // after planning, which may use the arrays
+  fftw_execute(forward.get());
+  // Mode (i, j, l) in C order with the last dimension halved.
+  std::array<std::size_t, 3> extent{1, 1, 1};
+  for (std::size_t e = 0; e < nd; ++e) {
+    extent[e] = e == last ? half : static_cast<std::size_t>(shape[e]);
+  }
+  std::size_t q = 0;
+  for (std::size_t i = 0; i < extent[0]; ++i) {
+    for (std::size_t j = 0; j < extent[1]; ++j) {
+      for (std::size_t l = 0; l < extent[2]; ++l, ++q) {
+        const std::array<std::size_t, 3> at{i, j, l};
+        double k2 = 0.0;
+        for (std::size_t e = 0; e < nd; ++e) {
+          const double k = frequency(static_cast<std::int64_t>(at[e]), shape[e], spacing[e]);
+          k2 += k * k;
+        }
+        const double factor =
+            q == 0 ? 0.0 : 2 * std::numbers::pi * scale * std::pow(k2, exponent / 4);
+        spectrum[q] *= factor;
+      }
+    }
+  }
+  fftw_execute(backward.get());
+  for (double& v : values) {
+    v /= static_cast<double>(cells); // FFTW's inverse is unnormalised
+  }
+  return values;
+}
+
+} // namespace tessera::driver
