@@ -346,7 +346,8 @@ TEST(Halo, MixedSideWithoutAFiniteFactorMirrorsNegated) {
 }
 
 TEST(HaloErrors, HaloWiderThanPiecesIsRefused) {
-  grid::decomposition d(comm::world(), {{4 * comm::size(), 4}, {true, true}, {}, 1, 2, 1});
+  grid::decomposition d(comm::world(),
+                        {{grid::index_t{4} * comm::size(), 4}, {true, true}, {}, 1, 2, 1});
   grid::field<double> f(d, 3);
   EXPECT_THROW(grid::halo_plan<double>({&f}), comm::usage_error);
 }
@@ -355,7 +356,8 @@ TEST(HaloErrors, HaloWiderThanPiecesIsRefused) {
 // neighbouring rank; with threads, one per rank and strip channel.
 TEST(Halo, OneMessagePerNeighbourRank) {
   const int size = comm::size();
-  grid::decomposition d(comm::world(), {{8 * size, 8}, {true, true}, {size, 1}, 0, 1, 1});
+  grid::decomposition d(comm::world(),
+                        {{grid::index_t{8} * size, 8}, {true, true}, {size, 1}, 0, 1, 1});
   grid::field<double> f(d, 1);
   grid::field<double> g(d, 1);
   grid::halo_plan<double> plan({&f, &g});
@@ -364,7 +366,8 @@ TEST(Halo, OneMessagePerNeighbourRank) {
   // Threads along dimension 1 (not split by MPI): per peer, one message per thread strip of
   // the face, plus the corner pieces beyond each end of dimension 1, which belong to the first
   // and last threads and go to the opposite end thread of the peer.
-  grid::decomposition dt(comm::world(), {{8 * size, 9}, {true, true}, {size, 1}, 1, 3, 1});
+  grid::decomposition dt(comm::world(),
+                         {{grid::index_t{8} * size, 9}, {true, true}, {size, 1}, 1, 3, 1});
   grid::field<double> h(dt, 1);
   grid::halo_plan<double> threaded({&h});
   EXPECT_EQ(threaded.messages_per_exchange(), peers * (3 + 2));
