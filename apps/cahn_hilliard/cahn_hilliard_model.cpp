@@ -40,6 +40,7 @@ public:
       sides_mu_ = driver::read_boundary(cfg, "boundary_mu", sides, sides_c_);
     }
     read_time_keys(cfg, g, true);
+    read_fixed_point_keys(cfg);
     read_noise_keys(cfg, g, {"c"});
     read_semi_implicit_keys(cfg, params_);
     if (solvers::is_semi_implicit(scheme()) && !(params_.gamma > 0.0) && !cfg.describing_only()) {
@@ -73,6 +74,7 @@ public:
       solver_->prepare_semi_implicit(); // refuses sides the factorised operator cannot solve
     }
     solver_->set_noise(noise());
+    solver_->set_fixed_point(fixed_point());
   }
   [[nodiscard]] std::vector<grid::field<double>*> state() override { return {&solver_->c()}; }
 

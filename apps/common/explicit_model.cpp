@@ -21,9 +21,11 @@ struct scheme_entry {
   bool adaptive;      ///< taken by adaptive runs
   bool semi_implicit; ///< only where the model offers the semi-implicit schemes
 };
-constexpr std::array<scheme_entry, 5> schemes{{
+constexpr std::array<scheme_entry, 7> schemes{{
     {"euler", solvers::time_scheme::euler, true, true, false},
     {"rk4", solvers::time_scheme::rk4, true, false, false},
+    {"implicit", solvers::time_scheme::implicit_euler, true, false, false},
+    {"crank_nicolson", solvers::time_scheme::crank_nicolson, true, false, false},
     {"rkf45", solvers::time_scheme::rkf45, false, true, false},
     {"semi_implicit", solvers::time_scheme::semi_implicit, true, true, true},
     {"semi_implicit_extrapolated", solvers::time_scheme::semi_implicit_extrapolated, true, true,
@@ -86,6 +88,34 @@ void explicit_model::read_time_keys(driver::config& cfg, const driver::grid_setu
                                 scheme + "\"");
   }
   scheme_ = entry->scheme;
+}
+
+void explicit_model::read_fixed_point_keys(driver::config& cfg) {
+  const bool used = cfg.describing_only() || solvers::is_fixed_point(scheme_);
+  const std::string which = "implicit and crank_nicolson: ";
+  fixed_point_.max_iterations = static_cast<int>(
+      cfg.get_int("time.max_iterations", 100,
+                  which + "fixed-point iterations per step before the run stops (py-pde's "
+                          "maxiter)",
+                  1, 1000000));
+  fixed_point_.max_error =
+      cfg.get_double("time.max_error", 1e-4,
+                     which + "the root-mean-square change of an iteration that ends the step "
+                             "(py-pde's maxerror)",
+                     driver::positive());
+  fixed_point_.explicit_fraction = cfg.get_double(
+      "time.explicit_fraction", 0.0,
+      "crank_nicolson: the fraction alpha of the previous iterate kept in each iteration (0: the "
+      "trapezoidal rule; py-pde's explicit_fraction)",
+      driver::between(0.0, 1.0));
+  if (!used) {
+    for (const char* key : {"time.max_iterations", "time.max_error", "time.explicit_fraction"}) {
+      if (cfg.has(key)) {
+        cfg.fail(key, "only the fixed-point schemes take it; set time.scheme = \"implicit\" or "
+                      "\"crank_nicolson\", or remove it");
+      }
+    }
+  }
 }
 
 void explicit_model::read_noise_keys(driver::config& cfg, const driver::grid_setup& g,
@@ -221,6 +251,14 @@ std::optional<driver::stability> explicit_model::explicit_stability(double euler
                                            ? "adaptive Runge-Kutta-Fehlberg (rkf45)"
                                            : "adaptive explicit Euler",
                              .first_step = true};
+  }
+  if (solvers::is_fixed_point(scheme_)) {
+    return driver::stability{.max_dt = max_dt,
+                             .scheme = scheme_ == solvers::time_scheme::implicit_euler
+                                           ? "implicit Euler (fixed-point iteration)"
+                                           : "Crank-Nicolson (fixed-point iteration)",
+                             .remedy = "time.scheme = \"semi_implicit\" where the equation has "
+                                       "the Cahn-Hilliard form"};
   }
   return driver::stability{.max_dt = max_dt,
                            .scheme = scheme_ == solvers::time_scheme::rk4

@@ -46,6 +46,14 @@ protected:
   /// ones (Euler-Maruyama, as py-pde). Call after read_time_keys().
   void read_noise_keys(driver::config& cfg, const driver::grid_setup& g,
                        const std::vector<std::string>& fields);
+  /// Reads time.max_iterations, time.max_error and time.explicit_fraction (py-pde's maxiter,
+  /// maxerror and explicit_fraction), after read_time_keys(); refused unless time.scheme is
+  /// implicit or crank_nicolson.
+  void read_fixed_point_keys(driver::config& cfg);
+  /// What read_fixed_point_keys() read, for the integrator's set_fixed_point().
+  [[nodiscard]] const solvers::fixed_point_options& fixed_point() const noexcept {
+    return fixed_point_;
+  }
   /// The noise read_noise_keys() read (all variances 0: none), for the solver's set_noise().
   [[nodiscard]] const solvers::additive_noise& noise() const noexcept { return noise_; }
   /// Reads time.stabilization and time.solver_tolerance (the semi-implicit schemes' keys) into
@@ -85,6 +93,7 @@ private:
   double tolerance_ = 1e-4;
   double dt_ = 1e-3;
   solvers::time_scheme scheme_ = solvers::time_scheme::euler;
+  solvers::fixed_point_options fixed_point_{};
   solvers::additive_noise noise_;
   std::vector<std::string> noise_fields_; // the names of noise_.variance's entries
   solvers::step_clock clock_;

@@ -192,6 +192,7 @@ public:
             ? solvers::pde_ghosts::exchanged
             : solvers::pde_ghosts::fused;
     read_time_keys(cfg, g, true);
+    read_fixed_point_keys(cfg);
     std::vector<std::string> fields;
     for (const auto& [name, rhs] : definition_.equations) {
       fields.push_back(name);
@@ -393,6 +394,7 @@ public:
       throw;
     }
     solver_->integrator().set_noise(noise());
+    solver_->integrator().set_fixed_point(fixed_point());
   }
   [[nodiscard]] std::vector<grid::field<double>*> state() override {
     if (ch_solver_) {

@@ -473,6 +473,10 @@ void cahn_hilliard::refuse_noise() const {
   }
 }
 
+void cahn_hilliard::set_fixed_point(const fixed_point_options& options) {
+  impl_->integrator.set_fixed_point(options);
+}
+
 void cahn_hilliard::set_noise(const additive_noise& noise) {
   impl_->integrator.set_noise(noise);
 }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,9 @@ struct explicit_integrator::impl {
   std::uint64_t noise_seed = 0;
   std::vector<double> noise_std; // sqrt(variance / cell_volume) per component; empty: no noise
   std::int64_t step_count = 0;   // the number of the next fixed step: the noise's counter
+  fixed_point_options fixed_point{};
+  buffer_set start, change;             // fixed-point steps: c_n; f(c, t + dt) of Crank-Nicolson
+  std::optional<field<double>> squares; // fixed-point steps: Σ_i (change of c_i)² per cell
 
   /// Adds sqrt(dt)·σ_i·ξ to thread t's cells of the solution (slot 0) after step number `step`
   /// of the run (additive_noise says how ξ is drawn), so every layout adds the same.
@@ -208,6 +212,9 @@ struct explicit_integrator::impl {
   void fixed(double t0, std::int64_t first, std::int64_t steps, double dt, time_scheme scheme,
              step_stats& stats);
   template <int ND>
+  void fixed_point_steps(double t0, std::int64_t first, std::int64_t steps, double dt,
+                         time_scheme scheme, step_stats& stats);
+  template <int ND>
   double adaptive(double t, double t_end, double& dt, double tol, time_scheme scheme,
                   step_stats& stats, std::int64_t max_steps);
 };
@@ -285,6 +292,146 @@ void explicit_integrator::impl::fixed(double t0, std::int64_t first, std::int64_
   stats.rhs_evaluations += steps * (scheme == time_scheme::rk4 ? 4 : 1);
   stats.dt_min = stats.dt_min == 0.0 ? dt : std::min(stats.dt_min, dt);
   stats.dt_max = std::max(stats.dt_max, dt);
+}
+
+/// py-pde's ImplicitSolver and CrankNicolsonSolver, operation for operation: see
+/// fixed_point_options. The solution is in slot 0, each iterate is made into slot 1 and swapped
+/// in; the convergence test sums the squared changes in fixed point (grid::exact_sum), so every
+/// layout iterates the same number of times.
+template <int ND>
+void explicit_integrator::impl::fixed_point_steps(double t0, std::int64_t first, std::int64_t steps,
+                                                  double dt, time_scheme scheme,
+                                                  step_stats& stats) {
+  const bool cn = scheme == time_scheme::crank_nicolson;
+  ensure(start, "start");
+  if (cn) {
+    ensure(rate, "rate");
+    ensure(change, "change");
+  }
+  if (!squares) {
+    squares.emplace(sys.make_field("squares"));
+  }
+  std::vector<field<double>*> trial;
+  for (std::size_t i = 0; i < n; ++i) {
+    trial.push_back(&sys.buffer(1, i));
+  }
+  double values = static_cast<double>(n); // every component's cells
+  for (int d = 0; d < nd; ++d) {
+    values *= static_cast<double>(sys.decomp().global_shape()[static_cast<std::size_t>(d)]);
+  }
+  const double max_error2 = fixed_point.max_error * fixed_point.max_error;
+  const double alpha = fixed_point.explicit_fraction;
+  const double half_dt = dt / 2;
+  std::string failure;
+  std::int64_t evaluations = 0;
+  std::int64_t taken = 0;
+  parallel([&](int th) {
+    const box cells_of_thread = mine(th);
+    // The solution and the iterate: swap_solution() exchanges their storage, so they are looked
+    // up again after each swap.
+    std::vector<double*> pc = origins(0);
+    std::vector<double*> pn = origins(1);
+    const auto after_swap = [&] {
+      pc = origins(0);
+      pn = origins(1);
+    };
+    const std::vector<double*> p0 = origins(start);
+    const std::vector<double*> pr = cn ? origins(rate) : std::vector<double*>{};
+    const std::vector<double*> pk = cn ? origins(change) : std::vector<double*>{};
+    double* sq = squares->origin();
+    const auto sweep = [&](auto&& at) {
+      for (std::size_t i = 0; i < n; ++i) {
+        detail::for_each_offset<ND>(s0(), s1(), cells_of_thread, [&](index_t p) { at(i, p); });
+      }
+    };
+    // Crank-Nicolson's iterate into slot 1 from f(c, t + dt) in `change`:
+    // α·c + (1 − α)·(c_n + dt/2·(f + f(c_n, t))), numpy's order.
+    const auto blend = [&] {
+#pragma omp barrier
+      sweep([&](std::size_t i, index_t p) {
+        const double state_cn = p0[i][p] + half_dt * (pk[i][p] + pr[i][p]);
+        pn[i][p] = alpha * pc[i][p] + (1.0 - alpha) * state_cn;
+      });
+    };
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const double time = t0 + static_cast<double>(first + s) * dt;
+      sweep([&](std::size_t i, index_t p) { p0[i][p] = pc[i][p]; });
+      // The predictor.
+      if (cn) {
+        evaluate(th, 0, time, {rhs_sink::kind::store, 0.0, pr, {}, {}});
+        evaluate(th, 0, time + dt, {rhs_sink::kind::store, 0.0, pk, {}, {}});
+        blend();
+      } else {
+        evaluate(th, 0, time, {rhs_sink::kind::step, dt, pn, readonly(p0), {}});
+      }
+      swap_solution(th, trial);
+      after_swap();
+      int iterations = 0;
+      bool converged = false;
+      double error = 0.0;
+      while (iterations < fixed_point.max_iterations && !converged) {
+        if (cn) {
+          evaluate(th, 0, time + dt, {rhs_sink::kind::store, 0.0, pk, {}, {}});
+          blend();
+        } else {
+          evaluate(th, 0, time + dt, {rhs_sink::kind::step, dt, pn, readonly(p0), {}});
+        }
+#pragma omp barrier
+        // Mean squared change over every value, summed in fixed point by thread 0.
+        for (std::size_t i = 0; i < n; ++i) {
+          const double* a = pn[i];
+          const double* b = pc[i];
+          detail::for_each_offset<ND>(s0(), s1(), cells_of_thread, [&](index_t p) {
+            const double d = a[p] - b[p];
+            sq[p] = i == 0 ? d * d : sq[p] + d * d;
+          });
+        }
+#pragma omp barrier
+        if (th == 0) {
+          try {
+            shared_error = grid::exact_sum(*squares) / values;
+          } catch (const std::exception& e) {
+            shared_error = std::numeric_limits<double>::quiet_NaN();
+            failure = e.what();
+          }
+        }
+        swap_solution(th, trial); // its barriers publish shared_error
+        after_swap();
+        error = shared_error;
+        ++iterations;
+        converged = error < max_error2;
+        if (!failure.empty()) {
+          break;
+        }
+      }
+      if (th == 0) {
+        evaluations += (cn ? 2 : 1) + iterations;
+        if (!converged && failure.empty()) {
+          failure = sys.name() + ": the " + (cn ? "Crank-Nicolson" : "implicit Euler") +
+                    " step at t = " + number_text(time) + " did not converge in " +
+                    std::to_string(iterations) + " fixed-point iterations (mean squared change " +
+                    number_text(error) + ", needed below " + number_text(max_error2) +
+                    "); take a smaller step or allow more iterations";
+        }
+        if (converged) {
+          ++taken;
+        }
+      }
+      if (!converged) {
+        break; // every thread: the same decision
+      }
+    }
+  });
+  step_count += taken;
+  stats.accepted += taken;
+  stats.rhs_evaluations += evaluations;
+  if (taken > 0) {
+    stats.dt_min = stats.dt_min == 0.0 ? dt : std::min(stats.dt_min, dt);
+    stats.dt_max = std::max(stats.dt_max, dt);
+  }
+  if (!failure.empty()) {
+    throw numerical_error(failure);
+  }
 }
 
 template <int ND>
@@ -486,12 +633,29 @@ bool explicit_integrator::has_noise() const noexcept {
   return !impl_->noise_std.empty();
 }
 
+void explicit_integrator::set_fixed_point(const fixed_point_options& options) {
+  const std::string who = impl_->sys.name();
+  if (options.max_iterations < 1) {
+    throw usage_error(who + ": the fixed-point iteration needs at least 1 iteration, got " +
+                      std::to_string(options.max_iterations));
+  }
+  if (!(options.max_error > 0.0) || !std::isfinite(options.max_error)) {
+    throw usage_error(who + ": the fixed-point iteration's error must be positive, got " +
+                      number_text(options.max_error));
+  }
+  if (!(options.explicit_fraction >= 0.0 && options.explicit_fraction <= 1.0)) {
+    throw usage_error(who + ": Crank-Nicolson's explicit fraction must lie in [0, 1], got " +
+                      number_text(options.explicit_fraction));
+  }
+  impl_->fixed_point = options;
+}
+
 void explicit_integrator::advance_steps(double t0, std::int64_t first, std::int64_t steps,
                                         double dt, time_scheme scheme, step_stats& stats) {
   const std::string who = impl_->sys.name();
   if (!impl_->noise_std.empty() && scheme != time_scheme::euler) {
     throw usage_error(who + ": with noise only Euler steps (Euler-Maruyama) are taken; the " +
-                      "Runge-Kutta schemes do not support noise");
+                      "Runge-Kutta and implicit schemes do not support noise");
   }
   if (!(dt > 0.0)) {
     throw usage_error(who + ": the time step must be positive, got " + number_text(dt));
@@ -506,7 +670,11 @@ void explicit_integrator::advance_steps(double t0, std::int64_t first, std::int6
     throw usage_error(who + ": cannot take " + std::to_string(steps) + " steps");
   }
   detail::dispatch_ndim(impl_->nd, [&](auto nd) {
-    impl_->fixed<decltype(nd)::value>(t0, first, steps, dt, scheme, stats);
+    if (is_fixed_point(scheme)) {
+      impl_->fixed_point_steps<decltype(nd)::value>(t0, first, steps, dt, scheme, stats);
+    } else {
+      impl_->fixed<decltype(nd)::value>(t0, first, steps, dt, scheme, stats);
+    }
   });
 }
 
@@ -521,8 +689,10 @@ double explicit_integrator::advance_adaptive(double t, double t_end, double& dt,
     throw usage_error(who + ": with noise the steps must be fixed (Euler-Maruyama); adaptive "
                             "steps do not support noise");
   }
-  if (scheme == time_scheme::rk4) {
-    throw usage_error(who + ": rk4 is fixed-step only; use euler or rkf45 when adaptive");
+  if (scheme == time_scheme::rk4 || is_fixed_point(scheme)) {
+    throw usage_error(who + ": " +
+                      (scheme == time_scheme::rk4 ? "rk4" : "the fixed-point implicit schemes") +
+                      " take fixed steps only; use euler or rkf45 when adaptive");
   }
   if (is_semi_implicit(scheme)) {
     throw usage_error(who + ": the semi-implicit scheme is not an explicit one");
@@ -596,12 +766,18 @@ double real_stability_interval(time_scheme scheme, bool adaptive) noexcept {
   case time_scheme::euler: return adaptive ? 4.0 : 2.0;
   case time_scheme::rk4: return 2.785293563405282;
   case time_scheme::rkf45: return 3.0200175439705026;
+  case time_scheme::implicit_euler: return 1.0;
+  case time_scheme::crank_nicolson: return 2.0;
   default: return std::numeric_limits<double>::infinity();
   }
 }
 
 double rhs_per_step(time_scheme scheme, bool adaptive) {
-  return scheme == time_scheme::rk4                          ? 4.0
+  // The fixed-point schemes: their predictor and about two iterations (context; each step
+  // iterates until it converges).
+  return scheme == time_scheme::implicit_euler               ? 3.0
+         : scheme == time_scheme::crank_nicolson             ? 4.0
+         : scheme == time_scheme::rk4                        ? 4.0
          : scheme == time_scheme::rkf45                      ? 6.0
          : scheme == time_scheme::semi_implicit_extrapolated ? 3.0
          : adaptive                                          ? 3.0

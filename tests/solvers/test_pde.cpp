@@ -403,12 +403,13 @@ namespace {
 
 /// A py-pde reference run `path` (tests/data/pde) against `pde`, whose state `names` it loads
 /// from frame 0: the right-hand sides at the first frame's time (datasets rhs0_<name>) and the
-/// Euler frames after it (attribute dt), each within 1e-12 (the string's order of operations
-/// against sympy's). `report` prints the largest right-hand side difference under `label`.
-/// Returns the first right-hand side of the first field, for further checks.
+/// frames after it (steps of attribute dt by `scheme`), each within 1e-12 (the string's order of
+/// operations against sympy's). `report` prints the largest right-hand side difference under
+/// `label`. Returns the first right-hand side of the first field, for further checks.
 grid::field<double> expect_py_pde_run(solvers::expression_pde& pde, const std::string& path,
                                       const std::vector<std::string>& names, bool report,
-                                      const std::string& label) {
+                                      const std::string& label,
+                                      solvers::time_scheme scheme = solvers::time_scheme::euler) {
   const auto& d = pde.field(0).decomp();
   const double dt = grid::read_attribute(path, "dt");
   const auto times = grid::read_dataset(path, "time");
@@ -437,7 +438,7 @@ grid::field<double> expect_py_pde_run(solvers::expression_pde& pde, const std::s
   }
   double t = times[0];
   for (std::size_t frame = 1; frame < times.size(); ++frame) {
-    t = pde.advance_fixed(t, times[frame], dt, solvers::time_scheme::euler);
+    t = pde.advance_fixed(t, times[frame], dt, scheme);
     EXPECT_NEAR(t, times[frame], 1e-9);
     for (std::size_t f = 0; f < names.size(); ++f) {
       grid::field<double> expected(d, 1);
@@ -561,6 +562,59 @@ TEST(PdeSideExpression, ReadsValueAndDx) {
                solvers::expression_error);
   const auto e = solvers::side_expression("value", 0, def, {"c"});
   EXPECT_THROW((void)e.at(at, 0.0, scratch), tessera::usage_error);
+}
+
+// py-pde's ImplicitSolver and CrankNicolsonSolver (explicit_fraction 0.25): backward Euler and
+// the trapezoidal rule by fixed-point iteration, py-pde 0.36's frames
+// (tests/data/pde/make_fixed_point.py), with either backend and ghost strategy; the iteration
+// counts (decided on fixed-point sums) are the same on every layout.
+TEST(PdeReference, FixedPointSchemesMatchPyPde) {
+  for (const auto& [file, scheme] : std::vector<std::pair<std::string, solvers::time_scheme>>{
+           {"implicit_16x12.h5", solvers::time_scheme::implicit_euler},
+           {"crank_nicolson_16x12.h5", solvers::time_scheme::crank_nicolson}}) {
+    const std::string path = TESSERA_TEST_DATA_DIR "/pde/" + file;
+    for_each_strategy([&](solvers::pde_ghosts ghosts, solvers::pde_backend backend, bool report) {
+      const auto plan =
+          plan_of({{{"c", grid::read_text_attribute(path, "equation_c")}}}, 2, ghosts);
+      grid::decomposition d(comm::world(), {{16, 12}, {false, false}, {}, 0, 2, plan.halo});
+      bc_t bc = neumann();
+      bc.side(0, -1) = grid::side_condition<double>::dirichlet(0.2);
+      solvers::expression_pde pde(d, plan, {bc}, kernels(backend));
+      solvers::fixed_point_options options;
+      if (scheme == solvers::time_scheme::crank_nicolson) {
+        options.explicit_fraction = grid::read_attribute(path, "explicit_fraction");
+      }
+      pde.integrator().set_fixed_point(options);
+      (void)expect_py_pde_run(pde, path, {"c"}, report, file, scheme);
+    });
+  }
+}
+
+// A fixed-point step that does not converge (a step far beyond the iteration's reach) stops the
+// run with one message naming the time, on every rank; the options are checked.
+TEST(PdeFixedPoint, DivergenceAndBadOptionsAreRefused) {
+  const auto plan = plan_of({{{"c", "laplace(c)"}}}, 2, solvers::pde_ghosts::fused);
+  grid::decomposition d(comm::world(), {{16, 12}, {true, true}, {}, 0, 2, plan.halo});
+  solvers::expression_pde pde(d, plan, {neumann()}, kernels());
+  grid::fill_random_uniform(pde.field(0), 3, 0.0, 1.0);
+  pde.integrator().set_fixed_point({.max_iterations = 20});
+  try {
+    (void)pde.advance_fixed(0.0, 1.0, 0.5, solvers::time_scheme::implicit_euler);
+    ADD_FAILURE() << "no error";
+  } catch (const tessera::numerical_error& e) {
+    EXPECT_NE(std::string(e.what()).find("implicit Euler step at t = 0.0 did not converge in 20 "
+                                         "fixed-point iterations"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(pde.integrator().set_fixed_point({.max_iterations = 0}), tessera::usage_error);
+  EXPECT_THROW(pde.integrator().set_fixed_point({.max_error = 0.0}), tessera::usage_error);
+  EXPECT_THROW(pde.integrator().set_fixed_point({.explicit_fraction = 1.5}), tessera::usage_error);
+  double dt = 0.1;
+  solvers::step_stats stats;
+  EXPECT_THROW((void)pde.integrator().advance_adaptive(0.0, 1.0, dt, 1e-3,
+                                                       solvers::time_scheme::crank_nicolson, stats),
+               tessera::usage_error);
 }
 
 // An integral over the grid in the equation (Allen-Cahn with the mean of its reaction term
@@ -1176,8 +1230,8 @@ TEST(PdeNoise, OnlyFixedEulerStepsAndSensibleVariances) {
   solvers::step_stats stats;
   EXPECT_EQ(
       message([&] { integrator.advance_steps(0.0, 0, 1, 0.01, solvers::time_scheme::rk4, stats); }),
-      "pde: with noise only Euler steps (Euler-Maruyama) are taken; the Runge-Kutta schemes "
-      "do not support noise");
+      "pde: with noise only Euler steps (Euler-Maruyama) are taken; the Runge-Kutta and "
+      "implicit schemes do not support noise");
   double dt = 0.01;
   EXPECT_EQ(message([&] {
               (void)integrator.advance_adaptive(0.0, 1.0, dt, 1e-4, solvers::time_scheme::euler,

@@ -95,6 +95,9 @@ public:
   /// `noise`; explicit_integrator::set_noise); schemes other than fixed Euler steps are then
   /// refused (usage_error).
   void set_noise(const additive_noise& noise);
+  /// The iteration of the fixed-point schemes (implicit_euler, crank_nicolson) from now on
+  /// (explicit_integrator::set_fixed_point).
+  void set_fixed_point(const fixed_point_options& options);
 
   /// Exactly `steps` (≥ 0) fixed steps of size dt. The equation is autonomous, so splitting a
   /// segment into several calls gives bit for bit the state of one call; the time is the

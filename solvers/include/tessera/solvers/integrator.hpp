@@ -30,6 +30,29 @@ enum class time_scheme {
                  ///< doubling); not an explicit scheme: cahn_hilliard steps it itself
   semi_implicit_extrapolated, ///< the same, second order: each step of h is 2 steps of h/2
                               ///< minus 1 step of h (Richardson extrapolation)
+  implicit_euler, ///< py-pde's implicit solver: backward Euler by fixed-point iteration (fixed
+                  ///< steps only; fixed_point_options)
+  crank_nicolson, ///< py-pde's crank-nicolson solver: the trapezoidal rule by fixed-point
+                  ///< iteration (fixed steps only; fixed_point_options)
+};
+
+/// True for the schemes that solve each step by fixed-point iteration (py-pde's implicit and
+/// crank-nicolson solvers).
+[[nodiscard]] constexpr bool is_fixed_point(time_scheme scheme) noexcept {
+  return scheme == time_scheme::implicit_euler || scheme == time_scheme::crank_nicolson;
+}
+
+/// The iteration of the fixed-point schemes, py-pde's parameters. From the predictor (an Euler
+/// step; for Crank-Nicolson c + Δt/2·(f(c, t + Δt) + f(c, t)) blended as below), each iteration
+/// sets c ← c_n + Δt·f(c, t + Δt) (implicit Euler) or c ← α·c + (1 − α)·(c_n + Δt/2·(f(c, t + Δt)
+/// + f(c_n, t))) (Crank-Nicolson, α = explicit_fraction), until the mean over every component
+/// and cell of the squared change is below max_error². It converges while Δt times the largest
+/// rate of change of f (Crank-Nicolson: half of it) stays below 1, so it takes steps no larger
+/// than explicit Euler's.
+struct fixed_point_options {
+  int max_iterations = 100;       ///< iterations per step before numerical_error
+  double max_error = 1e-4;        ///< root-mean-square change per iteration that ends it
+  double explicit_fraction = 0.0; ///< α of Crank-Nicolson in [0, 1] (0: the trapezoidal rule)
 };
 
 /// True for the schemes that cahn_hilliard steps itself (semi-implicit, either order).
@@ -76,8 +99,9 @@ struct step_clock {
 /// The length x of the stability interval [−x, 0] on the negative real axis of the step the
 /// scheme keeps: a step h is stable for a decaying mode λ < 0 while h |λ| ≤ x. Euler 2; adaptive
 /// Euler 4 (it keeps the two half steps, (1 + z/2)²); classical RK4 2.7853; RKF45 3.0200 (its
-/// fourth-order step, 1 + z + z²/2 + z³/6 + z⁴/24 + z⁵/104); infinity for the semi-implicit
-/// schemes.
+/// fourth-order step, 1 + z + z²/2 + z³/6 + z⁴/24 + z⁵/104); for the fixed-point schemes the
+/// interval on which their iteration converges, 1 (implicit Euler) and 2 (Crank-Nicolson);
+/// infinity for the semi-implicit schemes.
 [[nodiscard]] double real_stability_interval(time_scheme scheme, bool adaptive = false) noexcept;
 
 /// Additive Gaussian white noise, py-pde's `noise`: a fixed Euler step of dt (Euler-Maruyama)
@@ -118,10 +142,15 @@ public:
   void set_noise(const additive_noise& noise);
   /// True if set_noise() gave noise to any component.
   [[nodiscard]] bool has_noise() const noexcept;
+  /// The iteration of implicit_euler and crank_nicolson steps from now on (usage_error for
+  /// fewer than 1 iteration, a max_error not positive, or explicit_fraction outside [0, 1]).
+  void set_fixed_point(const fixed_point_options& options);
 
   /// Fixed steps number first, first + 1, ..., first + steps − 1 of a segment that began at t0
   /// (step n starts at time t0 + n·dt, py-pde's rule). Splitting a segment into several calls
-  /// gives bit for bit the state of one call. `scheme` is euler or rk4 (euler alone with noise).
+  /// gives bit for bit the state of one call. `scheme` is euler, rk4, implicit_euler or
+  /// crank_nicolson (euler alone with noise); a fixed-point step that does not converge throws
+  /// numerical_error naming its time.
   void advance_steps(double t0, std::int64_t first, std::int64_t steps, double dt,
                      time_scheme scheme, step_stats& stats);
 
