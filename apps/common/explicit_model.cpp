@@ -91,30 +91,48 @@ void explicit_model::read_time_keys(driver::config& cfg, const driver::grid_setu
 }
 
 void explicit_model::read_fixed_point_keys(driver::config& cfg) {
-  const bool used = cfg.describing_only() || solvers::is_fixed_point(scheme_);
-  const std::string which = "implicit and crank_nicolson: ";
-  fixed_point_.max_iterations = static_cast<int>(
-      cfg.get_int("time.max_iterations", 100,
-                  which + "fixed-point iterations per step before the run stops (py-pde's "
-                          "maxiter)",
-                  1, 1000000));
-  fixed_point_.max_error =
-      cfg.get_double("time.max_error", 1e-4,
-                     which + "the root-mean-square change of an iteration that ends the step "
-                             "(py-pde's maxerror)",
-                     driver::positive());
-  fixed_point_.explicit_fraction = cfg.get_double(
-      "time.explicit_fraction", 0.0,
-      "crank_nicolson: the fraction alpha of the previous iterate kept in each iteration (0: the "
-      "trapezoidal rule; py-pde's explicit_fraction)",
-      driver::between(0.0, 1.0));
-  if (!used) {
-    for (const char* key : {"time.max_iterations", "time.max_error", "time.explicit_fraction"}) {
-      if (cfg.has(key)) {
-        cfg.fail(key, "only the fixed-point schemes take it; set time.scheme = \"implicit\" or "
-                      "\"crank_nicolson\", or remove it");
-      }
+  const bool describing = cfg.describing_only();
+  const bool cn = scheme_ == solvers::time_scheme::crank_nicolson;
+  // Read (and so recorded in the effective configuration) only where the scheme uses them, so a
+  // restart of another scheme does not find them stored; given anyway, they are refused.
+  const auto refuse = [&](const char* key, const std::string& why) {
+    if (!describing && cfg.has(key)) {
+      cfg.fail(key, why);
     }
+  };
+  const std::string fixed_point_only = "only the fixed-point schemes take it; set time.scheme = "
+                                       "\"implicit\" or \"crank_nicolson\", or remove it";
+  fixed_point_ = {};
+  if (describing || solvers::is_fixed_point(scheme_)) {
+    const std::string which = "implicit and crank_nicolson: ";
+    fixed_point_.max_iterations = static_cast<int>(
+        cfg.get_int("time.max_iterations", 100,
+                    which + "fixed-point iterations per step before the run stops (py-pde's "
+                            "maxiter)",
+                    1, 1000000));
+    fixed_point_.max_error =
+        cfg.get_double("time.max_error", 1e-4,
+                       which + "the root-mean-square change of an iteration that ends the step "
+                               "(py-pde's maxerror)",
+                       driver::positive());
+  } else {
+    refuse("time.max_iterations", fixed_point_only);
+    refuse("time.max_error", fixed_point_only);
+  }
+  if (describing || cn) {
+    fixed_point_.explicit_fraction = cfg.get_double(
+        "time.explicit_fraction", 0.0,
+        "crank_nicolson: the fraction alpha in [0, 1) of the previous iterate kept in each "
+        "iteration (0: the trapezoidal rule; py-pde's explicit_fraction)",
+        driver::between(0.0, 1.0));
+    if (!describing && fixed_point_.explicit_fraction == 1.0) {
+      cfg.fail("time.explicit_fraction",
+               "1 keeps the state unchanged (every iterate is the previous one); give a value "
+               "below 1");
+    }
+  } else {
+    refuse("time.explicit_fraction", "only crank_nicolson takes it; set time.scheme = "
+                                     "\"crank_nicolson\", or remove it");
   }
 }
 
@@ -244,7 +262,13 @@ std::optional<driver::stability> explicit_model::explicit_stability(double euler
   if (solvers::is_semi_implicit(scheme_)) {
     return std::nullopt;
   }
-  const double max_dt = euler_dt * solvers::real_stability_interval(scheme_, adaptive_) / 2.0;
+  double max_dt = euler_dt * solvers::real_stability_interval(scheme_, adaptive_) / 2.0;
+  if (scheme_ == solvers::time_scheme::crank_nicolson) {
+    // Each iteration multiplies an error mode by α + (1 − α)·Δt·λ/2: it converges while
+    // Δt·|λ| < 2(1 + α)/(1 − α).
+    const double alpha = fixed_point_.explicit_fraction;
+    max_dt *= (1.0 + alpha) / (1.0 - alpha);
+  }
   if (adaptive_) {
     return driver::stability{.max_dt = max_dt,
                              .scheme = scheme_ == solvers::time_scheme::rkf45

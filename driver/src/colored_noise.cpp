@@ -5,10 +5,12 @@
 
 #include <fftw3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <memory>
 #include <numbers>
+#include <string>
 #include <type_traits>
 
 namespace tessera::driver {
@@ -17,6 +19,11 @@ namespace {
 
 /// An FFTW plan, destroyed with the object.
 using plan_handle = std::unique_ptr<std::remove_pointer_t<fftw_plan>, decltype(&fftw_destroy_plan)>;
+
+/// FFTW's own allocation (aligned as its SIMD codelets want, so the plan does not depend on
+/// where the heap put the arrays), freed with the object.
+template <class T>
+using fftw_array = std::unique_ptr<T[], decltype(&fftw_free)>; // NOLINT: FFTW's arrays
 
 /// numpy's fftfreq(n, d) at index i (rfftfreq along the halved last dimension: i ≤ n/2).
 double frequency(std::int64_t i, std::int64_t n, double d) {
@@ -55,17 +62,26 @@ std::vector<double> colored_noise(int ndim, const grid::index3& shape,
   const std::size_t last = nd - 1;
   const std::size_t half = static_cast<std::size_t>(shape[last]) / 2 + 1;
   const std::size_t modes = cells / static_cast<std::size_t>(shape[last]) * half;
-  std::vector<std::complex<double>> spectrum(modes);
-  auto* const spectral = reinterpret_cast<fftw_complex*>(spectrum.data()); // NOLINT: FFTW's layout
+  const fftw_array<double> real(fftw_alloc_real(cells), fftw_free);
+  const fftw_array<fftw_complex> spectral(fftw_alloc_complex(modes), fftw_free);
+  if (!real || !spectral) {
+    throw usage_error("random_colored: no memory for the transform of " + std::to_string(cells) +
+                      " cells");
+  }
   const plan_handle forward(
-      fftw_plan_dft_r2c(ndim, n.data(), values.data(), spectral, FFTW_ESTIMATE), fftw_destroy_plan);
+      fftw_plan_dft_r2c(ndim, n.data(), real.get(), spectral.get(), FFTW_ESTIMATE),
+      fftw_destroy_plan);
   const plan_handle backward(
-      fftw_plan_dft_c2r(ndim, n.data(), spectral, values.data(), FFTW_ESTIMATE), fftw_destroy_plan);
+      fftw_plan_dft_c2r(ndim, n.data(), spectral.get(), real.get(), FFTW_ESTIMATE),
+      fftw_destroy_plan);
   if (!forward || !backward) {
     throw usage_error("random_colored: FFTW could not plan a transform of this grid");
   }
   white(); // after planning, which may use the arrays
+  std::copy(values.begin(), values.end(), real.get());
   fftw_execute(forward.get());
+  // FFTW's complex layout is std::complex<double>'s.
+  auto* const spectrum = reinterpret_cast<std::complex<double>*>(spectral.get()); // NOLINT
   // Mode (i, j, l) in C order with the last dimension halved.
   std::array<std::size_t, 3> extent{1, 1, 1};
   for (std::size_t e = 0; e < nd; ++e) {
@@ -88,8 +104,8 @@ std::vector<double> colored_noise(int ndim, const grid::index3& shape,
     }
   }
   fftw_execute(backward.get());
-  for (double& v : values) {
-    v /= static_cast<double>(cells); // FFTW's inverse is unnormalised
+  for (std::size_t v = 0; v < cells; ++v) {
+    values[v] = real[v] / static_cast<double>(cells); // FFTW's inverse is unnormalised
   }
   return values;
 }

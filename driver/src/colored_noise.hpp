@@ -18,7 +18,9 @@ namespace tessera::driver {
 /// deviation 1): inverse real FFT of its real FFT times 2π·Γ·(Σ k_d²)^(ν/4), k_d numpy's
 /// fftfreq(n_d, Δx_d) (rfftfreq along the last dimension), the k = 0 mode set to 0, divided by
 /// the cell count as numpy's irfftn. ν = 0 gives Γ times the white noise, as py-pde does.
-/// The same values wherever it runs (FFTW_ESTIMATE plans); needs the whole grid in memory.
+/// The same values on every layout (one process computes them, with FFTW_ESTIMATE plans on
+/// FFTW's aligned arrays); another machine's FFTW may round differently. Needs the whole grid in
+/// memory.
 [[nodiscard]] std::vector<double> colored_noise(int ndim, const grid::index3& shape,
                                                 const std::array<double, 3>& spacing,
                                                 double exponent, double scale, std::uint64_t seed);

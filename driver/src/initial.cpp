@@ -7,6 +7,7 @@
 #include <tessera/grid/parallel.hpp>
 
 #include <cmath>
+#include <exception>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -103,11 +104,24 @@ std::vector<variant_reader> builtin_kinds(const state_decl& field, const grid_se
              throw usage_error("random_colored: the field must be cell-centred");
            }
            std::vector<double> global;
+           std::exception_ptr failed;
            if (f.decomp().rank() == 0) {
-             global = colored_noise(g.ndim, g.shape, g.spacing, exponent, scale,
-                                    static_cast<std::uint64_t>(seed));
+             try {
+               global = colored_noise(g.ndim, g.shape, g.spacing, exponent, scale,
+                                      static_cast<std::uint64_t>(seed));
+             } catch (...) {
+               failed = std::current_exception();
+               global.clear(); // scatter then tells the other ranks it failed, and throws
+             }
            }
-           grid::scatter(global, f, 0);
+           try {
+             grid::scatter(global, f, 0);
+           } catch (...) {
+             if (failed) {
+               std::rethrow_exception(failed); // rank 0's own reason, not scatter's
+             }
+             throw;
+           }
          };
        }},
       {"random_harmonic",

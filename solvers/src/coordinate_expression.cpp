@@ -151,12 +151,10 @@ void coordinate_expression::fill(grid::field<double>& f, double t) const {
 coordinate_expression side_expression(const std::string& text, int dim, const pde_definition& def,
                                       const std::vector<std::string>& field_names) {
   auto constants = def.constants;
-  // `value` is the adjacent cell's, whatever a constant of that name says.
-  std::erase_if(constants, [](const auto& c) { return c.first == "value"; });
-  if (std::none_of(constants.begin(), constants.end(),
-                   [](const auto& c) { return c.first == "dx"; })) {
-    constants.emplace_back("dx", def.spacing.at(static_cast<std::size_t>(dim)));
-  }
+  // `value` and `dx` are the side's own (py-pde's signature), whatever constants of those names
+  // say elsewhere.
+  std::erase_if(constants, [](const auto& c) { return c.first == "value" || c.first == "dx"; });
+  constants.emplace_back("dx", def.spacing.at(static_cast<std::size_t>(dim)));
   return {text, def.ndim, def.spacing, def.origin, std::move(constants), field_names, "value"};
 }
 

@@ -228,8 +228,8 @@ struct expression_pde::impl final : explicit_system {
     std::vector<double> constant_values;
     box rows{};
 
-    /// The position of the row through `at` in the tables; npos beyond them (a field with
-    /// more ghost layers than the plan's).
+    /// The position of the row through `at` in the tables; npos beyond them (not reached: the
+    /// solver's fields have the plan's ghost width, which the tables cover).
     [[nodiscard]] std::size_t row(const grid::index3& at) const {
       std::size_t r = 0;
       for (int c = 0; c < 3; ++c) {

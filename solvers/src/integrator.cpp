@@ -322,7 +322,11 @@ void explicit_integrator::impl::fixed_point_steps(double t0, std::int64_t first,
   const double max_error2 = fixed_point.max_error * fixed_point.max_error;
   const double alpha = fixed_point.explicit_fraction;
   const double half_dt = dt / 2;
-  std::string failure;
+  // Written by thread 0 and read after the parallel region.
+  std::string sum_failure;
+  double failed_time = std::numeric_limits<double>::quiet_NaN();
+  int failed_iterations = 0;
+  double failed_error = 0.0;
   std::int64_t evaluations = 0;
   std::int64_t taken = 0;
   parallel([&](int th) {
@@ -392,7 +396,7 @@ void explicit_integrator::impl::fixed_point_steps(double t0, std::int64_t first,
             shared_error = grid::exact_sum(*squares) / values;
           } catch (const std::exception& e) {
             shared_error = std::numeric_limits<double>::quiet_NaN();
-            failure = e.what();
+            sum_failure = e.what(); // read after the parallel region only
           }
         }
         swap_solution(th, trial); // its barriers publish shared_error
@@ -400,21 +404,18 @@ void explicit_integrator::impl::fixed_point_steps(double t0, std::int64_t first,
         error = shared_error;
         ++iterations;
         converged = error < max_error2;
-        if (!failure.empty()) {
-          break;
+        if (std::isnan(error)) {
+          break; // a NaN iterate (or a failed sum) does not converge: stop at once
         }
       }
       if (th == 0) {
         evaluations += (cn ? 2 : 1) + iterations;
-        if (!converged && failure.empty()) {
-          failure = sys.name() + ": the " + (cn ? "Crank-Nicolson" : "implicit Euler") +
-                    " step at t = " + number_text(time) + " did not converge in " +
-                    std::to_string(iterations) + " fixed-point iterations (mean squared change " +
-                    number_text(error) + ", needed below " + number_text(max_error2) +
-                    "); take a smaller step or allow more iterations";
-        }
         if (converged) {
           ++taken;
+        } else {
+          failed_time = time;
+          failed_iterations = iterations;
+          failed_error = error;
         }
       }
       if (!converged) {
@@ -429,8 +430,20 @@ void explicit_integrator::impl::fixed_point_steps(double t0, std::int64_t first,
     stats.dt_min = stats.dt_min == 0.0 ? dt : std::min(stats.dt_min, dt);
     stats.dt_max = std::max(stats.dt_max, dt);
   }
-  if (!failure.empty()) {
-    throw numerical_error(failure);
+  if (!sum_failure.empty()) {
+    throw numerical_error(sum_failure);
+  }
+  if (failed_iterations > 0) {
+    const std::string step = std::string(cn ? "Crank-Nicolson" : "implicit Euler") +
+                             " step at t = " + number_text(failed_time);
+    throw numerical_error(
+        sys.name() + ": the " + step +
+        (std::isnan(failed_error)
+             ? " became NaN or infinite in its fixed-point iteration; take a smaller step"
+             : " did not converge in " + std::to_string(failed_iterations) +
+                   " fixed-point iterations (mean squared change " + number_text(failed_error) +
+                   ", needed below " + number_text(max_error2) +
+                   "); take a smaller step or allow more iterations"));
   }
 }
 
@@ -643,9 +656,9 @@ void explicit_integrator::set_fixed_point(const fixed_point_options& options) {
     throw usage_error(who + ": the fixed-point iteration's error must be positive, got " +
                       number_text(options.max_error));
   }
-  if (!(options.explicit_fraction >= 0.0 && options.explicit_fraction <= 1.0)) {
-    throw usage_error(who + ": Crank-Nicolson's explicit fraction must lie in [0, 1], got " +
-                      number_text(options.explicit_fraction));
+  if (!(options.explicit_fraction >= 0.0 && options.explicit_fraction < 1.0)) {
+    throw usage_error(who + ": Crank-Nicolson's explicit fraction must lie in [0, 1) (1 would " +
+                      "keep the state unchanged), got " + number_text(options.explicit_fraction));
   }
   impl_->fixed_point = options;
 }

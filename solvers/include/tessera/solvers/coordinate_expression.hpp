@@ -67,8 +67,7 @@ private:
 
 /// The expression of a boundary side (pde_side_expression) as py-pde reads it: of x, y, z (the
 /// face centre), t, the constants of `def`, `dx` (the cell size across the side, dimension
-/// `dim`; a constant of that name takes precedence) and `value` (the adjacent cell's value, which
-/// hides a constant of that name).
+/// `dim`) and `value` (the adjacent cell's value); these two hide constants of their names.
 /// Throws as the constructor does; `field_names` are refused.
 [[nodiscard]] coordinate_expression side_expression(const std::string& text, int dim,
                                                     const pde_definition& def,

@@ -46,13 +46,13 @@ enum class time_scheme {
 /// step; for Crank-Nicolson c + Δt/2·(f(c, t + Δt) + f(c, t)) blended as below), each iteration
 /// sets c ← c_n + Δt·f(c, t + Δt) (implicit Euler) or c ← α·c + (1 − α)·(c_n + Δt/2·(f(c, t + Δt)
 /// + f(c_n, t))) (Crank-Nicolson, α = explicit_fraction), until the mean over every component
-/// and cell of the squared change is below max_error². It converges while Δt times the largest
-/// rate of change of f (Crank-Nicolson: half of it) stays below 1, so it takes steps no larger
-/// than explicit Euler's.
+/// and cell of the squared change is below max_error². It converges while Δt·ρ < 1 (implicit
+/// Euler) or Δt·ρ < 2(1 + α)/(1 − α) (Crank-Nicolson), ρ the largest rate of change of f, so it
+/// takes steps of the order of explicit Euler's.
 struct fixed_point_options {
   int max_iterations = 100;       ///< iterations per step before numerical_error
   double max_error = 1e-4;        ///< root-mean-square change per iteration that ends it
-  double explicit_fraction = 0.0; ///< α of Crank-Nicolson in [0, 1] (0: the trapezoidal rule)
+  double explicit_fraction = 0.0; ///< α of Crank-Nicolson in [0, 1) (0: the trapezoidal rule)
 };
 
 /// True for the schemes that cahn_hilliard steps itself (semi-implicit, either order).
@@ -100,7 +100,8 @@ struct step_clock {
 /// scheme keeps: a step h is stable for a decaying mode λ < 0 while h |λ| ≤ x. Euler 2; adaptive
 /// Euler 4 (it keeps the two half steps, (1 + z/2)²); classical RK4 2.7853; RKF45 3.0200 (its
 /// fourth-order step, 1 + z + z²/2 + z³/6 + z⁴/24 + z⁵/104); for the fixed-point schemes the
-/// interval on which their iteration converges, 1 (implicit Euler) and 2 (Crank-Nicolson);
+/// interval on which their iteration converges, 1 (implicit Euler) and 2 (Crank-Nicolson with
+/// α = 0; 2(1 + α)/(1 − α) with explicit fraction α);
 /// infinity for the semi-implicit schemes.
 [[nodiscard]] double real_stability_interval(time_scheme scheme, bool adaptive = false) noexcept;
 
@@ -143,7 +144,7 @@ public:
   /// True if set_noise() gave noise to any component.
   [[nodiscard]] bool has_noise() const noexcept;
   /// The iteration of implicit_euler and crank_nicolson steps from now on (usage_error for
-  /// fewer than 1 iteration, a max_error not positive, or explicit_fraction outside [0, 1]).
+  /// fewer than 1 iteration, a max_error not positive, or explicit_fraction outside [0, 1)).
   void set_fixed_point(const fixed_point_options& options);
 
   /// Fixed steps number first, first + 1, ..., first + steps − 1 of a segment that began at t0
