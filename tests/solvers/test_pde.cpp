@@ -482,6 +482,20 @@ TEST(PdeReference, VectorOperatorsMatchPyPde) {
   });
 }
 
+namespace {
+/// The equation of a py-pde reference file with sides given by expressions (tests/data/pde:
+/// [0, 10] × [−4, 4] in 20 × 16 cells), its sides still to be added.
+solvers::pde_definition sides_case(const std::string& path, solvers::pde_ghosts ghosts) {
+  solvers::pde_definition def;
+  def.equations = {{"c", grid::read_text_attribute(path, "equation_c")}};
+  def.ndim = 2;
+  def.spacing = {0.5, 0.5, 1.0};
+  def.origin = {0.0, -4.0, 0.0};
+  def.ghosts = ghosts;
+  return def;
+}
+} // namespace
+
 // Sides given by expressions of the coordinates and the time (py-pde's value_expression and
 // derivative_expression) on every side but one, on an operator's argument too (laplace(c**2)):
 // py-pde 0.36's right-hand side at t = 0.5 and its Euler frames
@@ -490,12 +504,7 @@ TEST(PdeReference, SideExpressionsMatchPyPde) {
   const std::string path = TESSERA_TEST_DATA_DIR "/pde/side_expressions_20x16.h5";
   const double t0 = grid::read_dataset(path, "time").front();
   for_each_strategy([&](solvers::pde_ghosts ghosts, solvers::pde_backend backend, bool report) {
-    solvers::pde_definition def;
-    def.equations = {{"c", grid::read_text_attribute(path, "equation_c")}};
-    def.ndim = 2;
-    def.spacing = {0.5, 0.5, 1.0};
-    def.origin = {0.0, -4.0, 0.0};
-    def.ghosts = ghosts;
+    solvers::pde_definition def = sides_case(path, ghosts);
     using enum solvers::pde_side_kind;
     def.side_expressions = {{0, 0, -1, value, "0.5 + 0.2*sin(y)*(1 + t)"},
                             {0, 0, +1, derivative, "0.5*cos(y/3) + x/10"},
@@ -521,12 +530,7 @@ TEST(PdeReference, SideExpressionsMatchPyPde) {
 TEST(PdeReference, NonlinearSideExpressionsMatchPyPde) {
   const std::string path = TESSERA_TEST_DATA_DIR "/pde/nonlinear_sides_20x16.h5";
   for_each_strategy([&](solvers::pde_ghosts ghosts, solvers::pde_backend backend, bool report) {
-    solvers::pde_definition def;
-    def.equations = {{"c", grid::read_text_attribute(path, "equation_c")}};
-    def.ndim = 2;
-    def.spacing = {0.5, 0.5, 1.0};
-    def.origin = {0.0, -4.0, 0.0};
-    def.ghosts = ghosts;
+    solvers::pde_definition def = sides_case(path, ghosts);
     using enum solvers::pde_side_kind;
     def.side_expressions = {{0, 0, -1, mixed, "1 + 0.5*sin(y)*t", "0.3*cos(y) + value**2"},
                             {0, 0, +1, derivative, "-0.4*value**3 + dx*y/10"},
@@ -564,9 +568,11 @@ TEST(PdeSideExpression, ReadsValueAndDx) {
 // (tests/data/pde/make_fixed_point.py), with either backend and ghost strategy; the iteration
 // counts (decided on fixed-point sums) are the same on every layout.
 TEST(PdeReference, FixedPointSchemesMatchPyPde) {
-  for (const auto& [file, scheme] : std::vector<std::pair<std::string, solvers::time_scheme>>{
+  for (const auto& run : std::vector<std::pair<std::string, solvers::time_scheme>>{
            {"implicit_16x12.h5", solvers::time_scheme::implicit_euler},
            {"crank_nicolson_16x12.h5", solvers::time_scheme::crank_nicolson}}) {
+    const std::string file = run.first; // named copies: a lambda below captures them
+    const solvers::time_scheme scheme = run.second;
     const std::string path = TESSERA_TEST_DATA_DIR "/pde/" + file;
     for_each_strategy([&](solvers::pde_ghosts ghosts, solvers::pde_backend backend, bool report) {
       const auto plan =
