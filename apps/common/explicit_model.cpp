@@ -262,13 +262,9 @@ std::optional<driver::stability> explicit_model::explicit_stability(double euler
   if (solvers::is_semi_implicit(scheme_)) {
     return std::nullopt;
   }
-  double max_dt = euler_dt * solvers::real_stability_interval(scheme_, adaptive_) / 2.0;
-  if (scheme_ == solvers::time_scheme::crank_nicolson) {
-    // Each iteration multiplies an error mode by α + (1 − α)·Δt·λ/2: it converges while
-    // Δt·|λ| < 2(1 + α)/(1 − α).
-    const double alpha = fixed_point_.explicit_fraction;
-    max_dt *= (1.0 + alpha) / (1.0 - alpha);
-  }
+  const double max_dt =
+      euler_dt *
+      solvers::real_stability_interval(scheme_, adaptive_, fixed_point_.explicit_fraction) / 2.0;
   if (adaptive_) {
     return driver::stability{.max_dt = max_dt,
                              .scheme = scheme_ == solvers::time_scheme::rkf45

@@ -5,7 +5,6 @@
 
 #include <fftw3.h>
 
-#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <memory>
@@ -41,14 +40,14 @@ std::vector<double> colored_noise(int ndim, const grid::index3& shape,
   for (std::size_t e = 0; e < nd; ++e) {
     cells *= static_cast<std::size_t>(shape[e]);
   }
-  std::vector<double> values(cells);
-  const auto white = [&] {
+  const auto white = [&](double* out) {
     for (std::size_t q = 0; q < cells; ++q) {
-      values[q] = grid::normal_hash(seed, q);
+      out[q] = grid::normal_hash(seed, q);
     }
   };
+  std::vector<double> values(cells);
   if (exponent == 0.0) { // py-pde's white-noise case: no transform, the mean mode kept
-    white();
+    white(values.data());
     for (double& v : values) {
       v *= scale;
     }
@@ -77,8 +76,7 @@ std::vector<double> colored_noise(int ndim, const grid::index3& shape,
   if (!forward || !backward) {
     throw usage_error("random_colored: FFTW could not plan a transform of this grid");
   }
-  white(); // after planning, which may use the arrays
-  std::copy(values.begin(), values.end(), real.get());
+  white(real.get()); // after planning, which may use the arrays
   fftw_execute(forward.get());
   // FFTW's complex layout is std::complex<double>'s.
   auto* const spectrum = reinterpret_cast<std::complex<double>*>(spectral.get()); // NOLINT

@@ -228,22 +228,18 @@ struct expression_pde::impl final : explicit_system {
     std::vector<double> constant_values;
     box rows{};
 
-    /// The position of the row through `at` in the tables; npos beyond them (not reached: the
-    /// solver's fields have the plan's ghost width, which the tables cover).
+    /// The position of the row through `at` in the tables (the solver's fields all have the
+    /// plan's ghost width, which the tables cover).
     [[nodiscard]] std::size_t row(const grid::index3& at) const {
       std::size_t r = 0;
       for (int c = 0; c < 3; ++c) {
         const auto cu = static_cast<std::size_t>(c);
         const index_t i = c == dim ? rows.lo[cu] : at[cu];
-        if (i < rows.lo[cu] || i >= rows.hi[cu]) {
-          return npos;
-        }
         r = r * static_cast<std::size_t>(rows.hi[cu] - rows.lo[cu]) +
             static_cast<std::size_t>(i - rows.lo[cu]);
       }
       return r;
     }
-    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
   };
   std::vector<std::shared_ptr<expression_side>> expression_sides;
 
@@ -349,12 +345,12 @@ struct expression_pde::impl final : explicit_system {
       const double a = f(adjacent[0], adjacent[1], adjacent[2]);
       double v = 0.0;
       double beta = 0.0;
-      const std::size_t r = e.main_values.empty() ? expression_side::npos : e.row(at);
-      if (r == expression_side::npos) {
+      if (e.main_values.empty()) {
         const auto x = side_point(e, at);
         v = e.main->at(x, boundary_time, a, scratch);
         beta = e.constant ? e.constant->at(x, boundary_time, a, scratch) : 0.0;
       } else {
+        const std::size_t r = e.row(at);
         v = e.main_values[r];
         beta = e.constant ? e.constant_values[r] : 0.0;
       }

@@ -774,13 +774,17 @@ step_clock resume_clock(const step_clock& stored, bool adaptive, double dt) {
   return c;
 }
 
-double real_stability_interval(time_scheme scheme, bool adaptive) noexcept {
+double real_stability_interval(time_scheme scheme, bool adaptive,
+                               double explicit_fraction) noexcept {
   switch (scheme) {
   case time_scheme::euler: return adaptive ? 4.0 : 2.0;
   case time_scheme::rk4: return 2.785293563405282;
   case time_scheme::rkf45: return 3.0200175439705026;
   case time_scheme::implicit_euler: return 1.0;
-  case time_scheme::crank_nicolson: return 2.0;
+  // Each iteration multiplies an error mode by α + (1 − α)·Δt·λ/2: it converges while
+  // Δt·|λ| < 2(1 + α)/(1 − α).
+  case time_scheme::crank_nicolson:
+    return 2.0 * (1.0 + explicit_fraction) / (1.0 - explicit_fraction);
   default: return std::numeric_limits<double>::infinity();
   }
 }

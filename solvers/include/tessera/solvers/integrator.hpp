@@ -103,7 +103,9 @@ struct step_clock {
 /// interval on which their iteration converges, 1 (implicit Euler) and 2 (Crank-Nicolson with
 /// α = 0; 2(1 + α)/(1 − α) with explicit fraction α);
 /// infinity for the semi-implicit schemes.
-[[nodiscard]] double real_stability_interval(time_scheme scheme, bool adaptive = false) noexcept;
+/// `explicit_fraction` is Crank-Nicolson's α (fixed_point_options), ignored by the others.
+[[nodiscard]] double real_stability_interval(time_scheme scheme, bool adaptive = false,
+                                             double explicit_fraction = 0.0) noexcept;
 
 /// Additive Gaussian white noise, py-pde's `noise`: a fixed Euler step of dt (Euler-Maruyama)
 /// adds sqrt(dt)·(sqrt(variance[i] / cell_volume)·ξ) to component i of every cell after the
