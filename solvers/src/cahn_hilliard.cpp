@@ -462,7 +462,10 @@ double cahn_hilliard::advance_fixed(double t, double t_end, double dt, ch_scheme
     throw usage_error("cahn_hilliard: the time step must be positive, got " + number_text(dt));
   }
   const std::int64_t steps = fixed_steps(t, t_end, dt);
-  advance_steps(steps, dt, scheme, stats);
+  ch_stats local;
+  // The steps' times do not change the autonomous equation's results, but a fixed-point step
+  // that fails names its own (t + n·dt), as the app's do.
+  impl_->integrator.advance_steps(t, 0, steps, dt, scheme, stats != nullptr ? *stats : local);
   return fixed_end(t, steps, dt);
 }
 
@@ -484,7 +487,8 @@ void cahn_hilliard::set_noise(const additive_noise& noise) {
 void cahn_hilliard::advance_steps(std::int64_t steps, double dt, ch_scheme scheme,
                                   ch_stats* stats) {
   ch_stats local;
-  // The equation is autonomous: the steps' times do not matter.
+  // The equation is autonomous: the steps' times do not matter (a failing fixed-point step names
+  // its time since this call).
   impl_->integrator.advance_steps(0.0, 0, steps, dt, scheme, stats != nullptr ? *stats : local);
 }
 

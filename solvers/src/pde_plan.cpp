@@ -218,8 +218,6 @@ private:
       below = o.level;
       nest = nest_[static_cast<std::size_t>(o.root)];
     }
-    plan_.reads_time = plan_.reads_time || n.what == op::time;
-    plan_.reads_coordinates = plan_.reads_coordinates || n.what == op::coordinate;
     plan_.nodes.push_back(std::move(n));
     below_.push_back(below);
     nest_.push_back(nest);

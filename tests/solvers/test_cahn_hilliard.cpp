@@ -290,6 +290,27 @@ TEST(CahnHilliardSegments, PiecesEqualOneCall) {
       comm::usage_error);
 }
 
+// A fixed-point step that does not converge names its own time: from advance_fixed the caller's
+// t + n·dt, on every rank.
+TEST(CahnHilliardFixedPoint, FailureNamesTheStepsTime) {
+  grid::decomposition d(comm::world(), {{16, 12}, {true, true}, {}, 0, 2, 1});
+  solvers::cahn_hilliard_params cp;
+  cp.k = 0.01;
+  solvers::cahn_hilliard solver(d, cp, zero_flux(), zero_flux());
+  grid::fill_random_uniform(solver.c(), 3, 0.4, 0.6);
+  // One iteration cannot bring the change below 1e-30: the first step fails.
+  solver.set_fixed_point({.max_iterations = 1, .max_error = 1e-30});
+  try {
+    (void)solver.advance_fixed(5.0, 6.0, 0.25, solvers::ch_scheme::implicit_euler);
+    ADD_FAILURE() << "no error";
+  } catch (const tessera::numerical_error& e) {
+    EXPECT_NE(std::string(e.what()).find("implicit Euler step at t = 5.0 did not converge in 1 "
+                                         "fixed-point iterations"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // The spec's exact checks: the mean under fixed-dt Euler, and mass conservation for k = 0.
 TEST(CahnHilliardExact, MeanFollowsTheReactionLaw) {
   grid::decomposition d(comm::world(), {{16, 16}, {true, true}, {}, 0, 1, 1});

@@ -87,7 +87,8 @@ public:
   void rhs(grid::field<double>& out);
 
   /// Fixed-step integration from t to t_end with step dt, by py-pde's rule: fixed_steps(t,
-  /// t_end, dt) full steps, the last not shortened. Returns fixed_end(t, that count, dt).
+  /// t_end, dt) full steps, the last not shortened. Returns fixed_end(t, that count, dt). A
+  /// fixed-point step that does not converge throws numerical_error naming its time t + n·dt.
   double advance_fixed(double t, double t_end, double dt, ch_scheme scheme,
                        ch_stats* stats = nullptr);
 
@@ -101,7 +102,8 @@ public:
 
   /// Exactly `steps` (≥ 0) fixed steps of size dt. The equation is autonomous, so splitting a
   /// segment into several calls gives bit for bit the state of one call; the time is the
-  /// caller's (fixed_end of the whole segment).
+  /// caller's (fixed_end of the whole segment), so a failing fixed-point step names its time
+  /// counted from this call (advance_fixed names the caller's).
   void advance_steps(std::int64_t steps, double dt, ch_scheme scheme, ch_stats* stats = nullptr);
 
   /// py-pde's step count for a fixed-step segment from t to t_end: max(1, ceil((t_end − t)/dt)).

@@ -189,8 +189,6 @@ struct pde_plan {
   int levels = 0;                          ///< passes before the last (exchanged: exchanges)
   std::size_t params = 0;                  ///< parameter slots
   std::vector<int> uniform{};              ///< uniform non-leaf nodes, in evaluation order
-  bool reads_time = false;                 ///< some node depends on t
-  bool reads_coordinates = false;          ///< some node depends on x, y or z
   bool last_pass_reads_neighbours = false; ///< the last pass reads the state off its own cell
   int halo = 1;                            ///< ghost layers the state needs (≥ 1)
   int depth = 0;                           ///< deepest operator nesting
