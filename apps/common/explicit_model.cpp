@@ -94,11 +94,18 @@ void explicit_model::read_fixed_point_keys(driver::config& cfg) {
   const bool describing = cfg.describing_only();
   const bool cn = scheme_ == solvers::time_scheme::crank_nicolson;
   // Read (and so recorded in the effective configuration) only where the scheme uses them, so a
-  // restart of another scheme does not find them stored; given anyway, they are refused.
+  // restart of another scheme does not find them stored; given anyway, they are refused. A
+  // restart that changes the scheme finds the earlier scheme's keys in the stored configuration:
+  // they are left behind (not recorded again), not refused.
   const auto refuse = [&](const char* key, const std::string& why) {
-    if (!describing && cfg.has(key)) {
-      cfg.fail(key, why);
+    if (describing || !cfg.has(key)) {
+      return;
     }
+    if (!cfg.given_for_this_run(key)) {
+      cfg.allow(key);
+      return;
+    }
+    cfg.fail(key, why);
   };
   const std::string fixed_point_only = "only the fixed-point schemes take it; set time.scheme = "
                                        "\"implicit\" or \"crank_nicolson\", or remove it";

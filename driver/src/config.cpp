@@ -300,6 +300,18 @@ config config::from_text(const std::string& text, const std::string& source,
   return c;
 }
 
+config config::from_stored_run(const std::string& text, const std::string& source,
+                               const std::vector<setting>& settings,
+                               const std::vector<std::string>& left_out) {
+  config c = from_text(text, source, settings, left_out);
+  c.stored_run_ = true;
+  return c;
+}
+
+bool config::given_for_this_run(const std::string& key) const {
+  return has(key) && (!stored_run_ || origins_.count(key) != 0);
+}
+
 config config::describing() {
   config c;
   c.source_ = "the defaults";

@@ -128,9 +128,6 @@ struct simulation::impl {
   void read_frame_times(config& c);
   /// Reads output.steps (clock steps) into frame_step_list.
   void read_frame_steps(config& c);
-  /// True if this job sets `key` itself: on a restart from the stored configuration (which
-  /// holds every key, defaults among them) only a --set counts.
-  [[nodiscard]] bool set_for_this_job(const config& c, const std::string& key) const;
   /// True if output.interval conflicts with the frame list `listed_key`: both set for this job,
   /// unless the list is an override (--set, Python's overrides) and the interval is not (an
   /// override replaces the file's interval).
@@ -139,7 +136,7 @@ struct simulation::impl {
       return std::any_of(opts.settings.begin(), opts.settings.end(),
                          [&](const setting& set) { return set.key == key; });
     };
-    return set_for_this_job(c, "output.interval") &&
+    return c.given_for_this_run("output.interval") &&
            !(overridden(listed_key) && !overridden("output.interval"));
   }
 
@@ -353,13 +350,6 @@ void simulation::impl::read_frame_times(config& c) {
     notes.push_back(c.origin(key) + ": " + key + ": frames come at the nearest whole steps of " +
                     "time.dt = " + number_text(dt) + "; the file's /time holds when each came");
   }
-}
-
-bool simulation::impl::set_for_this_job(const config& c, const std::string& key) const {
-  const bool stored = opts.restart && opts.config_file.empty() && !opts.config_text;
-  return stored ? std::any_of(opts.settings.begin(), opts.settings.end(),
-                              [&](const setting& set) { return set.key == key; })
-                : c.has(key);
 }
 
 void simulation::impl::read_frame_steps(config& c) {
@@ -669,10 +659,10 @@ simulation::simulation(std::unique_ptr<model> m, run_options options, const comm
       // on this job's layout: a follow-up job may have other nodes, ranks and threads, and the
       // result does not depend on them. The process grid, thread count and thread dimension
       // come from this job's flags, --set and OMP_NUM_THREADS, as for a new run.
-      s.cfg.emplace(
-          config::from_text(grid::read_text_attribute(*s.opts.restart, "config"),
-                            *s.opts.restart + " (stored configuration)", s.opts.settings,
-                            {"parallel.mpi_dims", "parallel.threads", "parallel.thread_dim"}));
+      s.cfg.emplace(config::from_stored_run(
+          grid::read_text_attribute(*s.opts.restart, "config"),
+          *s.opts.restart + " (stored configuration)", s.opts.settings,
+          {"parallel.mpi_dims", "parallel.threads", "parallel.thread_dim"}));
     } else {
       s.cfg.emplace(s.opts.config_file, s.opts.settings);
     }

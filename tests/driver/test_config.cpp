@@ -45,6 +45,20 @@ TEST(Config, DefaultsAndValuesMakeACompleteEffectiveConfiguration) {
   EXPECT_EQ(again.to_toml(), "[equation]\nk = 0.5\n\n[grid]\nshape = [64, 64]\n");
 }
 
+// A restart's stored configuration holds every key of the earlier run: only a setting gives a
+// key for this run; a file or text gives all of its keys.
+TEST(Config, StoredKeysAreNotGivenForThisRun) {
+  const std::string text = "[time]\ndt = 0.25\nscheme = \"rk4\"\n";
+  auto stored =
+      driver::config::from_stored_run(text, "run.h5 (stored)", {from_set("time.dt", "0.5")});
+  EXPECT_TRUE(stored.given_for_this_run("time.dt"));
+  EXPECT_FALSE(stored.given_for_this_run("time.scheme"));
+  EXPECT_FALSE(stored.given_for_this_run("time.t_end")); // absent
+  auto file = driver::config::from_text(text, "f.toml", {});
+  EXPECT_TRUE(file.given_for_this_run("time.scheme"));
+  EXPECT_FALSE(file.given_for_this_run("time.t_end"));
+}
+
 TEST(Config, ShortestExactNumbersAndQuotedStrings) {
   auto cfg = driver::config::from_text(
       "", "f", {{"output.file", std::string("\"my\"\trun.h5"), false, "--output"}});

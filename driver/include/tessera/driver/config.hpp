@@ -89,6 +89,11 @@ public:
   [[nodiscard]] static config from_text(const std::string& text, const std::string& source,
                                         const std::vector<setting>& settings,
                                         const std::vector<std::string>& left_out = {});
+  /// The configuration stored in an earlier run's output, for its restart: from_text, and
+  /// given_for_this_run() then tells the keys this job sets from the stored ones.
+  [[nodiscard]] static config from_stored_run(const std::string& text, const std::string& source,
+                                              const std::vector<setting>& settings,
+                                              const std::vector<std::string>& left_out = {});
   /// A configuration that only documents keys (for --help): accessors return their defaults,
   /// record their docs, and every alternative of a choice is read.
   [[nodiscard]] static config describing();
@@ -100,6 +105,10 @@ public:
 
   /// True when the key (or table) is present.
   [[nodiscard]] bool has(const std::string& key) const;
+  /// True when `key` is present and this job sets it: any key of a file or text; of a restart's
+  /// stored configuration (from_stored_run, which holds every key of the earlier run, defaults
+  /// among them) only a key a setting gives (--set, a flag, Python's overrides).
+  [[nodiscard]] bool given_for_this_run(const std::string& key) const;
 
   /// A number (an integer converts), or `fallback` if absent; checked against `bounds`.
   [[nodiscard]] double get_double(const std::string& key, double fallback, const std::string& doc,
@@ -190,6 +199,7 @@ private:
   std::vector<key_doc> docs_{};
   std::string condition_{}; ///< the choice being read, for docs
   bool describing_ = false;
+  bool stored_run_ = false; ///< made by from_stored_run
 };
 
 } // namespace tessera::driver

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A restart that changes time.scheme: the stored configuration holds the earlier scheme's keys
+# (time.explicit_fraction of crank_nicolson, time.max_iterations and time.max_error of the
+# fixed-point schemes). They are left behind, not refused, and the file's configuration then
+# holds the new scheme's keys alone, so later restarts run from it as it stands; given with
+# --set for a scheme that does not take them, they are still refused.
+# Usage: restart_scheme_change_test.sh MPIEXEC PDE_APP CONFIG WORKDIR
+set -euo pipefail
+mpiexec=$1 app=$2 config=$3 work=$4
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+stored() { h5dump -a config run.h5; }
+run() { # run LOG ARGS...: 2 ranks, output redirected as in a batch job
+  local log=$1; shift
+  local rc=0
+  "$mpiexec" -n 2 "$app" "$@" > "$log" 2>&1 || rc=$?
+  [ "$rc" = 0 ] || { cat "$log"; fail "$log: exit status $rc"; }
+}
+
+run start.log --config "$config" --set grid.shape=[24,16] --set time.dt=0.015625 --set time.t_end=0.0625 \
+  --set output.interval=0.03125 --set 'time.scheme="crank_nicolson"' --set time.explicit_fraction=0.25 \
+  --output run.h5
+stored | grep -q "explicit_fraction = 0.25" || fail "crank_nicolson did not store time.explicit_fraction"
+
+run implicit.log --restart run.h5 --set 'time.scheme="implicit"' --set time.t_end=0.125
+grep -q "done: t = 0.125" implicit.log || { cat implicit.log; fail "no summary at t = 0.125"; }
+stored | grep -q 'scheme = "implicit"' || fail "the stored scheme is not implicit"
+stored | grep -q "explicit_fraction" && fail "crank_nicolson's time.explicit_fraction is still stored"
+stored | grep -q "max_iterations = 100" || fail "implicit's time.max_iterations is not stored"
+
+run euler.log --restart run.h5 --set 'time.scheme="euler"' --set time.t_end=0.1875 --threads 2
+grep -q "done: t = 0.1875" euler.log || { cat euler.log; fail "no summary at t = 0.1875"; }
+stored | grep -Eq "max_iterations|max_error" && fail "the fixed-point keys are still stored"
+
+run again.log --restart run.h5 --set time.t_end=0.25
+grep -q "done: t = 0.25" again.log || { cat again.log; fail "no summary at t = 0.25"; }
+
+# Given for this job, a key the scheme does not take is refused: once, non-zero, file kept.
+if "$mpiexec" -n 2 "$app" --restart run.h5 --set time.t_end=0.5 --set time.max_iterations=5 \
+  > refused.log 2>&1; then
+  cat refused.log; fail "time.max_iterations for euler was not refused"
+fi
+[ "$(grep -c 'time.max_iterations: only the fixed-point schemes take it' refused.log)" = 1 ] \
+  || { cat refused.log; fail "the refusal is not printed once"; }
+/usr/bin/python3 -c "import h5py, sys; f = h5py.File('run.h5', 'r'); sys.exit(0 if abs(f['time'][-1] - 0.25) < 1e-12 else 1)" \
+  || fail "the refused restart changed the file"
+echo "PASS: scheme changes across restarts"
