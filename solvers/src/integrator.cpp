@@ -136,6 +136,15 @@ struct explicit_integrator::impl {
   [[nodiscard]] index_t s0() { return sys.buffer(0, 0).stride(0); }
   [[nodiscard]] index_t s1() { return sys.buffer(0, 0).stride(1); }
 
+  /// Calls at(i, p) for every state component i and every offset p of the cells of `cells`
+  /// (the same offset in every buffer: they share one layout).
+  template <int ND, class Fn>
+  void for_each_state_cell(const box& cells, Fn&& at) {
+    for (std::size_t i = 0; i < n; ++i) {
+      detail::for_each_offset<ND>(s0(), s1(), cells, [&](index_t p) { at(i, p); });
+    }
+  }
+
   /// Runs fn(t) on every thread; throws after the region if anything failed.
   template <class Fn>
   void parallel(Fn&& fn) {
@@ -343,11 +352,7 @@ void explicit_integrator::impl::fixed_point_steps(double t0, std::int64_t first,
     const std::vector<double*> pr = cn ? origins(rate) : std::vector<double*>{};
     const std::vector<double*> pk = cn ? origins(change) : std::vector<double*>{};
     double* sq = squares->origin();
-    const auto sweep = [&](auto&& at) {
-      for (std::size_t i = 0; i < n; ++i) {
-        detail::for_each_offset<ND>(s0(), s1(), cells_of_thread, [&](index_t p) { at(i, p); });
-      }
-    };
+    const auto sweep = [&](auto&& at) { for_each_state_cell<ND>(cells_of_thread, at); };
     // Crank-Nicolson's iterate into slot 1 from f(c, t + dt) in `change`:
     // α·c + (1 − α)·(c_n + dt/2·(f + f(c_n, t))), numpy's order.
     const auto blend = [&] {
@@ -521,11 +526,7 @@ double explicit_integrator::impl::adaptive(double t, double t_end, double& dt, d
                          b5 = 1.0 / 5.0;
         // Fehlberg's nodes: the stage times t + c·h.
         constexpr double c2 = 1.0 / 4.0, c3 = 3.0 / 8.0, c4 = 12.0 / 13.0, c5 = 1.0, c6 = 1.0 / 2.0;
-        auto sweep = [&](auto&& combine) {
-          for (std::size_t i = 0; i < n; ++i) {
-            detail::for_each_offset<ND>(s0(), s1(), cells, [&](index_t p) { combine(i, p); });
-          }
-        };
+        auto sweep = [&](auto&& combine) { for_each_state_cell<ND>(cells, combine); };
         const auto& k = ks;
         evaluate(th, 0, time, {rhs_sink::kind::scaled, h, k[0], {}, {}});
         sweep([&](std::size_t i, index_t p) { ps[i][p] = pc[i][p] + a21 * k[0][i][p]; });
