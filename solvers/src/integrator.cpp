@@ -87,10 +87,18 @@ struct explicit_integrator::impl {
       }
       field<double>& f = sys.buffer(0, i);
       const std::uint64_t seed = grid::mix_hash(step_seed, i);
-      grid::for_each_index(cells, [&](index_t a, index_t b, index_t c) {
-        const double z = grid::normal_hash(seed, grid::global_index(f, a, b, c));
-        f(a, b, c) += root_dt * (sigma * z); // py-pde: sqrt(dt) * (sqrt(noise / volume) * randn)
-      });
+      // Along a row of the last dimension the global index grows by one per cell (C order):
+      // it is looked up once per row.
+      for (index_t a = cells.lo[0]; a < cells.hi[0]; ++a) {
+        for (index_t b = cells.lo[1]; b < cells.hi[1]; ++b) {
+          const std::uint64_t row = grid::global_index(f, a, b, cells.lo[2]);
+          double* values = &f(a, b, cells.lo[2]);
+          for (index_t c = 0; c < cells.hi[2] - cells.lo[2]; ++c) {
+            const double z = grid::normal_hash(seed, row + static_cast<std::uint64_t>(c));
+            values[c] += root_dt * (sigma * z); // py-pde: sqrt(dt) * (sqrt(noise / volume) * randn)
+          }
+        }
+      }
     }
   }
 
