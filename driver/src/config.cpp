@@ -309,7 +309,23 @@ config config::from_stored_run(const std::string& text, const std::string& sourc
 }
 
 bool config::given_for_this_run(const std::string& key) const {
-  return has(key) && (!stored_run_ || origins_.count(key) != 0);
+  if (!has(key)) {
+    return false;
+  }
+  if (!stored_run_) {
+    return true;
+  }
+  // The key or a table above it set by a setting (a setting that gives a whole table, e.g.
+  // --set 'time={scheme="euler"}' or Python's nested overrides, replaces the stored one).
+  std::string prefix = key;
+  while (origins_.count(prefix) == 0) {
+    const auto dot = prefix.rfind('.');
+    if (dot == std::string::npos) {
+      return false;
+    }
+    prefix.resize(dot);
+  }
+  return true;
 }
 
 config config::describing() {

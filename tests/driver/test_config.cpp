@@ -54,6 +54,12 @@ TEST(Config, StoredKeysAreNotGivenForThisRun) {
   EXPECT_TRUE(stored.given_for_this_run("time.dt"));
   EXPECT_FALSE(stored.given_for_this_run("time.scheme"));
   EXPECT_FALSE(stored.given_for_this_run("time.t_end")); // absent
+  // A setting that gives a whole table replaces the stored one: every key in it is this job's.
+  auto table = driver::config::from_stored_run(
+      text, "run.h5 (stored)", {from_set("time", "{scheme = \"euler\", max_iterations = 5}")});
+  EXPECT_TRUE(table.given_for_this_run("time.max_iterations"));
+  EXPECT_TRUE(table.given_for_this_run("time.scheme"));
+  EXPECT_FALSE(table.given_for_this_run("time.dt")); // replaced: gone
   auto file = driver::config::from_text(text, "f.toml", {});
   EXPECT_TRUE(file.given_for_this_run("time.scheme"));
   EXPECT_FALSE(file.given_for_this_run("time.t_end"));

@@ -107,7 +107,8 @@ public:
   [[nodiscard]] bool has(const std::string& key) const;
   /// True when `key` is present and this job sets it: any key of a file or text; of a restart's
   /// stored configuration (from_stored_run, which holds every key of the earlier run, defaults
-  /// among them) only a key a setting gives (--set, a flag, Python's overrides).
+  /// among them) only a key a setting gives, itself or with a table above it (--set, a flag,
+  /// Python's overrides).
   [[nodiscard]] bool given_for_this_run(const std::string& key) const;
 
   /// A number (an integer converts), or `fallback` if absent; checked against `bounds`.

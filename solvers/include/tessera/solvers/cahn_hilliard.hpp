@@ -102,8 +102,8 @@ public:
 
   /// Exactly `steps` (≥ 0) fixed steps of size dt. The equation is autonomous, so splitting a
   /// segment into several calls gives bit for bit the state of one call; the time is the
-  /// caller's (fixed_end of the whole segment), so a failing fixed-point step names its time
-  /// counted from this call (advance_fixed names the caller's).
+  /// caller's (fixed_end of the whole segment). A failing fixed-point step's message names n·dt
+  /// counted from this call, not the caller's time (advance_fixed names the caller's).
   void advance_steps(std::int64_t steps, double dt, ch_scheme scheme, ch_stats* stats = nullptr);
 
   /// py-pde's step count for a fixed-step segment from t to t_end: max(1, ceil((t_end − t)/dt)).
